@@ -1,0 +1,127 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace CostConsole.Data;
+
+/// <summary>What start-up learned about the database, for /readyz and the pages. The app keeps serving when it is broken.</summary>
+public sealed class DatabaseStatus
+{
+    public bool Ready { get; private set; }
+    public string? Problem { get; private set; }
+
+    public void MarkReady() => (Ready, Problem) = (true, null);
+    public void MarkBroken(string problem) => (Ready, Problem) = (false, problem);
+}
+
+/// <summary>Every SQLite connection waits for a busy lock instead of failing, and enforces foreign keys.</summary>
+internal sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
+{
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private void Apply(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA busy_timeout = {busyTimeoutMs}; PRAGMA foreign_keys = ON;";
+        command.ExecuteNonQuery();
+    }
+}
+
+public static class DatabaseSetup
+{
+    public const int BusyTimeoutMs = 10_000;
+
+    public static IServiceCollection AddCostConsoleData(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<DatabaseStatus>();
+        services.AddDbContextFactory<CostConsoleDbContext>((sp, options) =>
+        {
+            options.UseSqlite(ConnectionString(configuration), sqlite => sqlite.MigrationsAssembly(typeof(CostConsoleDbContext).Assembly.GetName().Name));
+            options.AddInterceptors(new SqlitePragmaInterceptor(BusyTimeoutMs));
+        });
+        return services;
+    }
+
+    /// <summary>The configured connection string, with the folder of the database file created if needed.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var raw = configuration.GetConnectionString("CostConsole");
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            throw new InvalidOperationException("ConnectionStrings:CostConsole is required (for example \"Data Source=costconsole.db\").");
+        }
+
+        SqliteConnectionStringBuilder builder;
+        try
+        {
+            builder = new SqliteConnectionStringBuilder(raw);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:CostConsole is not a valid SQLite connection string: {ex.Message}", ex);
+        }
+
+        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, BusyTimeoutMs / 1000);
+        return builder.ToString();
+    }
+
+    /// <summary>Applies pending migrations (never EnsureCreated) and switches the file to WAL.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode = WAL;", cancellationToken);
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Migrates at start-up. A broken database is logged and recorded, and the app goes on serving what it can.</summary>
+    public static async Task MigrateAtStartupAsync(this WebApplication app)
+    {
+        var status = app.Services.GetRequiredService<DatabaseStatus>();
+        try
+        {
+            await MigrateAsync(app.Services);
+            status.MarkReady();
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            var problem = Describe(ex);
+            status.MarkBroken(problem);
+            app.Logger.LogCritical(ex, "The database could not be opened or migrated: {Problem}", problem);
+        }
+    }
+
+    public static string Describe(Exception ex) => ex switch
+    {
+        SqliteException { SqliteErrorCode: 26 } => "the database file is not a SQLite database or is corrupt (SQLITE_NOTADB). Restore it from a backup or point ConnectionStrings:CostConsole at another file.",
+        SqliteException { SqliteErrorCode: 11 } => "the database file is corrupt (SQLITE_CORRUPT). Restore it from a backup.",
+        SqliteException { SqliteErrorCode: 8 } => "the database file is read-only (SQLITE_READONLY). Give the app's user write access to the file and its folder.",
+        SqliteException { SqliteErrorCode: 14 } => "the database file cannot be opened (SQLITE_CANTOPEN). Check the path in ConnectionStrings:CostConsole and the folder's permissions.",
+        SqliteException sqlite => $"SQLite error {sqlite.SqliteErrorCode}: {sqlite.Message}",
+        _ => ex.Message,
+    };
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using CostConsole.Data;
+using CostConsole.Prometheus;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace CostConsole.Features.Health;
+
+internal sealed class DatabaseHealthCheck(DatabaseStatus status, IDbContextFactory<CostConsoleDbContext> dbFactory) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!status.Ready)
+        {
+            return HealthCheckResult.Unhealthy($"Database: {status.Problem}");
+        }
+
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
+            return pending.Any()
+                ? HealthCheckResult.Unhealthy($"Database: {pending.Count()} migration(s) not applied; run 'migrate'.")
+                : HealthCheckResult.Healthy("Database: ready");
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy($"Database: {DatabaseSetup.Describe(ex)}");
+        }
+    }
+}
+
+internal sealed class PrometheusHealthCheck(PrometheusClient client) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var build = await client.BuildInfoAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"Prometheus {build.Data.Version} at {client.BaseAddress}");
+        }
+        catch (PrometheusException ex)
+        {
+            return HealthCheckResult.Unhealthy($"Prometheus: {ex.Message}");
+        }
+    }
+}
+
+public static class HealthSetup
+{
+    public static IServiceCollection AddCostConsoleHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<PrometheusHealthCheck>("prometheus", tags: ["ready"]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCostConsoleHealth(this IEndpointRouteBuilder endpoints)
+    {
+        // Live: the process answers. Ready: the database and Prometheus answer too.
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = WriteJsonAsync,
+        }).AllowAnonymous();
+        return endpoints;
+    }
+
+    private static Task WriteJsonAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+}

@@ -1,0 +1,126 @@
+using CostConsole.Data;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Identity;
+
+public sealed class BootstrapOptions
+{
+    public const string Section = "Bootstrap";
+
+    /// <summary>Email of the first admin, created at start when no user with it exists. Empty: no bootstrap.</summary>
+    public string? AdminEmail { get; set; }
+
+    /// <summary>Its password: set it through the environment (Bootstrap__AdminPassword), never in a committed file.</summary>
+    public string? AdminPassword { get; set; }
+}
+
+public static class IdentitySetup
+{
+    public const string LoginPath = "/account/login";
+
+    public static IServiceCollection AddCostConsoleIdentity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+
+        services.AddIdentityCore<AppUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.SignIn.RequireConfirmedAccount = false;
+                // Length over composition rules (NIST SP 800-63B).
+                options.Password.RequiredLength = 12;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Security:MaxFailedSignIns", 5);
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(configuration.GetValue("Security:LockoutMinutes", 15));
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<CostConsoleDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.LoginPath = LoginPath;
+            cookie.AccessDeniedPath = "/status/403";
+            cookie.Cookie.Name = "CostConsole.Auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.SlidingExpiration = true;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // Pages answer 403 in place (rendered by the status page); the API never redirects.
+            cookie.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+            cookie.Events.OnRedirectToLogin = context =>
+            {
+                if (context.Request.Path.StartsWithSegments("/api"))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    return Task.CompletedTask;
+                }
+
+                context.Response.Redirect(context.RedirectUri);
+                return Task.CompletedTask;
+            };
+        });
+
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
+        services.AddScoped<UserAdministration>();
+        return services;
+    }
+
+    /// <summary>Creates the roles, and the first admin when configuration names one. Never invents a password.</summary>
+    public static async Task SeedIdentityAsync(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<DatabaseStatus>().Ready)
+        {
+            return;
+        }
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+        await admin.EnsureRolesAsync();
+        var bootstrap = scope.ServiceProvider.GetRequiredService<IOptions<BootstrapOptions>>().Value;
+        if (!string.IsNullOrWhiteSpace(bootstrap.AdminEmail))
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            if (await users.FindByEmailAsync(bootstrap.AdminEmail) is null)
+            {
+                if (string.IsNullOrEmpty(bootstrap.AdminPassword))
+                {
+                    app.Logger.LogError("Bootstrap:AdminEmail is set but Bootstrap:AdminPassword is not; set it through the environment (Bootstrap__AdminPassword). No admin was created.");
+                }
+                else
+                {
+                    var result = await admin.CreateAsync(bootstrap.AdminEmail, Roles.Admin, bootstrap.AdminPassword);
+                    if (!result.Succeeded)
+                    {
+                        app.Logger.LogError("The bootstrap admin {Email} could not be created: {Errors}", bootstrap.AdminEmail, string.Join(" ", result.Errors));
+                    }
+                }
+            }
+        }
+
+        if (!await admin.AnyAdminAsync())
+        {
+            app.Logger.LogWarning("No admin exists yet. Create one with: dotnet CostConsole.dll users create --email you@example.com --role Admin (the password is prompted, or read from COSTCONSOLE_PASSWORD).");
+        }
+    }
+}

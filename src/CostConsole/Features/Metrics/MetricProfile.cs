@@ -1,0 +1,86 @@
+namespace CostConsole.Features.Metrics;
+
+public enum TokenType
+{
+    Input,
+    Output,
+    CachedInput,
+}
+
+/// <summary>Where one token type lives: a metric name and the label matchers that narrow it (for histograms).</summary>
+public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, string> Matchers)
+{
+    public TokenMetric(string metric) : this(metric, new Dictionary<string, string>()) { }
+}
+
+/// <summary>
+/// A metric profile says where each token type lives and which labels carry which dimension (DESIGN.md).
+/// This issue uses it to check that the configured Prometheus has the metrics; the ledger reads it in full.
+/// </summary>
+public sealed record MetricProfile(
+    string Name,
+    IReadOnlyDictionary<TokenType, TokenMetric> Tokens,
+    IReadOnlyDictionary<string, string> DimensionLabels,
+    bool InputIncludesCached,
+    string? RequestsMetric = null)
+{
+    public const string Default = "otel-seed";
+
+    public static IReadOnlyDictionary<string, MetricProfile> BuiltIn { get; } = new Dictionary<string, MetricProfile>(StringComparer.Ordinal)
+    {
+        ["otel-seed"] = new(
+            "otel-seed",
+            new Dictionary<TokenType, TokenMetric>
+            {
+                [TokenType.Input] = new("gen_ai_client_token_usage_input_total"),
+                [TokenType.Output] = new("gen_ai_client_token_usage_output_total"),
+                [TokenType.CachedInput] = new("gen_ai_client_token_usage_cached_input_total"),
+            },
+            new Dictionary<string, string>
+            {
+                ["model"] = "gen_ai_request_model",
+                ["provider"] = "gen_ai_provider_name",
+                ["operation"] = "gen_ai_operation_name",
+                ["feature"] = "feature",
+                ["team"] = "team",
+            },
+            InputIncludesCached: true,
+            RequestsMetric: "gen_ai_client_requests_total"),
+        ["otel-genai-histogram"] = new(
+            "otel-genai-histogram",
+            new Dictionary<TokenType, TokenMetric>
+            {
+                [TokenType.Input] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "input" }),
+                [TokenType.Output] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "output" }),
+            },
+            new Dictionary<string, string>
+            {
+                ["model"] = "gen_ai_request_model",
+                ["provider"] = "gen_ai_provider_name",
+                ["operation"] = "gen_ai_operation_name",
+            },
+            InputIncludesCached: true),
+        ["bifrost"] = new(
+            "bifrost",
+            new Dictionary<TokenType, TokenMetric>
+            {
+                [TokenType.Input] = new("bifrost_input_tokens_total"),
+                [TokenType.Output] = new("bifrost_output_tokens_total"),
+            },
+            new Dictionary<string, string> { ["model"] = "model", ["provider"] = "provider", ["team"] = "team" },
+            InputIncludesCached: true),
+        ["litellm"] = new(
+            "litellm",
+            new Dictionary<TokenType, TokenMetric>
+            {
+                [TokenType.Input] = new("litellm_input_tokens_metric_total"),
+                [TokenType.Output] = new("litellm_output_tokens_metric_total"),
+            },
+            new Dictionary<string, string> { ["model"] = "model", ["team"] = "team" },
+            InputIncludesCached: true),
+    };
+
+    /// <summary>Distinct metric names this profile reads, token counters first.</summary>
+    public IEnumerable<string> MetricNames =>
+        Tokens.Values.Select(t => t.Metric).Concat(RequestsMetric is null ? [] : [RequestsMetric]).Distinct(StringComparer.Ordinal);
+}

@@ -1,0 +1,56 @@
+using CostConsole.Cli;
+using CostConsole.Configuration;
+using CostConsole.Data;
+using CostConsole.Features.Health;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Shell;
+using CostConsole.Features.Status;
+using CostConsole.Features.Teams;
+using CostConsole.Prometheus;
+using MudBlazor.Services;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    // The settings file and the web root sit beside the binary, whatever the working folder.
+    ContentRootPath = AppContext.BaseDirectory,
+});
+
+builder.Services.AddCostConsoleSettings(builder.Configuration);
+builder.Services.AddCostConsoleData(builder.Configuration);
+builder.Services.AddCostConsoleIdentity(builder.Configuration);
+builder.Services.AddCostConsolePrometheus(builder.Configuration);
+builder.Services.AddCostConsoleStatus();
+builder.Services.AddCostConsoleHealth();
+builder.Services.AddScoped<TeamAdministration>();
+builder.Services.AddScoped<UiPreferences>();
+builder.Services.AddMudServices();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+if (CommandLine.IsCommand(args))
+{
+    return await CommandLine.RunAsync(builder, args);
+}
+
+var app = builder.Build();
+await app.MigrateAtStartupAsync();
+await app.SeedIdentityAsync();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/status/500", createScopeForErrors: true);
+}
+
+app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+app.UseAntiforgery();
+
+app.MapStaticAssets().AllowAnonymous();
+app.MapCostConsoleHealth();
+app.MapAccountEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

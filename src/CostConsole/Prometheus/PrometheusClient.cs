@@ -1,0 +1,280 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Prometheus;
+
+/// <summary>
+/// A typed client for the Prometheus HTTP API (also spoken by Thanos, Mimir and VictoriaMetrics).
+/// Queries go as POST forms; every answer's envelope is read for status, errorType, warnings and infos.
+/// </summary>
+public sealed class PrometheusClient(HttpClient http, IOptions<PrometheusOptions> options, ILogger<PrometheusClient> logger)
+{
+    private readonly PrometheusOptions _options = options.Value;
+
+    public Uri BaseAddress => new(EnsureTrailingSlash(_options.BaseUrl));
+
+    public Task<PromResponse<PromQueryData>> QueryAsync(string query, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
+    {
+        List<KeyValuePair<string, string>> form = [new("query", query), Timeout()];
+        if (at is { } time)
+        {
+            form.Add(new("time", FormatTime(time)));
+        }
+
+        return PostAsync("api/v1/query", form, ParseQueryData, cancellationToken);
+    }
+
+    public Task<PromResponse<PromQueryData>> QueryRangeAsync(string query, RangeWindow window, CancellationToken cancellationToken = default)
+    {
+        List<KeyValuePair<string, string>> form =
+        [
+            new("query", query),
+            new("start", FormatTime(window.Start)),
+            new("end", FormatTime(window.End)),
+            new("step", ((long)window.Step.TotalSeconds).ToString(CultureInfo.InvariantCulture)),
+            Timeout(),
+        ];
+        return PostAsync("api/v1/query_range", form, ParseQueryData, cancellationToken);
+    }
+
+    public Task<PromResponse<IReadOnlyList<IReadOnlyDictionary<string, string>>>> SeriesAsync(
+        IEnumerable<string> matchers, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default)
+    {
+        var form = matchers.Select(m => new KeyValuePair<string, string>("match[]", m)).ToList();
+        AddRange(form, start, end);
+        return PostAsync("api/v1/series", form, data => (IReadOnlyList<IReadOnlyDictionary<string, string>>)data.EnumerateArray().Select(ReadLabels).ToList(), cancellationToken);
+    }
+
+    public Task<PromResponse<IReadOnlyList<string>>> LabelNamesAsync(
+        IEnumerable<string>? matchers = null, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default)
+    {
+        var form = (matchers ?? []).Select(m => new KeyValuePair<string, string>("match[]", m)).ToList();
+        AddRange(form, start, end);
+        return PostAsync("api/v1/labels", form, ReadStrings, cancellationToken);
+    }
+
+    public Task<PromResponse<IReadOnlyList<string>>> LabelValuesAsync(
+        string label, IEnumerable<string>? matchers = null, DateTimeOffset? start = null, DateTimeOffset? end = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(label);
+        List<string> query = [.. (matchers ?? []).Select(m => "match[]=" + Uri.EscapeDataString(m))];
+        if (start is { } s) query.Add("start=" + FormatTime(s));
+        if (end is { } e) query.Add("end=" + FormatTime(e));
+        var path = $"api/v1/label/{Uri.EscapeDataString(label)}/values" + (query.Count > 0 ? "?" + string.Join("&", query) : "");
+        return GetAsync(path, ReadStrings, cancellationToken);
+    }
+
+    public Task<PromResponse<IReadOnlyList<PromRuleGroup>>> RulesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/v1/rules", data => (IReadOnlyList<PromRuleGroup>)data.GetProperty("groups").EnumerateArray().Select(ReadRuleGroup).ToList(), cancellationToken);
+
+    public Task<PromResponse<IReadOnlyList<PromAlert>>> AlertsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/v1/alerts", data => (IReadOnlyList<PromAlert>)data.GetProperty("alerts").EnumerateArray().Select(ReadAlert).ToList(), cancellationToken);
+
+    public Task<PromResponse<PromBuildInfo>> BuildInfoAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/v1/status/buildinfo", data => new PromBuildInfo(
+            data.GetProperty("version").GetString() ?? "unknown",
+            OptionalString(data, "revision"),
+            OptionalString(data, "branch"),
+            OptionalString(data, "goVersion")), cancellationToken);
+
+    public Task<PromResponse<IReadOnlyDictionary<string, string>>> FlagsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/v1/status/flags", data => ReadLabels(data), cancellationToken);
+
+    private KeyValuePair<string, string> Timeout() =>
+        new("timeout", ((int)_options.Timeout.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s");
+
+    private static void AddRange(List<KeyValuePair<string, string>> form, DateTimeOffset? start, DateTimeOffset? end)
+    {
+        if (start is { } s) form.Add(new("start", FormatTime(s)));
+        if (end is { } e) form.Add(new("end", FormatTime(e)));
+    }
+
+    private Task<PromResponse<T>> PostAsync<T>(string path, List<KeyValuePair<string, string>> form, Func<JsonElement, T> read, CancellationToken cancellationToken)
+    {
+        if (_options.DisallowPartialResponse)
+        {
+            form.Add(new("partial_response", "false"));
+        }
+
+        return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) }, path, read, cancellationToken);
+    }
+
+    private Task<PromResponse<T>> GetAsync<T>(string path, Func<JsonElement, T> read, CancellationToken cancellationToken) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), path, read, cancellationToken);
+
+    private async Task<PromResponse<T>> SendAsync<T>(Func<HttpRequestMessage> createRequest, string path, Func<JsonElement, T> read, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        using var request = createRequest();
+        request.RequestUri = new Uri(BaseAddress, path);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new PrometheusException(PrometheusFailure.Timeout,
+                $"Prometheus at {_options.BaseUrl} did not answer {path} within {_options.TimeoutSeconds} s (Prometheus:TimeoutSeconds).");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new PrometheusException(PrometheusFailure.Unreachable,
+                $"Cannot reach Prometheus at {_options.BaseUrl}: {ex.Message} Check Prometheus:BaseUrl and that Prometheus is running.", inner: ex);
+        }
+
+        using (response)
+        {
+            string body;
+            try
+            {
+                body = await response.Content.ReadAsStringAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PrometheusException(PrometheusFailure.Timeout,
+                    $"Prometheus at {_options.BaseUrl} did not finish answering {path} within {_options.TimeoutSeconds} s.");
+            }
+
+            return ParseEnvelope(path, (int)response.StatusCode, body, read);
+        }
+    }
+
+    internal PromResponse<T> ParseEnvelope<T>(string path, int httpStatus, string body, Func<JsonElement, T> read)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            if (httpStatus == (int)HttpStatusCode.NotFound)
+            {
+                throw new PrometheusException(PrometheusFailure.NotFound,
+                    $"{_options.BaseUrl} has no {path} (HTTP 404). Does Prometheus:BaseUrl point at the Prometheus API root, including any path prefix?");
+            }
+
+            if (httpStatus == (int)HttpStatusCode.ServiceUnavailable)
+            {
+                throw new PrometheusException(PrometheusFailure.Unavailable, $"Prometheus at {_options.BaseUrl} is not ready (HTTP 503).");
+            }
+
+            var snippet = body.Length > 120 ? body[..120] + "…" : body;
+            throw new PrometheusException(PrometheusFailure.Protocol,
+                $"{_options.BaseUrl} answered {path} with HTTP {httpStatus} and something that is not a Prometheus API response: \"{snippet.ReplaceLineEndings(" ")}\". Is Prometheus:BaseUrl right?");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var status))
+            {
+                throw new PrometheusException(PrometheusFailure.Protocol,
+                    $"{_options.BaseUrl} answered {path} with JSON that has no \"status\" field (HTTP {httpStatus}). Is Prometheus:BaseUrl right?");
+            }
+
+            var warnings = ReadOptionalStrings(root, "warnings");
+            var infos = ReadOptionalStrings(root, "infos");
+            if (status.GetString() != "success")
+            {
+                var errorType = OptionalString(root, "errorType");
+                var error = OptionalString(root, "error") ?? "no error message";
+                var failure = PrometheusException.FromErrorType(errorType, httpStatus);
+                logger.LogWarning("Prometheus {Path} failed with {ErrorType} (HTTP {Status}): {Error}", path, errorType, httpStatus, error);
+                throw new PrometheusException(failure, $"Prometheus refused {path}: {error} ({errorType ?? "HTTP " + httpStatus}).", errorType);
+            }
+
+            if (!root.TryGetProperty("data", out var data))
+            {
+                throw new PrometheusException(PrometheusFailure.Protocol, $"Prometheus answered {path} with success but no data.");
+            }
+
+            if (warnings.Count > 0)
+            {
+                logger.LogWarning("Prometheus {Path} answered with warnings: {Warnings}", path, string.Join("; ", warnings));
+            }
+
+            return new PromResponse<T>(read(data), warnings, infos);
+        }
+    }
+
+    internal static PromQueryData ParseQueryData(JsonElement data)
+    {
+        var type = data.GetProperty("resultType").GetString() ?? "";
+        var result = data.GetProperty("result");
+        return type switch
+        {
+            "vector" => new PromQueryData(type, [.. result.EnumerateArray().Select(s => new PromSeries(ReadLabels(s.GetProperty("metric")), [ReadSample(s.GetProperty("value"))]))]),
+            "matrix" => new PromQueryData(type, [.. result.EnumerateArray().Select(s => new PromSeries(ReadLabels(s.GetProperty("metric")),
+                s.TryGetProperty("values", out var values) ? [.. values.EnumerateArray().Select(ReadSample)] : []))]),
+            "scalar" => new PromQueryData(type, [], ReadSample(result)),
+            "string" => new PromQueryData(type, [], null, result[1].GetString()),
+            _ => throw new PrometheusException(PrometheusFailure.Protocol, $"Unknown resultType '{type}' in a query answer."),
+        };
+    }
+
+    private static PromSample ReadSample(JsonElement pair)
+    {
+        var seconds = pair[0].GetDouble();
+        var time = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
+        return new PromSample(time, ParseValue(pair[1].GetString()));
+    }
+
+    internal static double ParseValue(string? text) => text switch
+    {
+        "NaN" => double.NaN,
+        "+Inf" or "Inf" => double.PositiveInfinity,
+        "-Inf" => double.NegativeInfinity,
+        null => double.NaN,
+        _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
+    };
+
+    private static PromRuleGroup ReadRuleGroup(JsonElement group) => new(
+        group.GetProperty("name").GetString() ?? "",
+        OptionalString(group, "file") ?? "",
+        [.. group.GetProperty("rules").EnumerateArray().Select(rule => new PromRule(
+            OptionalString(rule, "name") ?? "",
+            OptionalString(rule, "type") ?? "",
+            OptionalString(rule, "query") ?? "",
+            OptionalString(rule, "health"),
+            OptionalString(rule, "lastError"),
+            OptionalString(rule, "state"),
+            rule.TryGetProperty("labels", out var labels) ? ReadLabels(labels) : new Dictionary<string, string>(),
+            rule.TryGetProperty("annotations", out var annotations) ? ReadLabels(annotations) : new Dictionary<string, string>(),
+            rule.TryGetProperty("alerts", out var alerts) ? [.. alerts.EnumerateArray().Select(ReadAlert)] : []))]);
+
+    private static PromAlert ReadAlert(JsonElement alert) => new(
+        alert.TryGetProperty("labels", out var labels) ? ReadLabels(labels) : new Dictionary<string, string>(),
+        alert.TryGetProperty("annotations", out var annotations) ? ReadLabels(annotations) : new Dictionary<string, string>(),
+        OptionalString(alert, "state") ?? "",
+        OptionalString(alert, "activeAt") is { } activeAt && DateTimeOffset.TryParse(activeAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null,
+        OptionalString(alert, "value"));
+
+    private static IReadOnlyDictionary<string, string> ReadLabels(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            return new Dictionary<string, string>();
+        }
+
+        return element.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() ?? "" : p.Value.GetRawText(), StringComparer.Ordinal);
+    }
+
+    private static IReadOnlyList<string> ReadStrings(JsonElement element) =>
+        element.ValueKind == JsonValueKind.Array ? [.. element.EnumerateArray().Select(e => e.GetString() ?? "")] : [];
+
+    private static IReadOnlyList<string> ReadOptionalStrings(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) ? ReadStrings(value) : [];
+
+    private static string? OptionalString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    internal static string FormatTime(DateTimeOffset time) =>
+        (time.ToUniversalTime().ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string EnsureTrailingSlash(string url) => url.EndsWith('/') ? url : url + "/";
+}
