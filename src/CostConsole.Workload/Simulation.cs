@@ -1,0 +1,259 @@
+using System.Text;
+
+namespace CostConsole.Workload;
+
+public enum Family
+{
+    InputTokens,
+    OutputTokens,
+    CachedInputTokens,
+    Requests,
+    ProcessStart,
+}
+
+/// <summary>One counter series on one pod. Its value starts at zero when the series first appears.</summary>
+public sealed class CounterSeries(Family family, string labels, string model, string feature, string team)
+{
+    public Family Family { get; } = family;
+    public string Labels { get; } = labels;
+    public string Model { get; } = model;
+    public string Feature { get; } = feature;
+    public string Team { get; } = team;
+    public long Value { get; set; }
+    public long Scraped { get; set; }
+}
+
+/// <summary>A running application pod. It is scraped at a fixed offset within each scrape interval.</summary>
+public sealed class Pod(string name, string team, TimeSpan offset, DateTimeOffset startedAt, DateTimeOffset stopAt)
+{
+    public string Name { get; set; } = name;
+    public string Team { get; } = team;
+    public TimeSpan ScrapeOffset { get; } = offset;
+    public DateTimeOffset StartedAt { get; set; } = startedAt;
+    public DateTimeOffset StopAt { get; set; } = stopAt;
+    public Dictionary<(Family, string, string, string, string), CounterSeries> Series { get; } = [];
+    public int Generation { get; set; }
+}
+
+public readonly record struct TruthKey(DateTimeOffset Hour, string Model, string Feature, string Team, Family TokenType);
+
+/// <summary>
+/// Simulates LLM traffic from a catalog of features, pod by pod and scrape by scrape. Requests made between two
+/// scrapes of a pod become visible at the second; ground truth attributes them to the hour of that scrape.
+/// A pod stops right after a scrape, so its last scrape carries everything it counted.
+/// </summary>
+public sealed class Simulation
+{
+    public const string Job = "llm-app";
+
+    private readonly WorkloadSettings _settings;
+    private readonly Random _random;
+    private readonly double _totalWeight;
+    private readonly Dictionary<string, FeatureSpec[]> _featuresByTeam;
+    private readonly string? _spikeFeature;
+    private long _nextScrapeIndex;
+
+    public Simulation(WorkloadSettings settings)
+    {
+        _settings = settings;
+        _random = new Random(settings.Seed);
+        Catalog = Catalog.Create(settings.Seed, settings.FeatureCount);
+        _totalWeight = Catalog.Features.Sum(f => f.Weight);
+        _featuresByTeam = Catalog.Features.GroupBy(f => f.Team).ToDictionary(g => g.Key, g => g.ToArray());
+        _spikeFeature = settings.SpikeDay is null ? null : settings.SpikeFeature ?? Catalog.Features[Math.Min(8, Catalog.Features.Count - 1)].Name;
+        foreach (var team in _featuresByTeam.Keys)
+        {
+            for (var slot = 0; slot < settings.PodsPerTeam; slot++)
+            {
+                // Offsets avoid the minute's first second, so no sample ever sits exactly on an hour boundary.
+                var offset = TimeSpan.FromSeconds(1 + _random.Next((int)settings.ScrapeInterval.TotalSeconds - 1));
+                var pod = new Pod("", team, offset, settings.Start, settings.Start);
+                StartGeneration(pod, settings.Start, replace: true);
+                Pods.Add(pod);
+            }
+        }
+    }
+
+    public Catalog Catalog { get; }
+    public List<Pod> Pods { get; } = [];
+    public Dictionary<TruthKey, long> GroundTruth { get; } = [];
+    public long Requests { get; private set; }
+    public long Restarts { get; private set; }
+    public long Replacements { get; private set; }
+    public string? SpikeFeature => _spikeFeature;
+
+    /// <summary>Time of the next scrape round (all pods' scrapes within one interval).</summary>
+    public DateTimeOffset NextRoundStart => _settings.Start + _settings.ScrapeInterval * _nextScrapeIndex;
+
+    /// <summary>Runs every scrape round that starts before <paramref name="until"/>; calls <paramref name="onScrape"/> for each pod scrape.</summary>
+    public void AdvanceTo(DateTimeOffset until, Action<Pod, DateTimeOffset>? onScrape = null)
+    {
+        while (NextRoundStart < until)
+        {
+            var roundStart = NextRoundStart;
+            _nextScrapeIndex++;
+            foreach (var pod in Pods)
+            {
+                var scrapeAt = roundStart + pod.ScrapeOffset;
+                GenerateRequests(pod, scrapeAt);
+                Scrape(pod, scrapeAt, onScrape);
+                if (scrapeAt >= pod.StopAt)
+                {
+                    var inPlace = _random.NextDouble() < _settings.RestartInPlaceShare;
+                    StartGeneration(pod, scrapeAt, replace: !inPlace);
+                }
+            }
+        }
+    }
+
+    private void StartGeneration(Pod pod, DateTimeOffset at, bool replace)
+    {
+        if (replace)
+        {
+            pod.Generation++;
+            pod.Name = $"{pod.Team}-api-{_random.Next(0x10000):x4}{_random.Next(0x10000):x4}";
+            if (pod.Generation > 1) Replacements++;
+        }
+        else
+        {
+            Restarts++;
+        }
+
+        // Series of a restarted process vanish and re-appear with their first request, counting from zero.
+        pod.Series.Clear();
+        pod.StartedAt = at;
+        var hours = _settings.MinPodLifetimeHours + _random.NextDouble() * (_settings.MaxPodLifetimeHours - _settings.MinPodLifetimeHours);
+        pod.StopAt = at + TimeSpan.FromHours(hours);
+        var process = Series(pod, Family.ProcessStart, "", "", "", "");
+        process.Value = at.ToUnixTimeSeconds();
+    }
+
+    private void Scrape(Pod pod, DateTimeOffset at, Action<Pod, DateTimeOffset>? onScrape)
+    {
+        var hour = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        foreach (var series in pod.Series.Values)
+        {
+            var delta = series.Value - series.Scraped;
+            if (delta != 0 && series.Family is Family.InputTokens or Family.OutputTokens or Family.CachedInputTokens)
+            {
+                var key = new TruthKey(hour, series.Model, series.Feature, series.Team, series.Family);
+                GroundTruth[key] = GroundTruth.GetValueOrDefault(key) + delta;
+            }
+
+            series.Scraped = series.Value;
+        }
+
+        onScrape?.Invoke(pod, at);
+    }
+
+    private void GenerateRequests(Pod pod, DateTimeOffset scrapeAt)
+    {
+        var minutes = _settings.ScrapeInterval.TotalMinutes;
+        var load = LoadFactor(scrapeAt);
+        foreach (var feature in _featuresByTeam[pod.Team])
+        {
+            var spike = IsSpike(feature, scrapeAt);
+            var lambda = _settings.RequestsPerMinute * minutes * load * (feature.Weight / _totalWeight) / _settings.PodsPerTeam
+                         * (spike ? _settings.SpikeMultiplier : 1);
+            var count = Poisson(lambda);
+            for (var i = 0; i < count; i++)
+            {
+                Request(pod, feature, spike);
+            }
+        }
+    }
+
+    private void Request(Pod pod, FeatureSpec feature, bool spike)
+    {
+        Requests++;
+        var model = feature.Models.Count == 1 ? feature.Models[0].Model : feature.Models[Catalog.Pick(_random, [.. feature.Models.Select(m => m.Share)])].Model;
+        var failed = _random.NextDouble() < _settings.ErrorRate;
+        var errorType = failed ? (_random.NextDouble() switch { < 0.5 => "rate_limit", < 0.8 => "timeout", _ => "server_error" }) : "";
+        var input = (long)Math.Max(1, Math.Round(feature.MedianInputTokens * LogNormal(0.5) * (spike ? 1.5 : 1)));
+        var output = feature.MedianOutputTokens <= 0 ? 0 : (long)Math.Max(1, Math.Round(feature.MedianOutputTokens * LogNormal(0.6)));
+        if (failed)
+        {
+            // Billed anyway: the prompt was read; a timeout may have streamed part of the answer.
+            output = errorType == "timeout" ? output / 2 : 0;
+        }
+
+        var cached = feature.CachedFraction > 0 ? (long)Math.Floor(input * feature.CachedFraction * (0.8 + 0.2 * _random.NextDouble())) : 0;
+        Series(pod, Family.InputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += input;
+        if (output > 0) Series(pod, Family.OutputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += output;
+        if (cached > 0) Series(pod, Family.CachedInputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += cached;
+        Series(pod, Family.Requests, model.Name, feature.Name, model.Provider, model.Operation, failed ? "error" : "success", errorType).Value++;
+    }
+
+    private CounterSeries Series(Pod pod, Family family, string model, string feature, string provider, string operation, string outcome = "", string errorType = "")
+    {
+        var key = (family, model, feature, outcome, errorType);
+        if (pod.Series.TryGetValue(key, out var series))
+        {
+            return series;
+        }
+
+        var labels = new StringBuilder();
+        labels.Append("{job=\"").Append(Job).Append("\",instance=\"").Append(pod.Name).Append(":9464\"");
+        if (family != Family.ProcessStart)
+        {
+            labels.Append(",gen_ai_request_model=\"").Append(model).Append('"')
+                .Append(",gen_ai_provider_name=\"").Append(provider).Append('"')
+                .Append(",gen_ai_operation_name=\"").Append(operation).Append('"')
+                .Append(",feature=\"").Append(feature).Append('"');
+            if (_settings.TeamLabel) labels.Append(",team=\"").Append(pod.Team).Append('"');
+            if (family == Family.Requests)
+            {
+                labels.Append(",outcome=\"").Append(outcome).Append('"');
+                if (errorType.Length > 0) labels.Append(",error_type=\"").Append(errorType).Append('"');
+            }
+        }
+
+        labels.Append('}');
+        series = new CounterSeries(family, labels.ToString(), model, feature, pod.Team);
+        pod.Series[key] = series;
+        return series;
+    }
+
+    private bool IsSpike(FeatureSpec feature, DateTimeOffset at) =>
+        _settings.SpikeDay is { } day && feature.Name == _spikeFeature && at >= day && at < day.AddDays(1);
+
+    /// <summary>Diurnal (peak mid-afternoon UTC) and weekly (quiet weekends) cycles.</summary>
+    public static double LoadFactor(DateTimeOffset at)
+    {
+        var hour = at.UtcDateTime.TimeOfDay.TotalHours;
+        var diurnal = 0.15 + 0.85 * Math.Exp(-Math.Pow(hour - 14, 2) / (2 * 4.0 * 4.0));
+        var weekly = at.UtcDateTime.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 0.35 : 1.0;
+        return diurnal * weekly;
+    }
+
+    private double LogNormal(double sigma)
+    {
+        var u1 = 1.0 - _random.NextDouble();
+        var u2 = _random.NextDouble();
+        var normal = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+        return Math.Exp(sigma * normal);
+    }
+
+    private int Poisson(double lambda)
+    {
+        if (lambda <= 0) return 0;
+        if (lambda > 30)
+        {
+            var u1 = 1.0 - _random.NextDouble();
+            var u2 = _random.NextDouble();
+            var normal = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+            return Math.Max(0, (int)Math.Round(lambda + Math.Sqrt(lambda) * normal));
+        }
+
+        var limit = Math.Exp(-lambda);
+        var k = 0;
+        var p = 1.0;
+        do
+        {
+            k++;
+            p *= _random.NextDouble();
+        }
+        while (p > limit);
+        return k - 1;
+    }
+}

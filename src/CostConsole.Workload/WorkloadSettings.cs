@@ -1,0 +1,32 @@
+namespace CostConsole.Workload;
+
+public sealed record WorkloadSettings
+{
+    public int Seed { get; init; } = 42;
+    public DateTimeOffset Start { get; init; }
+    public TimeSpan ScrapeInterval { get; init; } = TimeSpan.FromSeconds(60);
+    public int FeatureCount { get; init; } = 30;
+    public int PodsPerTeam { get; init; } = 2;
+
+    /// <summary>Average requests per minute across the organisation at the daily peak on a weekday.</summary>
+    public double RequestsPerMinute { get; init; } = 40;
+
+    public double ErrorRate { get; init; } = 0.02;
+
+    /// <summary>Whether token series carry a <c>team</c> label (otherwise team comes from feature ownership).</summary>
+    public bool TeamLabel { get; init; } = true;
+
+    public double MinPodLifetimeHours { get; init; } = 12;
+    public double MaxPodLifetimeHours { get; init; } = 48;
+
+    /// <summary>Share of pod stops that are container restarts in place (same series, counters reset) rather than replacements.</summary>
+    public double RestartInPlaceShare { get; init; } = 0.4;
+
+    /// <summary>The UTC day (start of day) of the runaway spike, or null for none.</summary>
+    public DateTimeOffset? SpikeDay { get; init; }
+
+    /// <summary>The feature that runs away on the spike day (default: a mid-tail feature).</summary>
+    public string? SpikeFeature { get; init; }
+
+    public double SpikeMultiplier { get; init; } = 12;
+}
