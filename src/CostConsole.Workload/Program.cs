@@ -1,25 +1,32 @@
 using System.Diagnostics;
 using System.Globalization;
-using CostConsole.Workload;
 
 // costconsole-workload: synthetic LLM traffic with the otel-seed metric names.
 //   history --out DIR [--days 45] [--end ISO] ...   OpenMetrics history + ground-truth CSV
 //   serve   --port 9464 [--tick 5] ...              live counters on /metrics
-var command = args.FirstOrDefault();
-var options = WorkloadCli.Parse(args.Skip(1));
-try
+namespace CostConsole.Workload;
+
+internal static class WorkloadProgram
 {
-    return command switch
+    public static async Task<int> Main(string[] args)
     {
-        "history" => WorkloadCli.History(options),
-        "serve" => await WorkloadCli.ServeAsync(options),
-        _ => WorkloadCli.Usage(),
-    };
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine($"error: {ex.Message}");
-    return 2;
+        var command = args.FirstOrDefault();
+        var options = WorkloadCli.Parse(args.Skip(1));
+        try
+        {
+            return command switch
+            {
+                "history" => WorkloadCli.History(options),
+                "serve" => await WorkloadCli.ServeAsync(options),
+                _ => WorkloadCli.Usage(),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 2;
+        }
+    }
 }
 
 internal static class WorkloadCli

@@ -41,7 +41,11 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/status/500", createScopeForErrors: true);
 }
 
+// Status pages first, so a 403 from authorization is rendered as a page that says so.
 app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapStaticAssets().AllowAnonymous();

@@ -1,4 +1,5 @@
 using CostConsole.Data;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -48,8 +49,14 @@ public static class AccountEndpoints
             return Results.LocalRedirect(Back("invalid"));
         }).AllowAnonymous();
 
-        account.MapPost("/logout", async (SignInManager<AppUser> signIn) =>
+        account.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<AppUser> signIn) =>
         {
+            // No form fields are bound here, so the antiforgery check is explicit.
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.BadRequest("The sign-out form has expired; reload the page and sign out again.");
+            }
+
             await signIn.SignOutAsync();
             return Results.LocalRedirect(IdentitySetup.LoginPath);
         });

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Reflection;
+using CostConsole.Features.Identity;
+using CostConsole.Tests.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Endpoints;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CostConsole.Tests.Integration;
+
+/// <summary>Walks every page and endpoint as every role, and anonymously: allowed, 403, or the sign-in redirect.</summary>
+[Collection(PrometheusCollection.Name)]
+public sealed class RouteAuthorizationTests(HistoryFixture fixture)
+{
+    private const string Anonymous = "(anonymous)";
+
+    /// <summary>Who may open what. Written by hand: it is the specification the app is checked against.</summary>
+    private static readonly Dictionary<string, (string Probe, string[] Allowed)> Access = new()
+    {
+        ["/"] = ("/", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/admin/users"] = ("/admin/users", [Roles.Admin]),
+        ["/admin/teams"] = ("/admin/teams", [Roles.Admin]),
+        ["/account/login"] = ("/account/login", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/status/{Code:int}"] = ("/status/403", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/healthz"] = ("/healthz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/readyz"] = ("/readyz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+    };
+
+    /// <summary>Endpoints that are not pages to GET: form posts and the framework's own.</summary>
+    private static readonly HashSet<string> NotPages = ["/account/login (POST)", "/account/logout (POST)"];
+
+    [Fact]
+    public void Every_page_component_has_an_access_rule()
+    {
+        var routes = typeof(Program).Assembly.GetTypes()
+            .Where(t => typeof(IComponent).IsAssignableFrom(t))
+            .SelectMany(t => t.GetCustomAttributes<RouteAttribute>())
+            .Select(r => r.Template)
+            .ToList();
+
+        Assert.NotEmpty(routes);
+        Assert.All(routes, route => Assert.True(Access.ContainsKey(route), $"page '{route}' has no entry in the access table"));
+    }
+
+    [Fact]
+    public void Every_endpoint_is_known_to_the_access_table()
+    {
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl);
+        _ = app.Services; // builds the host
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<ComponentTypeMetadata>() is null)
+            .Select(e => (Pattern: "/" + e.RoutePattern.RawText?.TrimStart('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
+            // Framework endpoints: the circuit hub, static files and their fallback.
+            .Where(e => !e.Pattern.StartsWith("/_", StringComparison.Ordinal) && !Path.HasExtension(e.Pattern) && !e.Pattern.Contains(":file}"))
+            .Select(e => e.Methods.Contains("POST") ? $"{e.Pattern} (POST)" : e.Pattern)
+            .Distinct()
+            .ToList();
+
+        Assert.NotEmpty(endpoints);
+        Assert.All(endpoints, e => Assert.True(Access.ContainsKey(e) || NotPages.Contains(e), $"endpoint '{e}' has no access rule"));
+    }
+
+    public static TheoryData<string> Principals => [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin];
+
+    [Theory]
+    [MemberData(nameof(Principals))]
+    public async Task Each_route_answers_allowed_forbidden_or_sign_in_for(string principal)
+    {
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl);
+        var client = principal == Anonymous ? app.Anonymous() : await app.SignedInAsync(principal);
+
+        foreach (var (route, (probe, allowed)) in Access)
+        {
+            using var response = await client.GetAsync(probe);
+            var expected = allowed.Contains(principal)
+                ? (probe == "/status/403" ? HttpStatusCode.Forbidden : HttpStatusCode.OK)
+                : principal == Anonymous ? HttpStatusCode.Redirect : HttpStatusCode.Forbidden;
+
+            Assert.True(expected == response.StatusCode, $"{principal} GET {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
+            if (expected == HttpStatusCode.Redirect)
+            {
+                Assert.StartsWith("/account/login", response.Headers.Location?.PathAndQuery);
+                Assert.Contains("ReturnUrl=" + Uri.EscapeDataString(probe), response.Headers.Location?.Query);
+            }
+
+            if (expected == HttpStatusCode.Forbidden && probe != "/status/403")
+            {
+                // The 403 is rendered as a page that says so, not an empty body.
+                Assert.Contains("403", await response.Content.ReadAsStringAsync());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Signing_out_needs_the_antiforgery_token_and_ends_the_session()
+    {
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl);
+        var client = await app.SignedInAsync(Roles.Finance);
+
+        using var forged = await client.PostAsync("/account/logout", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+    }
+}

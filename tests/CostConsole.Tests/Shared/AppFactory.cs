@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using CostConsole.Features.Identity;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CostConsole.Tests.Shared;
+
+/// <summary>
+/// The real app in-process over a real SQLite file of its own, pointed at a given Prometheus.
+/// Each factory gets a fresh database folder, removed on dispose.
+/// </summary>
+public sealed partial class AppFactory : WebApplicationFactory<Program>
+{
+    public const string Password = "correct horse battery staple";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public AppFactory(string prometheusUrl, IDictionary<string, string?>? settings = null)
+    {
+        Folder = Directory.CreateTempSubdirectory("costconsole-app-");
+        DatabasePath = Path.Combine(Folder.FullName, "costconsole.db");
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:CostConsole"] = $"Data Source={DatabasePath}",
+            ["Prometheus:BaseUrl"] = prometheusUrl,
+            ["Prometheus:TimeoutSeconds"] = "5",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public DirectoryInfo Folder { get; }
+    public string DatabasePath { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(AppContext.BaseDirectory);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+    }
+
+    /// <summary>Creates a user with the role (through the same code the admin page uses) and returns its email.</summary>
+    public async Task<string> CreateUserAsync(string role, string? email = null)
+    {
+        email ??= $"{role.ToLowerInvariant()}-{Guid.NewGuid():N}@example.test";
+        await using var scope = Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<UserAdministration>().CreateAsync(email, role, Password);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        return email;
+    }
+
+    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    /// <summary>Signs in through the real login form (antiforgery token included) and returns the client holding the cookie.</summary>
+    public async Task<HttpClient> SignedInAsync(string role)
+    {
+        var email = await CreateUserAsync(role);
+        var client = Anonymous();
+        var response = await SignInAsync(client, email, Password);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location?.OriginalString);
+        return client;
+    }
+
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string email, string password, string returnUrl = "/")
+    {
+        var page = await client.GetStringAsync("/account/login");
+        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(token), "the login page should carry an antiforgery token");
+        return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = email,
+            ["password"] = password,
+            ["returnUrl"] = returnUrl,
+            ["__RequestVerificationToken"] = token,
+        }));
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Folder.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
