@@ -7,7 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace CostConsole.Features.Health;
 
-internal sealed class DatabaseHealthCheck(DatabaseStatus status, IDbContextFactory<CostConsoleDbContext> dbFactory) : IHealthCheck
+// The factory is resolved only once the database is known to be usable: with a broken connection string it cannot be built.
+internal sealed class DatabaseHealthCheck(DatabaseStatus status, IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -18,6 +19,7 @@ internal sealed class DatabaseHealthCheck(DatabaseStatus status, IDbContextFacto
 
         try
         {
+            var dbFactory = services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>();
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var pending = await db.Database.GetPendingMigrationsAsync(cancellationToken);
             return pending.Any()

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using CostConsole.Tests.Shared;
+using Microsoft.Data.Sqlite;
+
+namespace CostConsole.Tests.Integration;
+
+/// <summary>The app's own commands, run as a user would run them: the real binary, a real database file.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("costconsole-cli-");
+
+    private string Database => Path.Combine(_folder.FullName, "cli.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(string? password, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CostConsole.dll"));
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment["ConnectionStrings__CostConsole"] = $"Data Source={Database}";
+        info.Environment["Prometheus__BaseUrl"] = "http://127.0.0.1:9";
+        info.Environment.Remove("COSTCONSOLE_PASSWORD");
+        if (password is not null) info.Environment["COSTCONSOLE_PASSWORD"] = password;
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, await output, await error);
+    }
+
+    private async Task<List<(string Email, string Role)>> UsersAsync()
+    {
+        await using var db = new SqliteConnection($"Data Source={Database}");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = "SELECT u.Email, r.Name FROM AspNetUsers u JOIN AspNetUserRoles ur ON ur.UserId = u.Id JOIN AspNetRoles r ON r.Id = ur.RoleId ORDER BY u.Email";
+        await using var reader = await command.ExecuteReaderAsync();
+        List<(string, string)> rows = [];
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetString(1)));
+        return rows;
+    }
+
+    [Fact]
+    public async Task Migrate_creates_the_schema_in_WAL_mode()
+    {
+        var (code, output, _) = await RunAsync(null, "migrate");
+
+        Assert.Equal(0, code);
+        Assert.Contains("up to date", output);
+        await using var db = new SqliteConnection($"Data Source={Database}");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode; ";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        command.CommandText = "SELECT COUNT(*) FROM __EFMigrationsHistory";
+        Assert.True((long)(await command.ExecuteScalarAsync())! >= 1);
+    }
+
+    [Fact]
+    public async Task Users_create_makes_an_admin_with_the_password_from_the_environment()
+    {
+        var (code, output, error) = await RunAsync(AppFactory.Password, "users", "create", "--email", "first.admin@example.test", "--role", "admin");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("Created first.admin@example.test with the role Admin", output);
+        Assert.Equal([("first.admin@example.test", "Admin")], await UsersAsync());
+    }
+
+    [Fact]
+    public async Task Users_create_refuses_bad_input_and_creates_nothing()
+    {
+        await RunAsync(AppFactory.Password, "users", "create", "--email", "keep@example.test", "--role", "Finance");
+
+        var badRole = await RunAsync(AppFactory.Password, "users", "create", "--email", "x@example.test", "--role", "Emperor");
+        var shortPassword = await RunAsync("short", "users", "create", "--email", "y@example.test", "--role", "Admin");
+        var noPassword = await RunAsync(null, "users", "create", "--email", "z@example.test", "--role", "Admin");
+        var noEmail = await RunAsync(AppFactory.Password, "users", "create", "--role", "Admin");
+
+        Assert.Equal(1, badRole.Code);
+        Assert.Contains("'Emperor' is not a role", badRole.Error);
+        Assert.Equal(1, shortPassword.Code);
+        Assert.Contains("at least 12 characters", shortPassword.Error);
+        Assert.Equal(2, noPassword.Code);
+        Assert.Contains("set COSTCONSOLE_PASSWORD", noPassword.Error);
+        Assert.Equal(2, noEmail.Code);
+        Assert.Contains("needs --email and --role", noEmail.Error);
+        Assert.Equal([("keep@example.test", "Finance")], await UsersAsync());
+    }
+}

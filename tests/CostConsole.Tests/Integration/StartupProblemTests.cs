@@ -1,0 +1,83 @@
+using System.Net;
+using CostConsole.Tests.Shared;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Tests.Integration;
+
+/// <summary>Broken databases and invalid settings: a clear message, and the app serves what it can.</summary>
+public sealed class StartupProblemTests
+{
+    private const string NoPrometheus = "http://127.0.0.1:9";
+
+    [Fact]
+    public async Task A_corrupt_database_file_is_named_in_readyz_and_on_the_login_page()
+    {
+        using var app = new AppFactory(NoPrometheus);
+        await File.WriteAllTextAsync(app.DatabasePath, "this is not a database, just some text that fills the header page of a sqlite file....");
+
+        var client = app.Anonymous();
+        using var live = await client.GetAsync("/healthz");
+        using var ready = await client.GetAsync("/readyz");
+        var login = await client.GetStringAsync("/account/login");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("not a SQLite database or is corrupt", await ready.Content.ReadAsStringAsync());
+        Assert.Contains("Sign-in is unavailable", login);
+        // Nothing was written over the file.
+        Assert.StartsWith("this is not a database", await File.ReadAllTextAsync(app.DatabasePath));
+    }
+
+    [Fact]
+    public async Task A_read_only_database_is_named_as_such()
+    {
+        var folder = Directory.CreateTempSubdirectory("costconsole-ro-");
+        var path = Path.Combine(folder.FullName, "readonly.db");
+        await using (var seed = new SqliteConnection($"Data Source={path}"))
+        {
+            await seed.OpenAsync();
+            await using var command = seed.CreateCommand();
+            command.CommandText = "CREATE TABLE keep (x INTEGER); INSERT INTO keep VALUES (1);";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { ["ConnectionStrings:CostConsole"] = $"Data Source={path};Mode=ReadOnly" });
+
+        using var ready = await app.Anonymous().GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("read-only", await ready.Content.ReadAsStringAsync());
+        SqliteConnection.ClearAllPools();
+        folder.Delete(recursive: true);
+    }
+
+    [Theory]
+    [InlineData("Prometheus:BaseUrl", "not a url", "Prometheus:BaseUrl 'not a url' is not an absolute http or https URL")]
+    [InlineData("Prometheus:BaseUrl", "ftp://example.test", "is not an absolute http or https URL")]
+    [InlineData("Prometheus:Profile", "made-up", "Prometheus:Profile 'made-up' is not a known metric profile")]
+    [InlineData("Prometheus:TimeoutSeconds", "0", "Prometheus:TimeoutSeconds must be between 1 and 600")]
+    [InlineData("Display:TimeZone", "Mars/Olympus_Mons", "Display:TimeZone 'Mars/Olympus_Mons' is not a known time zone")]
+    [InlineData("Smtp:Port", "70000", "Smtp:Port must be between 1 and 65535")]
+    [InlineData("Smtp:From", "nobody", "Smtp:From 'nobody' is not a mail address")]
+    public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
+    {
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { [key] = value });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => app.Services);
+
+        Assert.Contains(message, ex.Message);
+    }
+
+    [Fact]
+    public async Task A_missing_connection_string_is_named_in_readyz()
+    {
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { ["ConnectionStrings:CostConsole"] = "" });
+
+        using var ready = await app.Anonymous().GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("ConnectionStrings:CostConsole is required", await ready.Content.ReadAsStringAsync());
+    }
+}
