@@ -1,0 +1,67 @@
+using Bunit;
+using CostConsole.Data;
+using CostConsole.Features.Teams;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CostConsole.Tests.Components;
+
+/// <summary>The teams page over a real SQLite file: empty state, creating a team, and a refused duplicate.</summary>
+public sealed class TeamsPageTests : ComponentTestBase
+{
+    private const string NameInput = "input[data-testid='team-name'], [data-testid='team-name'] input";
+
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("costconsole-bunit-");
+
+    public TeamsPageTests()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:CostConsole"] = $"Data Source={Path.Combine(_folder.FullName, "teams.db")}" })
+            .Build();
+        Context.Services.AddLogging();
+        Context.Services.AddSingleton(TimeProvider.System);
+        Context.Services.AddCostConsoleData(configuration);
+        Context.Services.AddScoped<TeamAdministration>();
+    }
+
+    public override async Task InitializeAsync()
+    {
+        await DatabaseSetup.MigrateAsync(Services);
+        Render<MudBlazor.MudPopoverProvider>();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public void Without_teams_the_page_says_how_to_start()
+    {
+        var page = Render<TeamsPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("No teams yet", page.Find("[data-testid='teams-empty']").TextContent));
+    }
+
+    [Fact]
+    public async Task Creating_a_team_lists_it_and_a_duplicate_is_refused_with_nothing_added()
+    {
+        var page = Render<TeamsPage>();
+        page.WaitForElement("[data-testid='teams-empty']");
+
+        page.Find(NameInput).Change("Platform");
+        await page.Find("[data-testid='create-team']").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Contains("Platform", page.Find("table").TextContent));
+
+        page.Find(NameInput).Change("platform");
+        await page.Find("[data-testid='create-team']").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Contains("already exists", page.Find("[data-testid='team-error']").TextContent));
+
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
+        Assert.Equal(["Platform"], await db.Teams.Select(t => t.Name).ToListAsync());
+    }
+}
