@@ -41,6 +41,8 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
     {
         builder.UseContentRoot(AppContext.BaseDirectory);
         builder.UseEnvironment("Testing");
+        // Serve MudBlazor's and the app's assets from the build output, as Development does, for the browser tests.
+        builder.UseStaticWebAssets();
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
     }
 
