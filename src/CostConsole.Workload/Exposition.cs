@@ -43,20 +43,25 @@ public static class Exposition
 
 /// <summary>
 /// Writes OpenMetrics text for <c>promtool tsdb create-blocks-from openmetrics</c>. OpenMetrics wants each metric family's
-/// samples together, so each family goes to its own part file and the parts are joined at the end.
+/// samples together, so each family is written to a file of its own as the simulation runs. At the end the files are
+/// either joined into one, or each closed as a complete OpenMetrics file (which promtool can backfill in parallel).
 /// </summary>
 public sealed class OpenMetricsWriter : IDisposable
 {
     private readonly string _path;
-    private readonly Dictionary<Family, (string Part, StreamWriter Writer)> _parts = [];
+    private readonly bool _separateFiles;
+    private readonly Dictionary<Family, (string File, StreamWriter Writer)> _families = [];
 
-    public OpenMetricsWriter(string path)
+    public OpenMetricsWriter(string path, bool separateFiles = false)
     {
         _path = path;
-        foreach (var (family, _, _, _) in Exposition.Families)
+        _separateFiles = separateFiles;
+        foreach (var (family, name, type, help) in Exposition.Families)
         {
-            var part = $"{path}.part{(int)family}";
-            _parts[family] = (part, new StreamWriter(part, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" });
+            var file = separateFiles ? $"{path}.{family.ToString().ToLowerInvariant()}.om" : $"{path}.part{(int)family}";
+            var writer = new StreamWriter(file, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
+            writer.Write($"# HELP {name} {help}\n# TYPE {name} {type}\n");
+            _families[family] = (file, writer);
         }
     }
 
@@ -67,7 +72,7 @@ public sealed class OpenMetricsWriter : IDisposable
         var seconds = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         foreach (var series in pod.Series.Values)
         {
-            var writer = _parts[series.Family].Writer;
+            var writer = _families[series.Family].Writer;
             writer.Write(Exposition.SampleName(series.Family));
             writer.Write(series.Labels);
             writer.Write(' ');
@@ -79,33 +84,47 @@ public sealed class OpenMetricsWriter : IDisposable
         }
     }
 
-    public void Complete()
+    /// <summary>Closes the output and returns the OpenMetrics file(s) written.</summary>
+    public IReadOnlyList<string> Complete()
     {
-        using var output = new FileStream(_path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        foreach (var (family, name, type, help) in Exposition.Families)
+        List<string> files = [];
+        if (_separateFiles)
         {
-            var (part, writer) = _parts[family];
-            writer.Dispose();
-            var header = Encoding.UTF8.GetBytes($"# HELP {name} {help}\n# TYPE {name} {type}\n");
-            output.Write(header);
-            using (var input = File.OpenRead(part))
+            foreach (var (file, writer) in _families.Values)
             {
-                input.CopyTo(output);
+                writer.Write("# EOF\n");
+                writer.Dispose();
+                files.Add(file);
+            }
+        }
+        else
+        {
+            using var output = new FileStream(_path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            foreach (var (part, writer) in _families.Values)
+            {
+                writer.Dispose();
+                using (var input = File.OpenRead(part))
+                {
+                    input.CopyTo(output);
+                }
+
+                File.Delete(part);
             }
 
-            File.Delete(part);
+            output.Write("# EOF\n"u8);
+            files.Add(_path);
         }
 
-        output.Write("# EOF\n"u8);
-        _parts.Clear();
+        _families.Clear();
+        return files;
     }
 
     public void Dispose()
     {
-        foreach (var (part, writer) in _parts.Values)
+        foreach (var (file, writer) in _families.Values)
         {
             writer.Dispose();
-            File.Delete(part);
+            File.Delete(file);
         }
     }
 }

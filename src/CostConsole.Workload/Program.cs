@@ -93,16 +93,19 @@ internal static class WorkloadCli
         var clock = Stopwatch.StartNew();
         var simulation = new Simulation(settings);
         var historyPath = Path.Combine(outDir, "history.om");
-        using (var writer = new OpenMetricsWriter(historyPath))
+        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split")))
         {
             simulation.AdvanceTo(end, writer.WriteScrape);
-            writer.Complete();
+            var files = writer.Complete();
             var truthPath = Path.Combine(outDir, "truth.csv");
             GroundTruthCsv.Write(truthPath, simulation.GroundTruth);
             var series = simulation.Pods.Sum(p => p.Series.Count);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {writer.Samples:N0} samples from {start:yyyy-MM-ddTHH:mm}Z to {end:yyyy-MM-ddTHH:mm}Z ({simulation.Requests:N0} requests, {simulation.Catalog.Features.Count} features, {simulation.Restarts} restarts in place, {simulation.Replacements} pod replacements, spike: {simulation.SpikeFeature ?? "none"} on {settings.SpikeDay:yyyy-MM-dd}) in {clock.Elapsed.TotalSeconds:0.0} s"));
-            Console.WriteLine($"  {historyPath}\n  {truthPath}");
+            foreach (var file in files.Append(truthPath))
+            {
+                Console.WriteLine($"  {file}");
+            }
         }
 
         return 0;
@@ -140,6 +143,7 @@ internal static class WorkloadCli
             usage:
               costconsole-workload history --out DIR [--days 45] [--end ISO] [--seed 42] [--scrape 60] [--features 30]
                                    [--pods-per-team 2] [--rpm 40] [--no-team-label] [--spike-day ISO|none] [--spike-feature NAME]
+                                   [--split]  (one OpenMetrics file per metric family, for parallel backfill)
               costconsole-workload serve [--port 9464] [--tick 5] [--seed 42] [--pods-per-team 2] [--rpm 40]
             """);
         return 2;

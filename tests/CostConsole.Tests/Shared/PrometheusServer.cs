@@ -75,15 +75,19 @@ public sealed class PrometheusServer : IAsyncDisposable
         if (history is not null)
         {
             simulation = new Simulation(history);
-            var file = Path.Combine(folder.FullName, "history.om");
-            using (var writer = new OpenMetricsWriter(file))
+            IReadOnlyList<string> files;
+            using (var writer = new OpenMetricsWriter(Path.Combine(folder.FullName, "history.om"), separateFiles: true))
             {
                 simulation.AdvanceTo(historyEnd ?? throw new ArgumentNullException(nameof(historyEnd)), writer.WriteScrape);
-                writer.Complete();
+                files = writer.Complete();
             }
 
-            await BackfillAsync(file, data, cancellationToken);
-            File.Delete(file);
+            // One promtool per family file, in parallel: Prometheus reads the overlapping blocks together.
+            await Task.WhenAll(files.Select(file => BackfillAsync(file, data, cancellationToken)));
+            foreach (var file in files)
+            {
+                File.Delete(file);
+            }
         }
 
         var config = WriteConfig(folder.FullName, ruleFiles, scrapeTarget);
