@@ -1,5 +1,8 @@
 using CostConsole.Data;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -78,12 +81,41 @@ public static class IdentitySetup
             };
         });
 
+        // Sign-in cookies survive restarts only if the keys that protect them do: keep them beside the database.
+        // Configured lazily: settings added by hosts and tests arrive after registration.
+        services.AddDataProtection().SetApplicationName("CostConsole");
+        services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, settings, loggers) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(KeysFolder(settings)), loggers));
+
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
         services.AddScoped<UserAdministration>();
         return services;
+    }
+
+    /// <summary>DataProtection:KeysFolder, or a "keys" folder beside the SQLite database file.</summary>
+    public static string KeysFolder(IConfiguration configuration)
+    {
+        var configured = configuration["DataProtection:KeysFolder"];
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        string dataSource;
+        try
+        {
+            dataSource = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(configuration.GetConnectionString("CostConsole") ?? "").DataSource;
+        }
+        catch (ArgumentException)
+        {
+            dataSource = ""; // The database check reports the bad connection string; keys go beside the binary meanwhile.
+        }
+
+        var folder = string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" ? AppContext.BaseDirectory : Path.GetDirectoryName(Path.GetFullPath(dataSource))!;
+        return Path.Combine(folder, "keys");
     }
 
     /// <summary>Creates the roles, and the first admin when configuration names one. Never invents a password.</summary>

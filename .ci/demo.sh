@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The full demo: real Prometheus with 45 days of generated history plus live traffic, CostConsole pointed at it,
+# and one demo user per role. Ctrl+C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/prerequisites.sh
+install_missing
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+began=$(date +%s)
+state="$PWD/.demo"
+days="${DEMO_DAYS:-45}"
+pids=()
+
+stop() {
+  trap - EXIT INT TERM
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo
+    echo "Stopping the demo (${#pids[@]} processes)..."
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+wait_for() { # url, name, log
+  for _ in $(seq 1 240); do
+    if curl -fs -o /dev/null "$1"; then return 0; fi
+    sleep 0.5
+  done
+  echo "$2 did not become ready; its log follows:" >&2
+  tail -n 30 "$3" >&2
+  exit 1
+}
+
+echo "==> Building CostConsole and the workload generator"
+dotnet build src/CostConsole/CostConsole.csproj -c Release -v quiet -nologo
+dotnet build src/CostConsole.Workload/CostConsole.Workload.csproj -c Release -v quiet -nologo
+app="src/CostConsole/bin/Release/net10.0/CostConsole.dll"
+workload="src/CostConsole.Workload/bin/Release/net10.0/costconsole-workload.dll"
+
+rm -rf "$state"
+mkdir -p "$state/history" "$state/prometheus/data"
+
+echo "==> Generating $days days of history (60 s scrapes) and backfilling it with promtool"
+dotnet "$workload" history --out "$state/history" --days "$days" --pods-per-team 1 --split
+ls "$state"/history/*.om | xargs -P 2 -I{} promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h {} "$state/prometheus/data"
+rm -f "$state"/history/*.om
+
+workload_port=$(free_port 9464)
+prometheus_port=$(free_port 9090)
+app_port=$(free_port 5080)
+
+echo "==> Starting live traffic on :$workload_port and Prometheus on :$prometheus_port"
+dotnet "$workload" serve --port "$workload_port" >"$state/workload.log" 2>&1 &
+pids+=($!)
+cat >"$state/prometheus/prometheus.yml" <<YAML
+global:
+  scrape_interval: 60s
+scrape_configs:
+  - job_name: llm-app
+    honor_labels: true
+    scrape_interval: 15s
+    static_configs:
+      - targets: ['127.0.0.1:$workload_port']
+YAML
+prometheus --config.file="$state/prometheus/prometheus.yml" --storage.tsdb.path="$state/prometheus/data" \
+  --storage.tsdb.retention.time=400d --web.listen-address="127.0.0.1:$prometheus_port" >"$state/prometheus.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$state/prometheus.log"
+
+export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db"
+export Prometheus__BaseUrl="http://127.0.0.1:$prometheus_port"
+
+echo "==> Creating demo users (demo only: random passwords, printed below)"
+users=()
+for role in Finance Engineer Manager Admin; do
+  email="$(echo "$role" | tr '[:upper:]' '[:lower:]')@demo.test"
+  password="demo-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12)"
+  COSTCONSOLE_PASSWORD="$password" dotnet "$app" users create --email "$email" --role "$role" >/dev/null
+  users+=("$(printf '%-9s %-20s %s' "$role" "$email" "$password")")
+done
+
+echo "==> Starting CostConsole on :$app_port"
+ASPNETCORE_URLS="http://127.0.0.1:$app_port" dotnet "$app" >"$state/costconsole.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$app_port/readyz" CostConsole "$state/costconsole.log"
+
+cat <<INFO
+
+CostConsole demo is up in $(( $(date +%s) - began )) s.
+
+  CostConsole   http://127.0.0.1:$app_port
+  Prometheus    http://127.0.0.1:$prometheus_port
+  Live traffic  http://127.0.0.1:$workload_port/metrics
+  Ground truth  $state/history/truth.csv
+  Logs          $state/*.log
+
+  Role      Email                Password
+$(printf '  %s\n' "${users[@]}")
+
+Press Ctrl+C to stop every process the demo started.
+INFO
+wait "${pids[@]}"
