@@ -93,3 +93,41 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal([("keep@example.test", "Finance")], await UsersAsync());
     }
 }
+
+public sealed class HostingProblemTests
+{
+    [Fact]
+    public async Task A_port_in_use_stops_the_app_with_the_address_named()
+    {
+        using var busy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
+        var folder = Directory.CreateTempSubdirectory("costconsole-port-");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CostConsole.dll"));
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["ConnectionStrings__CostConsole"] = $"Data Source={Path.Combine(folder.FullName, "port.db")}";
+        info.Environment["Prometheus__BaseUrl"] = "http://127.0.0.1:9";
+
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}", await output + await error);
+        Assert.Contains("address already in use", (await output + await error).ToLowerInvariant());
+        SqliteConnection.ClearAllPools();
+        folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public void A_missing_binary_is_named_with_the_package_to_install()
+    {
+        var ex = Assert.Throws<FileNotFoundException>(() => PrometheusServer.FindBinary("prometheus-that-is-not-installed"));
+
+        Assert.Contains("'prometheus-that-is-not-installed' was not found", ex.Message);
+        Assert.Contains("apt-get install prometheus", ex.Message);
+    }
+}
