@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CostConsole.Tests.Shared;
 using Microsoft.Data.Sqlite;
 
@@ -17,22 +16,13 @@ public sealed class CommandLineTests : IDisposable
         _folder.Delete(recursive: true);
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(string? password, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CostConsole.dll"));
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        info.Environment["ConnectionStrings__CostConsole"] = $"Data Source={Database}";
-        info.Environment["Prometheus__BaseUrl"] = "http://127.0.0.1:9";
-        info.Environment.Remove("COSTCONSOLE_PASSWORD");
-        if (password is not null) info.Environment["COSTCONSOLE_PASSWORD"] = password;
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int Code, string Output, string Error)> RunAsync(string? password, params string[] args) =>
+        AppProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__CostConsole"] = $"Data Source={Database}",
+            ["Prometheus__BaseUrl"] = "http://127.0.0.1:9",
+            ["COSTCONSOLE_PASSWORD"] = password,
+        }, args);
 
     private async Task<List<(string Email, string Role)>> UsersAsync()
     {
@@ -103,21 +93,16 @@ public sealed class HostingProblemTests
         busy.Start();
         var port = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
         var folder = Directory.CreateTempSubdirectory("costconsole-port-");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "CostConsole.dll"));
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["ConnectionStrings__CostConsole"] = $"Data Source={Path.Combine(folder.FullName, "port.db")}";
-        info.Environment["Prometheus__BaseUrl"] = "http://127.0.0.1:9";
 
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        var (code, output, error) = await AppProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__CostConsole"] = $"Data Source={Path.Combine(folder.FullName, "port.db")}",
+            ["Prometheus__BaseUrl"] = "http://127.0.0.1:9",
+        }, "--urls", $"http://127.0.0.1:{port}");
 
-        Assert.NotEqual(0, process.ExitCode);
-        Assert.Contains($"127.0.0.1:{port}", await output + await error);
-        Assert.Contains("address already in use", (await output + await error).ToLowerInvariant());
+        Assert.NotEqual(0, code);
+        Assert.Contains($"127.0.0.1:{port}", output + error);
+        Assert.Contains("address already in use", (output + error).ToLowerInvariant());
         SqliteConnection.ClearAllPools();
         folder.Delete(recursive: true);
     }

@@ -115,6 +115,15 @@ public sealed class PrometheusClientTests(HistoryFixture fixture)
 
 public sealed class PrometheusClientNetworkTests
 {
+    /// <summary>A real socket that accepts connections and never answers.</summary>
+    private static TcpListener SilentServer(out int port)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return listener;
+    }
+
     [Fact]
     public async Task A_closed_port_is_reported_as_unreachable_naming_the_url_and_setting()
     {
@@ -131,9 +140,7 @@ public sealed class PrometheusClientNetworkTests
     [Fact]
     public async Task A_server_that_never_answers_times_out_after_the_configured_seconds()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = SilentServer(out var port);
         var client = Prom.Client($"http://127.0.0.1:{port}", timeoutSeconds: 1);
 
         var ex = await Assert.ThrowsAsync<PrometheusException>(() => client.QueryAsync("up"));
@@ -146,9 +153,7 @@ public sealed class PrometheusClientNetworkTests
     [Fact]
     public async Task Cancellation_by_the_caller_is_not_dressed_up_as_a_timeout()
     {
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = SilentServer(out var port);
         var client = Prom.Client($"http://127.0.0.1:{port}", timeoutSeconds: 30);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
