@@ -86,6 +86,155 @@ namespace CostConsole.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("CostConsole.Features.Ledger.FeatureOwner", b =>
+                {
+                    b.Property<string>("Feature")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TeamId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Feature");
+
+                    b.HasIndex("TeamId");
+
+                    b.ToTable("FeatureOwners");
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Feature")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("HourUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Team")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TokenType")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("HourUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "TokenType")
+                        .IsUnique();
+
+                    b.ToTable("LedgerTokens", (string)null);
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerHour", b =>
+                {
+                    b.Property<long>("HourUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IngestedUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Profile")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Samples")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Series")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("HourUnix");
+
+                    b.ToTable("LedgerHours");
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Pricing.PriceRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal?>("CacheWritePerMTok")
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal?>("CachedInputPerMTok")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EffectiveFromUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("InputPerMTok")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("OutputPerMTok")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Model", "EffectiveFromUtc")
+                        .IsUnique();
+
+                    b.ToTable("Prices", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            CachedInputPerMTok = 1.25m,
+                            CreatedBy = "starter data",
+                            CreatedUtc = 0L,
+                            EffectiveFromUtc = 1308009627648000000L,
+                            InputPerMTok = 2.50m,
+                            Model = "gpt-4o-2024-11-20",
+                            OutputPerMTok = 10.00m
+                        },
+                        new
+                        {
+                            Id = 2,
+                            CreatedBy = "starter data",
+                            CreatedUtc = 0L,
+                            EffectiveFromUtc = 1307788443648000000L,
+                            InputPerMTok = 0.15m,
+                            Model = "gpt-4o-mini",
+                            OutputPerMTok = 0.60m
+                        });
+                });
+
             modelBuilder.Entity("CostConsole.Features.Teams.Team", b =>
                 {
                     b.Property<int>("Id")
@@ -250,6 +399,15 @@ namespace CostConsole.Migrations
                     b.HasIndex("ManagersId");
 
                     b.ToTable("TeamManagers");
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Ledger.FeatureOwner", b =>
+                {
+                    b.HasOne("CostConsole.Features.Teams.Team", null)
+                        .WithMany()
+                        .HasForeignKey("TeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -1,4 +1,6 @@
 using CostConsole.Features.Identity;
+using CostConsole.Features.Ledger;
+using CostConsole.Features.Pricing;
 using CostConsole.Features.Teams;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -10,6 +12,14 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 {
     public DbSet<Team> Teams => Set<Team>();
 
+    public DbSet<PriceRecord> Prices => Set<PriceRecord>();
+
+    public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
+
+    public DbSet<LedgerHour> LedgerHours => Set<LedgerHour>();
+
+    public DbSet<FeatureOwner> FeatureOwners => Set<FeatureOwner>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -19,6 +29,33 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
             team.Property(t => t.Name).HasMaxLength(Team.MaxNameLength).UseCollation("NOCASE");
             team.HasIndex(t => t.Name).IsUnique();
             team.HasMany(t => t.Managers).WithMany(u => u.ManagedTeams).UsingEntity("TeamManagers");
+        });
+
+        builder.Entity<PriceRecord>(price =>
+        {
+            price.ToTable("Prices");
+            price.Property(p => p.Model).HasMaxLength(PriceRecord.MaxModelLength);
+            price.HasIndex(p => new { p.Model, p.EffectiveFromUtc }).IsUnique();
+            // The prices the seed material states; nothing else is invented. In force from each model's release.
+            price.HasData(
+                new PriceRecord { Id = 1, Model = "gpt-4o-2024-11-20", EffectiveFromUtc = new DateTimeOffset(2024, 11, 20, 0, 0, 0, TimeSpan.Zero), InputPerMTok = 2.50m, OutputPerMTok = 10.00m, CachedInputPerMTok = 1.25m, CreatedBy = "starter data" },
+                new PriceRecord { Id = 2, Model = "gpt-4o-mini", EffectiveFromUtc = new DateTimeOffset(2024, 7, 18, 0, 0, 0, TimeSpan.Zero), InputPerMTok = 0.15m, OutputPerMTok = 0.60m, CreatedBy = "starter data" });
+        });
+
+        builder.Entity<LedgerEntry>(entry =>
+        {
+            entry.ToTable("LedgerTokens");
+            entry.HasIndex(e => new { e.HourUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.TokenType }).IsUnique();
+        });
+        builder.Entity<LedgerHour>(hour =>
+        {
+            hour.HasKey(h => h.HourUnix);
+            hour.Property(h => h.HourUnix).ValueGeneratedNever();
+        });
+        builder.Entity<FeatureOwner>(owner =>
+        {
+            owner.HasKey(o => o.Feature);
+            owner.HasOne<Team>().WithMany().HasForeignKey(o => o.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
         // SQLite cannot order or compare DateTimeOffset columns natively; store UTC ticks instead.

@@ -1,0 +1,40 @@
+using CostConsole.Features.Metrics;
+
+namespace CostConsole.Features.Ledger;
+
+/// <summary>
+/// Exact tokens of one closed hour for one dimension set and token type. Instance and pod labels are summed away.
+/// Dimensions a profile does not carry are stored as "". Team is the label's value; ownership fills it in at query time.
+/// </summary>
+public sealed class LedgerEntry
+{
+    public long Id { get; set; }
+    public long HourUnix { get; set; }
+    public required string Model { get; set; }
+    public required string Provider { get; set; }
+    public required string Feature { get; set; }
+    public required string Team { get; set; }
+    public required string Operation { get; set; }
+    public required string Outcome { get; set; }
+    public TokenType TokenType { get; set; }
+    public long Tokens { get; set; }
+}
+
+/// <summary>A closed hour that has been ingested completely. An hour without a row here is not in the ledger.</summary>
+public sealed class LedgerHour
+{
+    public long HourUnix { get; set; }
+    public DateTimeOffset IngestedUtc { get; set; }
+    public int Series { get; set; }
+    public long Samples { get; set; }
+    public required string Profile { get; set; }
+}
+
+/// <summary>Which team owns a feature, for profiles (or series) without a team label.</summary>
+public sealed class FeatureOwner
+{
+    public const string Unassigned = "unassigned";
+
+    public required string Feature { get; set; }
+    public int TeamId { get; set; }
+}

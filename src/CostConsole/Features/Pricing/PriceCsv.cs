@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace CostConsole.Features.Pricing;
+
+/// <summary>A problem in an imported file, by line number (1 is the header).</summary>
+public sealed record ImportProblem(int Line, string Message)
+{
+    public override string ToString() => $"line {Line}: {Message}";
+}
+
+/// <summary>
+/// Reads and writes price CSV: <c>model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok</c>.
+/// A file with any problem yields no entries, only the problems.
+/// </summary>
+public static class PriceCsv
+{
+    public const string Header = "model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok";
+
+    /// <summary>Prices above this (USD per 1M tokens) are taken for a typo, such as a per-token price entered per 1M.</summary>
+    public const decimal AbsurdPrice = 10_000m;
+
+    public static (IReadOnlyList<PriceEntry> Entries, IReadOnlyList<ImportProblem> Problems) Parse(string text)
+    {
+        List<PriceEntry> entries = [];
+        List<ImportProblem> problems = [];
+        var lines = text.ReplaceLineEndings("\n").Split('\n');
+        if (lines.Length == 0 || lines[0].Trim().TrimStart('\uFEFF') != Header)
+        {
+            return ([], [new ImportProblem(1, $"the header must be exactly: {Header}")]);
+        }
+
+        var seen = new Dictionary<(string, DateTimeOffset), int>();
+        for (var i = 1; i < lines.Length; i++)
+        {
+            var number = i + 1;
+            var line = lines[i];
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            var fields = line.Split(',');
+            if (fields.Length != 6)
+            {
+                problems.Add(new ImportProblem(number, $"expected 6 comma-separated fields, found {fields.Length}"));
+                continue;
+            }
+
+            var lineProblems = new List<string>();
+            var model = fields[0].Trim();
+            var effective = ParseHour(fields[1].Trim(), lineProblems);
+            var input = ParsePrice(fields[2], "input_usd_per_mtok", required: true, lineProblems);
+            var output = ParsePrice(fields[3], "output_usd_per_mtok", required: true, lineProblems);
+            var cached = ParsePrice(fields[4], "cached_input_usd_per_mtok", required: false, lineProblems);
+            var cacheWrite = ParsePrice(fields[5], "cache_write_usd_per_mtok", required: false, lineProblems);
+            lineProblems.AddRange(ValidateModel(model));
+            if (lineProblems.Count == 0)
+            {
+                var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite);
+                if (seen.TryGetValue((model, entry.EffectiveFrom), out var first))
+                {
+                    lineProblems.Add($"{model} already has a price from {entry.EffectiveFrom:yyyy-MM-ddTHH:mm}Z on line {first}");
+                }
+                else
+                {
+                    seen[(model, entry.EffectiveFrom)] = number;
+                    entries.Add(entry);
+                }
+            }
+
+            problems.AddRange(lineProblems.Select(p => new ImportProblem(number, p)));
+        }
+
+        if (problems.Count == 0 && entries.Count == 0)
+        {
+            problems.Add(new ImportProblem(2, "the file has no price lines"));
+        }
+
+        return problems.Count > 0 ? ([], problems) : (entries, []);
+    }
+
+    public static IEnumerable<string> ValidateModel(string model)
+    {
+        if (string.IsNullOrEmpty(model))
+        {
+            yield return "the model is empty";
+            yield break;
+        }
+
+        if (model.Length > PriceRecord.MaxModelLength)
+        {
+            yield return $"the model has more than {PriceRecord.MaxModelLength} characters";
+        }
+
+        if (model.Any(char.IsControl) || model.Contains('"'))
+        {
+            yield return "the model contains control characters or quotes";
+        }
+
+        if (model.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
+        {
+            string? error = null;
+            try
+            {
+                _ = new Regex(model[PriceEntry.PatternPrefix.Length..], RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException ex)
+            {
+                error = $"the pattern is not a valid regular expression: {ex.Message}";
+            }
+
+            if (error is not null)
+            {
+                yield return error;
+            }
+        }
+    }
+
+    private static DateTimeOffset? ParseHour(string text, List<string> problems)
+    {
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var time) || !(text.EndsWith('Z') || text.Contains('+') || text.LastIndexOf('-') > 9))
+        {
+            problems.Add($"effective_from_utc '{text}' is not an ISO 8601 time with a zone, e.g. 2026-01-01T00:00:00Z");
+            return null;
+        }
+
+        if (time.UtcTicks % TimeSpan.TicksPerHour != 0)
+        {
+            problems.Add($"effective_from_utc '{text}' is not on the hour (prices change on whole hours, UTC)");
+            return null;
+        }
+
+        return time.ToUniversalTime();
+    }
+
+    private static decimal? ParsePrice(string raw, string column, bool required, List<string> problems)
+    {
+        var text = raw.Trim();
+        if (text.Length == 0)
+        {
+            if (required)
+            {
+                problems.Add($"{column} is required");
+            }
+
+            return null;
+        }
+
+        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            problems.Add($"{column} '{text}' is not a number");
+            return null;
+        }
+
+        if (value < 0)
+        {
+            problems.Add($"{column} {text} is negative");
+            return null;
+        }
+
+        if (value > AbsurdPrice)
+        {
+            problems.Add($"{column} {text} is over {AbsurdPrice:N0} USD per 1M tokens; is it a per-token or per-1K price?");
+            return null;
+        }
+
+        return value;
+    }
+
+    public static string Write(IEnumerable<PriceEntry> entries)
+    {
+        var text = new StringBuilder().Append(Header).Append('\n');
+        foreach (var e in entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom))
+        {
+            text.Append(e.Model).Append(',')
+                .Append(e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append(',')
+                .Append(e.InputPerMTok.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(e.OutputPerMTok.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(e.CachedInputPerMTok?.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(e.CacheWritePerMTok?.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+}
