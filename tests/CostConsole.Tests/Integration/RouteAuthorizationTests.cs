@@ -26,6 +26,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/healthz"] = ("/healthz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/readyz"] = ("/readyz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/spend"] = ("/api/v1/spend?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z&groupBy=feature", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
     };
 
     /// <summary>Endpoints that are not pages to GET: form posts and the framework's own.</summary>
@@ -74,9 +75,10 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         foreach (var (route, (probe, allowed)) in Access)
         {
             using var response = await client.GetAsync(probe);
+            var api = probe.StartsWith("/api/", StringComparison.Ordinal);
             var expected = allowed.Contains(principal)
                 ? (probe == "/status/403" ? HttpStatusCode.Forbidden : HttpStatusCode.OK)
-                : principal == Anonymous ? HttpStatusCode.Redirect : HttpStatusCode.Forbidden;
+                : principal == Anonymous ? (api ? HttpStatusCode.Unauthorized : HttpStatusCode.Redirect) : HttpStatusCode.Forbidden;
 
             Assert.True(expected == response.StatusCode, $"{principal} GET {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
             if (expected == HttpStatusCode.Redirect)
@@ -85,7 +87,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
                 Assert.Contains("ReturnUrl=" + Uri.EscapeDataString(probe), response.Headers.Location?.Query);
             }
 
-            if (expected == HttpStatusCode.Forbidden && probe != "/status/403")
+            if (expected == HttpStatusCode.Forbidden && probe != "/status/403" && !api)
             {
                 // The 403 is rendered as a page that says so, not an empty body.
                 Assert.Contains("403", await response.Content.ReadAsStringAsync());

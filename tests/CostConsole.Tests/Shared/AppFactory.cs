@@ -27,6 +27,8 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:CostConsole"] = $"Data Source={DatabasePath}",
             ["Prometheus:BaseUrl"] = prometheusUrl,
             ["Prometheus:TimeoutSeconds"] = "5",
+            // Tests drive ingestion themselves; the background loop would race them.
+            ["Ledger:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

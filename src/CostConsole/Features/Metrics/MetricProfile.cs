@@ -5,6 +5,7 @@ public enum TokenType
     Input,
     Output,
     CachedInput,
+    CacheWrite,
 }
 
 /// <summary>Where one token type lives: a metric name and the label matchers that narrow it (for histograms).</summary>
@@ -22,7 +23,9 @@ public sealed record MetricProfile(
     IReadOnlyDictionary<TokenType, TokenMetric> Tokens,
     IReadOnlyDictionary<string, string> DimensionLabels,
     bool InputIncludesCached,
-    string? RequestsMetric = null)
+    string? RequestsMetric = null,
+    string? RestartMetric = null,
+    string InstanceLabel = "instance")
 {
     public const string Default = "otel-seed";
 
@@ -45,7 +48,9 @@ public sealed record MetricProfile(
                 ["team"] = "team",
             },
             InputIncludesCached: true,
-            RequestsMetric: "gen_ai_client_requests_total"),
+            RequestsMetric: "gen_ai_client_requests_total",
+            // A restart that leaves a counter higher than before is only visible through the process start time.
+            RestartMetric: "process_start_time_seconds"),
         ["otel-genai-histogram"] = new(
             "otel-genai-histogram",
             new Dictionary<TokenType, TokenMetric>

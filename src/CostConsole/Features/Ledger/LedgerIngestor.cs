@@ -1,0 +1,288 @@
+using System.Globalization;
+using CostConsole.Data;
+using CostConsole.Features.Metrics;
+using CostConsole.Prometheus;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Ledger;
+
+/// <summary>Dimension values of one series, the ledger's key together with hour and token type.</summary>
+public readonly record struct Dimensions(string Model, string Provider, string Feature, string Team, string Operation, string Outcome)
+{
+    public static Dimensions From(IReadOnlyDictionary<string, string> labels, MetricProfile profile)
+    {
+        string Get(string dimension) =>
+            profile.DimensionLabels.TryGetValue(dimension, out var label) && labels.TryGetValue(label, out var value) ? value : "";
+
+        return new Dimensions(Get("model"), Get("provider"), Get("feature"), Get("team"), Get("operation"), Get("outcome"));
+    }
+}
+
+/// <summary>Token deltas read from Prometheus for a span of hours, before they are written anywhere.</summary>
+public sealed record ChunkTotals(Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> Totals, int Series, long Samples);
+
+/// <summary>Raised when Prometheus answered but not completely: the hours are not recorded and are tried again.</summary>
+public sealed class IncompleteAnswerException(string message) : Exception(message);
+
+/// <summary>
+/// Fills the token ledger from raw samples: chunk by chunk of closed hours, oldest first, each chunk written in one
+/// transaction that replaces whatever those hours held. A chunk that fails or comes back partial is retried and never
+/// recorded as complete.
+/// </summary>
+public sealed class LedgerIngestor(
+    IServiceProvider services,
+    IDbContextFactory<CostConsoleDbContext> dbFactory,
+    IOptions<LedgerOptions> ledgerOptions,
+    IOptions<PrometheusOptions> prometheusOptions,
+    LedgerStatus status,
+    TimeProvider time,
+    ILogger<LedgerIngestor> logger)
+{
+    private readonly SemaphoreSlim _single = new(1, 1);
+
+    private MetricProfile Profile => MetricProfile.BuiltIn[prometheusOptions.Value.Profile];
+
+    /// <summary>The first hour not yet in the ledger: after the last ingested hour, or where backfill starts.</summary>
+    public async Task<DateTimeOffset> NextHourAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        if (last is { } hour)
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(hour).AddHours(1);
+        }
+
+        var options = ledgerOptions.Value;
+        return options.BackfillFrom ?? RangeWindow.Floor(time.GetUtcNow(), TimeSpan.FromHours(1)).AddDays(-options.BackfillDays);
+    }
+
+    public async Task<DateTimeOffset?> ThroughAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        return last is { } hour ? DateTimeOffset.FromUnixTimeSeconds(hour).AddHours(1) : null;
+    }
+
+    /// <summary>Ingests every closed hour from the next missing one up to <paramref name="until"/> (exclusive, floored to the hour).</summary>
+    public async Task<int> SyncAsync(DateTimeOffset until, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await _single.WaitAsync(cancellationToken);
+        try
+        {
+            var end = RangeWindow.Floor(until, TimeSpan.FromHours(1));
+            var closed = RangeWindow.Floor(time.GetUtcNow(), TimeSpan.FromHours(1));
+            if (end > closed)
+            {
+                end = closed; // the open hour is never recorded
+            }
+
+            var from = await NextHourAsync(cancellationToken);
+            var total = (int)Math.Max(0, (end - from).TotalHours);
+            if (total == 0)
+            {
+                status.Finished(await ThroughAsync(cancellationToken));
+                return 0;
+            }
+
+            status.Started(from, end, total);
+            logger.LogInformation("Ledger catching up {Hours} hours from {From:u} to {Until:u}", total, from, end);
+            var done = 0;
+            var chunk = TimeSpan.FromHours(ledgerOptions.Value.ChunkHours);
+            for (var chunkFrom = from; chunkFrom < end; chunkFrom += chunk)
+            {
+                var chunkTo = chunkFrom + chunk < end ? chunkFrom + chunk : end;
+                await IngestWithRetriesAsync(chunkFrom, chunkTo, cancellationToken);
+                done += (int)(chunkTo - chunkFrom).TotalHours;
+                status.Advanced(chunkTo, done, time.GetUtcNow());
+                progress?.Report((done, total));
+            }
+
+            status.Finished(end);
+            logger.LogInformation("Ingested {Hours} hours up to {Until:u}", done, end);
+            return done;
+        }
+        catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
+        {
+            status.Failed(ex.Message);
+            throw;
+        }
+        finally
+        {
+            _single.Release();
+        }
+    }
+
+    private async Task IngestWithRetriesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var attempts = ledgerOptions.Value.RetryAttempts;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await IngestChunkAsync(from, to, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (attempt < attempts && ex is IncompleteAnswerException or PrometheusException { Failure: PrometheusFailure.Timeout or PrometheusFailure.Unavailable or PrometheusFailure.Unreachable or PrometheusFailure.Internal or PrometheusFailure.Canceled })
+            {
+                var delay = TimeSpan.FromSeconds(Math.Pow(2, attempt - 1));
+                logger.LogWarning("Ledger hours {From:u}–{To:u} failed ({Error}); attempt {Attempt} of {Attempts} in {Delay}", from, to, ex.Message, attempt + 1, attempts, delay);
+                await Task.Delay(delay, time, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Reads the raw samples of [from, to) plus a baseline lookback and replaces those hours in the ledger.</summary>
+    public async Task IngestChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var chunk = await ReadChunkAsync(from, to, cancellationToken);
+        await WriteAsync(from, to, chunk.Totals, chunk.Series, chunk.Samples, Profile.Name, cancellationToken);
+    }
+
+    /// <summary>Exact token deltas per hour, dimension set and token type for [from, to), read from raw samples.</summary>
+    public async Task<ChunkTotals> ReadChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var profile = Profile;
+        var client = services.GetRequiredService<PrometheusClient>();
+        var lookback = TimeSpan.FromMinutes(ledgerOptions.Value.BaselineLookbackMinutes);
+        // Evaluated a millisecond before `to`, the range selector holds exactly the samples before the chunk's end.
+        var at = to.AddMilliseconds(-1);
+        var range = $"[{(long)(to - from + lookback).TotalMilliseconds}ms]";
+
+        Func<string, DateTimeOffset, double?>? startOf = null;
+        if (profile.RestartMetric is { } restartMetric)
+        {
+            var starts = Complete(await client.QueryAsync(PromQl.Selector(restartMetric) + range, at, cancellationToken), restartMetric);
+            var byInstance = starts.Data.Series
+                .GroupBy(s => s.Label(profile.InstanceLabel) ?? "")
+                .ToDictionary(g => g.Key, g => g.SelectMany(s => s.Samples).OrderBy(s => s.Time).ToArray());
+            startOf = (instance, t) => byInstance.TryGetValue(instance, out var samples) ? LastAtOrBefore(samples, t) : null;
+        }
+
+        var totals = new Dictionary<(long Hour, Dimensions Dims, TokenType Type), double>();
+        var seriesCount = 0;
+        long sampleCount = 0;
+        foreach (var (type, metric) in profile.Tokens)
+        {
+            var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))) + range;
+            var answer = Complete(await client.QueryAsync(selector, at, cancellationToken), metric.Metric);
+            foreach (var series in answer.Data.Series)
+            {
+                seriesCount++;
+                sampleCount += series.Samples.Count;
+                var instance = series.Label(profile.InstanceLabel) ?? "";
+                var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, startOf is null ? null : t => startOf(instance, t));
+                if (issues.NaNSamples + issues.NegativeSamples > 0)
+                {
+                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, metric.Metric, instance);
+                }
+
+                var dims = Dimensions.From(series.Labels, profile);
+                foreach (var (hour, delta) in byHour)
+                {
+                    var key = (hour, dims, type);
+                    totals[key] = totals.GetValueOrDefault(key) + delta;
+                }
+            }
+        }
+
+        return new ChunkTotals(totals, seriesCount, sampleCount);
+    }
+
+    private static PromResponse<PromQueryData> Complete(PromResponse<PromQueryData> answer, string metric) =>
+        answer.IsComplete
+            ? answer
+            : throw new IncompleteAnswerException($"Prometheus answered {metric} with warnings ({string.Join("; ", answer.Warnings)}); the hours are not recorded and will be read again.");
+
+    private static double? LastAtOrBefore(PromSample[] samples, DateTimeOffset time)
+    {
+        double? found = null;
+        foreach (var sample in samples)
+        {
+            if (sample.Time > time) break;
+            found = sample.Value;
+        }
+
+        return found;
+    }
+
+    private async Task WriteAsync(DateTimeOffset from, DateTimeOffset to, Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> totals, int series, long samples, string profile, CancellationToken cancellationToken)
+    {
+        var fromUnix = from.ToUnixTimeSeconds();
+        var toUnix = to.ToUnixTimeSeconds();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.LedgerEntries.Where(e => e.HourUnix >= fromUnix && e.HourUnix < toUnix).ExecuteDeleteAsync(cancellationToken);
+        await db.LedgerHours.Where(h => h.HourUnix >= fromUnix && h.HourUnix < toUnix).ExecuteDeleteAsync(cancellationToken);
+        db.LedgerEntries.AddRange(totals.Select(t => new LedgerEntry
+        {
+            HourUnix = t.Key.Hour,
+            Model = t.Key.Dims.Model,
+            Provider = t.Key.Dims.Provider,
+            Feature = t.Key.Dims.Feature,
+            Team = t.Key.Dims.Team,
+            Operation = t.Key.Dims.Operation,
+            Outcome = t.Key.Dims.Outcome,
+            TokenType = t.Key.Type,
+            // Counter values are whole token counts; the sum of float deltas is rounded back to one.
+            Tokens = (long)Math.Round(t.Value),
+        }));
+        var now = time.GetUtcNow();
+        for (var hour = fromUnix; hour < toUnix; hour += 3600)
+        {
+            db.LedgerHours.Add(new LedgerHour { HourUnix = hour, IngestedUtc = now, Series = series, Samples = samples, Profile = profile });
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogDebug("Ledger {From:u}–{To:u}: {Rows} rows from {Series} series, {Samples} samples", from, to, totals.Count, series, samples.ToString(CultureInfo.InvariantCulture));
+    }
+}
+
+/// <summary>Keeps the ledger following Prometheus: catches up at start, then each closed hour. Never blocks a page.</summary>
+public sealed class LedgerBackgroundService(
+    LedgerIngestor ingestor,
+    LedgerStatus status,
+    DatabaseStatus database,
+    IOptions<LedgerOptions> options,
+    TimeProvider time,
+    ILogger<LedgerBackgroundService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled || !database.Ready)
+        {
+            logger.LogInformation("Background ledger ingestion is off ({Reason})", !database.Ready ? "the database is not ready" : "Ledger:Enabled is false");
+            return;
+        }
+
+        status.Known(await ingestor.ThroughAsync(stoppingToken));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ingestor.SyncAsync(time.GetUtcNow(), cancellationToken: stoppingToken);
+            }
+            catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
+            {
+                logger.LogWarning("Ledger ingestion paused: {Error}", ex.Message);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), time, stoppingToken);
+        }
+    }
+}
+
+public static class LedgerSetup
+{
+    public static IServiceCollection AddCostConsoleLedger(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LedgerOptions>().Bind(configuration.GetSection(LedgerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LedgerOptions>, ValidateLedgerOptions>();
+        services.AddSingleton<LedgerStatus>();
+        services.AddSingleton<LedgerIngestor>();
+        services.AddHostedService<LedgerBackgroundService>();
+        return services;
+    }
+}

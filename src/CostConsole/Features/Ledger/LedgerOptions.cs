@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Ledger;
+
+public sealed class LedgerOptions
+{
+    public const string Section = "Ledger";
+
+    /// <summary>Run ingestion in the background (catch up, then follow each closed hour).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>First hour to backfill on an empty ledger (UTC). Empty: <see cref="BackfillDays"/> before now.</summary>
+    public DateTimeOffset? BackfillFrom { get; set; }
+
+    public int BackfillDays { get; set; } = 45;
+
+    /// <summary>Hours read from Prometheus per query (raw samples: keep series × samples per query moderate).</summary>
+    public int ChunkHours { get; set; } = 6;
+
+    /// <summary>How far before an hour to look for a series' baseline sample.</summary>
+    public int BaselineLookbackMinutes { get; set; } = 120;
+
+    public int PollSeconds { get; set; } = 60;
+
+    public int RetryAttempts { get; set; } = 3;
+
+    /// <summary>The longest window the spend API answers in one request.</summary>
+    public int MaxQueryDays { get; set; } = 400;
+}
+
+internal sealed class ValidateLedgerOptions : IValidateOptions<LedgerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LedgerOptions options)
+    {
+        List<string> failures = [];
+        if (options.BackfillFrom is { } from && from.UtcTicks % TimeSpan.TicksPerHour != 0)
+        {
+            failures.Add($"Ledger:BackfillFrom '{from:O}' is not on the hour (UTC).");
+        }
+
+        if (options.BackfillDays is < 1 or > 3650) failures.Add($"Ledger:BackfillDays must be between 1 and 3650 (was {options.BackfillDays}).");
+        if (options.ChunkHours is < 1 or > 168) failures.Add($"Ledger:ChunkHours must be between 1 and 168 (was {options.ChunkHours}).");
+        if (options.BaselineLookbackMinutes is < 1 or > 10_080) failures.Add($"Ledger:BaselineLookbackMinutes must be between 1 and 10080 (was {options.BaselineLookbackMinutes}).");
+        if (options.PollSeconds is < 5 or > 3600) failures.Add($"Ledger:PollSeconds must be between 5 and 3600 (was {options.PollSeconds}).");
+        if (options.RetryAttempts is < 1 or > 10) failures.Add($"Ledger:RetryAttempts must be between 1 and 10 (was {options.RetryAttempts}).");
+        if (options.MaxQueryDays is < 1 or > 3650) failures.Add($"Ledger:MaxQueryDays must be between 1 and 3650 (was {options.MaxQueryDays}).");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

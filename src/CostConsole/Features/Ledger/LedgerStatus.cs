@@ -1,0 +1,53 @@
+namespace CostConsole.Features.Ledger;
+
+public enum LedgerState
+{
+    Idle,
+    CatchingUp,
+    Failing,
+}
+
+/// <summary>How far the ledger is, for the pages, /readyz and the API's <c>ledgerThrough</c>. Updated by the ingestor.</summary>
+public sealed class LedgerStatus
+{
+    private readonly Lock _gate = new();
+
+    public LedgerState State { get; private set; } = LedgerState.Idle;
+    public DateTimeOffset? Through { get; private set; }
+    public DateTimeOffset? SyncFrom { get; private set; }
+    public DateTimeOffset? SyncUntil { get; private set; }
+    public int HoursDone { get; private set; }
+    public int HoursTotal { get; private set; }
+    public string? LastError { get; private set; }
+    public DateTimeOffset? LastSuccessUtc { get; private set; }
+
+    public double Progress => HoursTotal == 0 ? 1 : (double)HoursDone / HoursTotal;
+
+    public event Action? Changed;
+
+    public void Started(DateTimeOffset from, DateTimeOffset until, int hours) =>
+        Update(() => (State, SyncFrom, SyncUntil, HoursDone, HoursTotal) = (LedgerState.CatchingUp, from, until, 0, hours));
+
+    public void Advanced(DateTimeOffset through, int hoursDone, DateTimeOffset now) =>
+        Update(() => (Through, HoursDone, LastSuccessUtc, LastError) = (through, hoursDone, now, null));
+
+    public void Finished(DateTimeOffset? through) => Update(() =>
+    {
+        State = LedgerState.Idle;
+        Through = through ?? Through;
+    });
+
+    public void Failed(string error) => Update(() => (State, LastError) = (LedgerState.Failing, error));
+
+    public void Known(DateTimeOffset? through) => Update(() => Through = through);
+
+    private void Update(Action change)
+    {
+        lock (_gate)
+        {
+            change();
+        }
+
+        Changed?.Invoke();
+    }
+}

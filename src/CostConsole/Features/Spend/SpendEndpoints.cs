@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Ledger;
+using CostConsole.Features.Pricing;
+using CostConsole.Prometheus;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Spend;
+
+public static class SpendEndpoints
+{
+    public static IServiceCollection AddCostConsoleSpend(this IServiceCollection services)
+    {
+        services.AddSingleton<PriceStore>();
+        services.AddSingleton<SpendQuery>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSpendApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/v1/spend", async (HttpContext context, SpendQuery spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        {
+            var (request, problem) = Parse(context.Request.Query, ledger.Value.MaxQueryDays);
+            if (request is null)
+            {
+                return Results.Problem(title: "Invalid spend query", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var result = await spend.RunAsync(request, cancellationToken);
+            return string.Equals(context.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase)
+                ? Results.Text(ToCsv(result), "text/csv; charset=utf-8")
+                : Results.Json(ToJson(result));
+        }).RequireAuthorization(policy => policy.RequireRole(Roles.All.ToArray()));
+        return endpoints;
+    }
+
+    /// <summary>Reads and checks the query string; returns the request, or a message saying what is wrong.</summary>
+    public static (SpendRequest? Request, string? Problem) Parse(IQueryCollection query, int maxDays)
+    {
+        if (!TryHour(query["from"], "from", out var from, out var problem) || !TryHour(query["to"], "to", out var to, out problem))
+        {
+            return (null, problem);
+        }
+
+        if (to <= from)
+        {
+            return (null, $"'to' ({to:yyyy-MM-ddTHH:mm}Z) must be after 'from' ({from:yyyy-MM-ddTHH:mm}Z).");
+        }
+
+        if (to - from > TimeSpan.FromDays(maxDays))
+        {
+            return (null, $"The range is {(to - from).TotalDays:0.#} days; at most {maxDays} days can be asked at once (Ledger:MaxQueryDays).");
+        }
+
+        var groupBy = query["groupBy"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var unknown = groupBy.Where(k => !SpendQuery.GroupKeys.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            return (null, $"Unknown groupBy key(s): {string.Join(", ", unknown.Select(k => $"'{Printable(k)}'"))}. Use any of: {string.Join(", ", SpendQuery.GroupKeys)}.");
+        }
+
+        if (groupBy.Distinct().Count() != groupBy.Count)
+        {
+            return (null, "A groupBy key is repeated.");
+        }
+
+        var format = query["format"].ToString();
+        if (format.Length > 0 && format is not ("json" or "csv"))
+        {
+            return (null, $"format must be json or csv (was '{Printable(format)}').");
+        }
+
+        List<string> Values(string name) => [.. query[name].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!)];
+        var filters = Values("feature").Concat(Values("model")).Concat(Values("team")).ToList();
+        if (filters.Any(v => v.Length > 200 || v.Any(char.IsControl)))
+        {
+            return (null, "A filter value is longer than 200 characters or contains control characters.");
+        }
+
+        return (new SpendRequest(from, to, groupBy, Values("feature"), Values("model"), Values("team")), null);
+    }
+
+    private static bool TryHour(string? text, string name, out DateTimeOffset value, out string? problem)
+    {
+        value = default;
+        problem = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problem = $"'{name}' is required, as an ISO 8601 UTC hour such as 2026-11-01T00:00:00Z.";
+            return false;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        {
+            problem = $"'{name}' ('{Printable(text)}') is not an ISO 8601 time such as 2026-11-01T00:00:00Z.";
+            return false;
+        }
+
+        if (value.UtcTicks % TimeSpan.TicksPerHour != 0)
+        {
+            problem = $"'{name}' ({value:yyyy-MM-ddTHH:mm:ss}Z) is not on the hour: the ledger is hourly, so windows start and end on whole UTC hours.";
+            return false;
+        }
+
+        if (value.Year is < 2000 or > 2200)
+        {
+            problem = $"'{name}' ({value:yyyy-MM-dd}) is outside the years 2000–2200.";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string Printable(string text) => new([.. text.Take(60).Select(c => char.IsControl(c) ? '?' : c)]);
+
+    private static object Figures(SpendFigures f) => new
+    {
+        inputTokens = f.InputTokens,
+        cachedInputTokens = f.CachedInputTokens,
+        cacheWriteTokens = f.CacheWriteTokens,
+        outputTokens = f.OutputTokens,
+        costUsd = decimal.Round(f.CostUsd, 6),
+        unpricedTokens = f.UnpricedTokens,
+    };
+
+    private static object ToJson(SpendResult result) => new
+    {
+        from = result.From,
+        to = result.To,
+        currency = "USD",
+        rows = result.Rows.Select(r =>
+        {
+            var row = new Dictionary<string, object>(StringComparer.Ordinal);
+            for (var i = 0; i < result.GroupBy.Count; i++) row[result.GroupBy[i]] = r.Keys[i];
+            row["inputTokens"] = r.Figures.InputTokens;
+            row["cachedInputTokens"] = r.Figures.CachedInputTokens;
+            row["cacheWriteTokens"] = r.Figures.CacheWriteTokens;
+            row["outputTokens"] = r.Figures.OutputTokens;
+            row["costUsd"] = decimal.Round(r.Figures.CostUsd, 6);
+            row["unpricedTokens"] = r.Figures.UnpricedTokens;
+            return row;
+        }),
+        totals = Figures(result.Totals),
+        ledgerThrough = result.LedgerThrough,
+        warnings = result.Warnings,
+    };
+
+    private static string ToCsv(SpendResult result)
+    {
+        var csv = new StringBuilder();
+        csv.AppendJoin(',', result.GroupBy.Concat(["input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens"])).Append('\n');
+        foreach (var row in result.Rows)
+        {
+            csv.AppendJoin(',', row.Keys.Select(Escape)).Append(row.Keys.Count > 0 ? "," : "")
+                .Append(row.Figures.InputTokens).Append(',').Append(row.Figures.CachedInputTokens).Append(',')
+                .Append(row.Figures.CacheWriteTokens).Append(',').Append(row.Figures.OutputTokens).Append(',')
+                .Append(decimal.Round(row.Figures.CostUsd, 6).ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(row.Figures.UnpricedTokens).Append('\n');
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>CSV-quotes a value, and defuses a leading = + - @ so a spreadsheet never runs it as a formula.</summary>
+    public static string Escape(string value)
+    {
+        var safe = value.Length > 0 && "=+-@\t\r".Contains(value[0]) ? "'" + value : value;
+        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + safe.Replace("\"", "\"\"") + "\"" : safe;
+    }
+}
