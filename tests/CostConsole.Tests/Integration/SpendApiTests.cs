@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Ledger;
+using CostConsole.Tests.Shared;
+using CostConsole.Workload;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CostConsole.Tests.Integration;
+
+/// <summary>The spend API over HTTP: its JSON and CSV against the ground truth, and every bad input refused with a reason.</summary>
+[Collection(PrometheusCollection.Name)]
+public sealed class SpendApiTests(HistoryFixture fixture) : IAsyncLifetime
+{
+    private AppFactory _app = null!;
+    private HttpClient _client = null!;
+
+    private static string Hour(DateTimeOffset time) => time.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    private static readonly string Window = $"from={Hour(HistoryFixture.Start)}&to={Hour(HistoryFixture.End)}";
+
+    public async Task InitializeAsync()
+    {
+        _app = new AppFactory(fixture.Prometheus.BaseUrl, new Dictionary<string, string?>
+        {
+            ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
+            ["Ledger:ChunkHours"] = "24",
+            ["Ledger:MaxQueryDays"] = "31",
+        });
+        await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
+        _client = await _app.SignedInAsync(Roles.Finance);
+    }
+
+    public Task DisposeAsync()
+    {
+        _app.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Json_rows_by_team_and_day_carry_the_ground_truth_tokens()
+    {
+        var json = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/spend?{Window}&groupBy=team,day")).RootElement;
+
+        Assert.Equal("USD", json.GetProperty("currency").GetString());
+        Assert.Equal(HistoryFixture.End, json.GetProperty("ledgerThrough").GetDateTimeOffset());
+        var truth = fixture.History.GroundTruth;
+        foreach (var row in json.GetProperty("rows").EnumerateArray())
+        {
+            var team = row.GetProperty("team").GetString();
+            var day = DateTimeOffset.Parse(row.GetProperty("day").GetString()! + "T00:00:00Z", CultureInfo.InvariantCulture);
+            long Expected(Family f) => truth.Where(t => t.Key.Team == team && t.Key.Hour >= day && t.Key.Hour < day.AddDays(1) && t.Key.TokenType == f).Sum(t => t.Value);
+            Assert.Equal(Expected(Family.InputTokens), row.GetProperty("inputTokens").GetInt64());
+            Assert.Equal(Expected(Family.OutputTokens), row.GetProperty("outputTokens").GetInt64());
+            Assert.Equal(Expected(Family.CachedInputTokens), row.GetProperty("cachedInputTokens").GetInt64());
+        }
+
+        Assert.Equal(truth.Where(t => t.Key.TokenType == Family.InputTokens).Sum(t => t.Value), json.GetProperty("totals").GetProperty("inputTokens").GetInt64());
+        Assert.Equal(6 * 3, json.GetProperty("rows").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Filters_narrow_the_rows_and_csv_has_the_same_figures()
+    {
+        var feature = fixture.History.Catalog.Features[0].Name;
+        var query = $"/api/v1/spend?{Window}&groupBy=model&feature={Uri.EscapeDataString(feature)}";
+
+        var json = JsonDocument.Parse(await _client.GetStringAsync(query)).RootElement;
+        var csv = (await _client.GetStringAsync(query + "&format=csv")).Trim().Split('\n');
+
+        var expectedInput = fixture.History.GroundTruth.Where(t => t.Key.Feature == feature && t.Key.TokenType == Family.InputTokens).Sum(t => t.Value);
+        Assert.Equal(expectedInput, json.GetProperty("totals").GetProperty("inputTokens").GetInt64());
+        Assert.Equal("model,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,cost_usd,unpriced_tokens", csv[0]);
+        Assert.Equal(json.GetProperty("rows").GetArrayLength(), csv.Length - 1);
+        Assert.Equal(expectedInput, csv.Skip(1).Sum(line => long.Parse(line.Split(',')[1], CultureInfo.InvariantCulture)));
+    }
+
+    [Theory]
+    [InlineData("to=2026-11-19T00:00:00Z", "'from' is required")]
+    [InlineData("from=banana&to=2026-11-19T00:00:00Z", "'from' ('banana') is not an ISO 8601 time")]
+    [InlineData("from=2026-11-18T00:30:00Z&to=2026-11-19T00:00:00Z", "is not on the hour")]
+    [InlineData("from=2026-11-19T00:00:00Z&to=2026-11-18T00:00:00Z", "must be after 'from'")]
+    [InlineData("from=2026-01-01T00:00:00Z&to=2026-11-19T00:00:00Z", "at most 31 days")]
+    [InlineData("from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z&groupBy=feature,colour", "Unknown groupBy key(s): 'colour'")]
+    [InlineData("from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z&groupBy=model,model", "repeated")]
+    [InlineData("from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z&format=xml", "format must be json or csv")]
+    [InlineData("from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z&feature=a%0Ab", "control characters")]
+    public async Task Bad_queries_get_a_400_problem_that_says_what_is_wrong(string query, string message)
+    {
+        using var response = await _client.GetAsync($"/api/v1/spend?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains(message, problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("x\"} or vector(1) #")]
+    [InlineData("'; DROP TABLE LedgerTokens; --")]
+    [InlineData("=HYPERLINK(\"http://evil\")")]
+    public async Task Hostile_filter_values_match_nothing_and_break_nothing(string value)
+    {
+        var json = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/spend?{Window}&groupBy=feature&feature={Uri.EscapeDataString(value)}")).RootElement;
+
+        Assert.Equal(0, json.GetProperty("rows").GetArrayLength());
+        Assert.Equal(0, json.GetProperty("totals").GetProperty("inputTokens").GetInt64());
+        var all = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/spend?{Window}")).RootElement;
+        Assert.True(all.GetProperty("totals").GetProperty("inputTokens").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Without_sign_in_the_api_answers_401_not_a_login_page()
+    {
+        using var response = await _app.Anonymous().GetAsync($"/api/v1/spend?{Window}");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+}
