@@ -1,5 +1,9 @@
 using System.Text;
 using CostConsole.Data;
+using CostConsole.Features.ApiTokens;
+using CostConsole.Features.Ledger;
+using CostConsole.Features.Pricing;
+using CostConsole.Prometheus;
 using CostConsole.Features.Identity;
 
 namespace CostConsole.Cli;
@@ -12,7 +16,7 @@ public static class CommandLine
 {
     public const string PasswordVariable = "COSTCONSOLE_PASSWORD";
 
-    private static readonly HashSet<string> Commands = ["migrate", "users", "help", "--help"];
+    private static readonly HashSet<string> Commands = ["migrate", "users", "prices", "tokens", "ledger", "help", "--help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -21,6 +25,8 @@ public static class CommandLine
         output ??= Console.Out;
         error ??= Console.Error;
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Standard output carries only the command's result (a token, a count); logs go to standard error.
+        builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         try
         {
             switch (args)
@@ -34,10 +40,26 @@ public static class CommandLine
                 }
                 case ["users", "create", .. var rest]:
                     return await CreateUserAsync(builder, Options(rest), output, error);
+                case ["prices", "import", var file, ..]:
+                    return await ImportPricesAsync(builder, file, output, error);
+                case ["tokens", "create", .. var rest]:
+                    return await CreateTokenAsync(builder, Options(rest), output, error);
+                case ["ledger", "sync", .. var rest]:
+                    return await SyncLedgerAsync(builder, Options(rest), output, error);
                 default:
                     await error.WriteLineAsync(Usage);
                     return args is ["help" or "--help", ..] ? 0 : 2;
             }
+        }
+        catch (PrometheusException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+        catch (IncompleteAnswerException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -88,6 +110,78 @@ public static class CommandLine
         }
 
         await output.WriteLineAsync($"Created {email.Trim()} with the role {Roles.Normalize(role)}.");
+        return 0;
+    }
+
+    private static async Task<WebApplication> MigratedAppAsync(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        await DatabaseSetup.MigrateAsync(app.Services);
+        return app;
+    }
+
+    private static async Task<int> ImportPricesAsync(WebApplicationBuilder builder, string file, TextWriter output, TextWriter error)
+    {
+        if (!File.Exists(file))
+        {
+            await error.WriteLineAsync($"error: no file at {file}");
+            return 2;
+        }
+
+        var (entries, problems) = PriceCsv.Parse(await File.ReadAllTextAsync(file));
+        if (problems.Count == 0)
+        {
+            await using var app = await MigratedAppAsync(builder);
+            problems = await app.Services.GetRequiredService<PriceStore>().ImportAsync(entries, $"cli:{Environment.UserName}");
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                await error.WriteLineAsync($"error: {file}: {problem}");
+            }
+
+            await error.WriteLineAsync("Nothing was imported.");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Imported {entries.Count} price entries from {file}.");
+        return 0;
+    }
+
+    private static async Task<int> CreateTokenAsync(WebApplicationBuilder builder, IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
+    {
+        await using var app = await MigratedAppAsync(builder);
+        var (result, token) = await app.Services.GetRequiredService<ApiTokenService>()
+            .CreateAsync(options.GetValueOrDefault("name"), options.GetValueOrDefault("role"), $"cli:{Environment.UserName}");
+        if (!result.Succeeded)
+        {
+            foreach (var message in result.Errors) await error.WriteLineAsync($"error: {message}");
+            return 1;
+        }
+
+        await output.WriteLineAsync(token);
+        await error.WriteLineAsync("This is the only time the token is shown; store it now. Use it as: Authorization: Bearer <token>");
+        return 0;
+    }
+
+    private static async Task<int> SyncLedgerAsync(WebApplicationBuilder builder, IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
+    {
+        var until = DateTimeOffset.UtcNow;
+        if (options.TryGetValue("until", out var text)
+            && !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out until))
+        {
+            await error.WriteLineAsync($"error: --until '{text}' is not an ISO 8601 time such as 2026-11-01T00:00:00Z.");
+            return 2;
+        }
+
+        await using var app = await MigratedAppAsync(builder);
+        var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new Progress<(int Done, int Total)>(p => output.WriteLine($"  {p.Done}/{p.Total} hours ({100.0 * p.Done / p.Total:0}%), {clock.Elapsed.TotalSeconds:0.0} s"));
+        var hours = await ingestor.SyncAsync(until, progress);
+        await output.WriteLineAsync($"Ledger synced: {hours} hours ingested in {clock.Elapsed.TotalSeconds:0.0} s; exact through {await ingestor.ThroughAsync():yyyy-MM-ddTHH:mm}Z.");
         return 0;
     }
 
@@ -144,5 +238,11 @@ public static class CommandLine
               apply pending database migrations and exit
           CostConsole users create --email EMAIL --role Finance|Engineer|Manager|Admin [--password-env VAR]
               create a user; the password comes from $COSTCONSOLE_PASSWORD (or VAR), else it is prompted
+          CostConsole prices import FILE
+              import price entries from CSV (header: model,effective_from_utc,input_usd_per_mtok,...); all or nothing
+          CostConsole tokens create --name NAME --role ROLE
+              create an API token for scripts; it is printed once
+          CostConsole ledger sync [--until ISO]
+              ingest closed hours into the token ledger up to that hour (default: now), with progress, then exit
         """;
 }

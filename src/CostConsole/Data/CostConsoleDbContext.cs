@@ -1,3 +1,4 @@
+using CostConsole.Features.ApiTokens;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
@@ -19,6 +20,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
     public DbSet<LedgerHour> LedgerHours => Set<LedgerHour>();
 
     public DbSet<FeatureOwner> FeatureOwners => Set<FeatureOwner>();
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -56,6 +59,12 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         {
             owner.HasKey(o => o.Feature);
             owner.HasOne<Team>().WithMany().HasForeignKey(o => o.TeamId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ApiToken>(token =>
+        {
+            token.Property(t => t.Name).HasMaxLength(ApiToken.MaxNameLength);
+            token.HasIndex(t => t.Hash).IsUnique();
         });
 
         // SQLite cannot order or compare DateTimeOffset columns natively; store UTC ticks instead.

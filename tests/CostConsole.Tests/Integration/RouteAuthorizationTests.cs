@@ -21,6 +21,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/"] = ("/", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/admin/users"] = ("/admin/users", [Roles.Admin]),
         ["/admin/teams"] = ("/admin/teams", [Roles.Admin]),
+        ["/admin/tokens"] = ("/admin/tokens", [Roles.Admin]),
         ["/account/login"] = ("/account/login", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/status/{Code:int}"] = ("/status/403", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),

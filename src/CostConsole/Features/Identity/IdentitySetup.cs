@@ -1,4 +1,6 @@
 using CostConsole.Data;
+using CostConsole.Features.ApiTokens;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -23,16 +25,25 @@ public static class IdentitySetup
 {
     public const string LoginPath = "/account/login";
 
+    /// <summary>API paths with a bearer token authenticate by token; everything else by the sign-in cookie.</summary>
+    public const string SelectScheme = "CookieOrToken";
+
     public static IServiceCollection AddCostConsoleIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityStateProvider>();
         services.AddAuthentication(options =>
             {
-                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultScheme = SelectScheme;
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
+            .AddPolicyScheme(SelectScheme, "Cookie or API token", policy => policy.ForwardDefaultSelector = context =>
+                context.Request.Path.StartsWithSegments("/api") && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? ApiTokenAuthenticationHandler.Scheme
+                    : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.Scheme, null)
             .AddIdentityCookies();
+        services.AddSingleton<ApiTokenService>();
 
         services.AddIdentityCore<AppUser>(options =>
             {
