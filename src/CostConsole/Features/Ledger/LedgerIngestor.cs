@@ -242,7 +242,7 @@ public sealed class LedgerIngestor(
 
 /// <summary>Keeps the ledger following Prometheus: catches up at start, then each closed hour. Never blocks a page.</summary>
 public sealed class LedgerBackgroundService(
-    LedgerIngestor ingestor,
+    IServiceProvider services,
     LedgerStatus status,
     DatabaseStatus database,
     IOptions<LedgerOptions> options,
@@ -257,6 +257,8 @@ public sealed class LedgerBackgroundService(
             return;
         }
 
+        // Resolved only now: with a broken database configuration the ingestor cannot even be built.
+        var ingestor = services.GetRequiredService<LedgerIngestor>();
         status.Known(await ingestor.ThroughAsync(stoppingToken));
         while (!stoppingToken.IsCancellationRequested)
         {
