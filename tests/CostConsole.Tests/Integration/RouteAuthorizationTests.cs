@@ -22,6 +22,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/admin/users"] = ("/admin/users", [Roles.Admin]),
         ["/admin/teams"] = ("/admin/teams", [Roles.Admin]),
         ["/admin/tokens"] = ("/admin/tokens", [Roles.Admin]),
+        ["/sources"] = ("/sources", [Roles.Engineer, Roles.Admin]),
         ["/account/login"] = ("/account/login", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/status/{Code:int}"] = ("/status/403", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),

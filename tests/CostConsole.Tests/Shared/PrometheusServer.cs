@@ -65,6 +65,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         DateTimeOffset? historyEnd = null,
         IReadOnlyDictionary<string, string>? ruleFiles = null,
         string? scrapeTarget = null,
+        string? openMetrics = null,
         CancellationToken cancellationToken = default)
     {
         var prometheus = FindBinary("prometheus");
@@ -88,6 +89,13 @@ public sealed class PrometheusServer : IAsyncDisposable
             {
                 File.Delete(file);
             }
+        }
+
+        if (openMetrics is not null)
+        {
+            var file = Path.Combine(folder.FullName, "extra.om");
+            await File.WriteAllTextAsync(file, openMetrics, cancellationToken);
+            await BackfillAsync(file, data, cancellationToken);
         }
 
         var config = WriteConfig(folder.FullName, ruleFiles, scrapeTarget);

@@ -1,0 +1,82 @@
+using System.Text.RegularExpressions;
+using CostConsole.Features.Metrics;
+using CostConsole.Prometheus;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Sources;
+
+public sealed record LabelCardinality(string Label, int Values, string? Warning);
+
+public sealed record MetricSource(string Metric, bool Found, string? Hint, int Series, IReadOnlyList<LabelCardinality> Labels, IReadOnlyList<string> MissingLabels);
+
+public sealed record SourceReport(IReadOnlyList<MetricSource> Metrics, string? RetentionWarning, string? Problem);
+
+/// <summary>
+/// Looks at the profile's metrics as they are in Prometheus now: series counts, label cardinalities (flagging labels
+/// that look unbounded), labels the profile expects but does not find, and whether retention covers a month.
+/// </summary>
+public sealed partial class SourceInspector(IServiceProvider services, IOptions<PrometheusOptions> options, TimeProvider time)
+{
+    public const int UnboundedValues = 1000;
+    public const int MinimumRetentionDays = 35;
+
+    [GeneratedRegex("(^|_)(user|request|session|trace|span|conversation|message)_?id$|^(email|ip|uuid)$", RegexOptions.IgnoreCase)]
+    private static partial Regex PerRequestLabel();
+
+    public async Task<SourceReport> InspectAsync(IReadOnlyList<MetricPresence> presence, string? retention, CancellationToken cancellationToken = default)
+    {
+        var client = services.GetRequiredService<PrometheusClient>();
+        var profile = MetricProfile.BuiltIn[options.Value.Profile];
+        var now = time.GetUtcNow();
+        List<MetricSource> metrics = [];
+        try
+        {
+            foreach (var metric in presence)
+            {
+                if (!metric.Found)
+                {
+                    metrics.Add(new MetricSource(metric.Metric, false, metric.Hint, 0, [], []));
+                    continue;
+                }
+
+                var series = await client.SeriesAsync([PromQl.Selector(metric.Metric)], now.AddHours(-1), now, cancellationToken);
+                var labels = series.Data.SelectMany(s => s.Keys).Distinct(StringComparer.Ordinal)
+                    .Where(l => l != "__name__")
+                    .Select(label =>
+                    {
+                        var values = series.Data.Select(s => s.GetValueOrDefault(label)).Where(v => v is not null).Distinct(StringComparer.Ordinal).Count();
+                        var warning = PerRequestLabel().IsMatch(label)
+                            ? $"'{label}' looks like a per-request or per-user label: it makes a new series for every value; drop it from the metric."
+                            : values >= UnboundedValues ? $"'{label}' has {values:N0} values in the last hour: it may be unbounded." : null;
+                        return new LabelCardinality(label, values, warning);
+                    })
+                    .OrderByDescending(l => l.Values).ToList();
+                var present = labels.Select(l => l.Label).ToHashSet(StringComparer.Ordinal);
+                var missing = profile.DimensionLabels.Values.Where(l => !present.Contains(l) && series.Data.Count > 0).ToList();
+                metrics.Add(new MetricSource(metric.Metric, true, null, series.Data.Count, labels, missing));
+            }
+        }
+        catch (PrometheusException ex)
+        {
+            return new SourceReport(metrics, RetentionWarning(retention), ex.Message);
+        }
+
+        return new SourceReport(metrics, RetentionWarning(retention), null);
+    }
+
+    /// <summary>A warning when the retention (Prometheus' own words, e.g. 15d, 2w, 10y) cannot cover a month and its comparison.</summary>
+    public static string? RetentionWarning(string? retention)
+    {
+        if (string.IsNullOrEmpty(retention)) return null;
+        var match = Regex.Match(retention, @"^(\d+)(y|w|d|h|m|s|ms)\b");
+        if (!match.Success) return null;
+        var n = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var days = match.Groups[2].Value switch
+        {
+            "y" => n * 365, "w" => n * 7, "d" => n, "h" => n / 24, "m" => n / 1440, "s" => n / 86400, _ => n / 86_400_000,
+        };
+        return days < MinimumRetentionDays
+            ? $"Prometheus keeps {retention}: less than {MinimumRetentionDays} days, so a month and its comparison cannot be read from it. The ledger keeps every hour it has already ingested."
+            : null;
+    }
+}
