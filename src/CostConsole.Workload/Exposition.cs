@@ -3,37 +3,83 @@ using System.Text;
 
 namespace CostConsole.Workload;
 
-/// <summary>Metric names and help texts of the otel-seed profile (DESIGN.md).</summary>
+/// <summary>One metric a shape writes for a family: its OpenMetrics family name, type, help, and any fixed extra label.</summary>
+public sealed record ShapeMetric(string Name, string Type, string Help, string ExtraLabels = "");
+
+/// <summary>
+/// How an exporter names token metrics and labels: the otel-seed counters of DESIGN.md, the OTel GenAI histogram,
+/// the Bifrost gateway and the LiteLLM proxy. A label name of null means the shape does not carry that dimension.
+/// </summary>
+public sealed record MetricShape(
+    string Name,
+    IReadOnlyDictionary<Family, ShapeMetric> Metrics,
+    string? ModelLabel,
+    string? ProviderLabel,
+    string? OperationLabel,
+    string? FeatureLabel,
+    string? TeamLabel)
+{
+    private static readonly ShapeMetric ProcessStart = new("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+
+    public static MetricShape OtelSeed { get; } = new("otel-seed", new Dictionary<Family, ShapeMetric>
+    {
+        [Family.InputTokens] = new("gen_ai_client_token_usage_input", "counter", "Input tokens sent to the model, cached input included."),
+        [Family.OutputTokens] = new("gen_ai_client_token_usage_output", "counter", "Output tokens returned by the model."),
+        [Family.CachedInputTokens] = new("gen_ai_client_token_usage_cached_input", "counter", "Input tokens served from the provider's prompt cache (a subset of input)."),
+        [Family.Requests] = new("gen_ai_client_requests", "counter", "Requests made to the model, by outcome."),
+        [Family.ProcessStart] = ProcessStart,
+    }, "gen_ai_request_model", "gen_ai_provider_name", "gen_ai_operation_name", "feature", "team");
+
+    /// <summary>The histogram's _sum series, split by token type (written as plain samples: only _sum is read).</summary>
+    public static MetricShape OtelHistogram { get; } = new("otel-genai-histogram", new Dictionary<Family, ShapeMetric>
+    {
+        [Family.InputTokens] = new("gen_ai_client_token_usage_sum", "unknown", "Sum of the token usage histogram.", ",gen_ai_token_type=\"input\""),
+        [Family.OutputTokens] = new("gen_ai_client_token_usage_sum", "unknown", "Sum of the token usage histogram.", ",gen_ai_token_type=\"output\""),
+        [Family.ProcessStart] = ProcessStart,
+    }, "gen_ai_request_model", "gen_ai_provider_name", "gen_ai_operation_name", null, null);
+
+    public static MetricShape Bifrost { get; } = new("bifrost", new Dictionary<Family, ShapeMetric>
+    {
+        [Family.InputTokens] = new("bifrost_input_tokens", "counter", "Input tokens through the gateway."),
+        [Family.OutputTokens] = new("bifrost_output_tokens", "counter", "Output tokens through the gateway."),
+        [Family.ProcessStart] = ProcessStart,
+    }, "model", "provider", null, null, "team");
+
+    public static MetricShape LiteLlm { get; } = new("litellm", new Dictionary<Family, ShapeMetric>
+    {
+        [Family.InputTokens] = new("litellm_input_tokens_metric", "counter", "Input tokens through the proxy."),
+        [Family.OutputTokens] = new("litellm_output_tokens_metric", "counter", "Output tokens through the proxy."),
+        [Family.ProcessStart] = ProcessStart,
+    }, "model", null, null, null, "team");
+
+    public static IReadOnlyList<MetricShape> All { get; } = [OtelSeed, OtelHistogram, Bifrost, LiteLlm];
+
+    public static MetricShape Named(string name) =>
+        All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown shape '{name}'; use one of {string.Join(", ", All.Select(s => s.Name))}");
+
+    public string SampleName(Family family)
+    {
+        var metric = Metrics[family];
+        return metric.Type == "counter" ? metric.Name + "_total" : metric.Name;
+    }
+}
+
 public static class Exposition
 {
-    public static readonly IReadOnlyList<(Family Family, string Name, string Type, string Help)> Families =
-    [
-        (Family.InputTokens, "gen_ai_client_token_usage_input", "counter", "Input tokens sent to the model, cached input included."),
-        (Family.OutputTokens, "gen_ai_client_token_usage_output", "counter", "Output tokens returned by the model."),
-        (Family.CachedInputTokens, "gen_ai_client_token_usage_cached_input", "counter", "Input tokens served from the provider's prompt cache (a subset of input)."),
-        (Family.Requests, "gen_ai_client_requests", "counter", "Requests made to the model, by outcome."),
-        (Family.ProcessStart, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds."),
-    ];
-
-    public static string SampleName(Family family)
-    {
-        var (_, name, type, _) = Families.Single(f => f.Family == family);
-        return type == "counter" ? name + "_total" : name;
-    }
-
     /// <summary>Prometheus text format 0.0.4 for the live /metrics endpoint (no timestamps: Prometheus stamps the scrape).</summary>
-    public static string RenderText(IEnumerable<Pod> pods)
+    public static string RenderText(IEnumerable<Pod> pods, MetricShape shape)
     {
         var podList = pods.ToList();
         var text = new StringBuilder();
-        foreach (var (family, _, type, help) in Families)
+        foreach (var group in shape.Metrics.GroupBy(m => shape.SampleName(m.Key)))
         {
-            var name = SampleName(family);
-            text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            foreach (var series in podList.SelectMany(p => p.Series.Values).Where(s => s.Family == family))
+            var (family, metric) = group.First();
+            text.Append("# HELP ").Append(group.Key).Append(' ').Append(metric.Help).Append('\n');
+            text.Append("# TYPE ").Append(group.Key).Append(' ').Append(metric.Type == "unknown" ? "untyped" : metric.Type).Append('\n');
+            var families = group.Select(g => g.Key).ToHashSet();
+            foreach (var series in podList.SelectMany(p => p.Series.Values).Where(s => families.Contains(s.Family)))
             {
-                text.Append(name).Append(series.Labels).Append(' ').Append(series.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                text.Append(group.Key).Append(series.Labels).Append(' ').Append(series.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
 
@@ -52,15 +98,23 @@ public sealed class OpenMetricsWriter : IDisposable
     private readonly bool _separateFiles;
     private readonly Dictionary<Family, (string File, StreamWriter Writer)> _families = [];
 
-    public OpenMetricsWriter(string path, bool separateFiles = false)
+    private readonly MetricShape _shape;
+
+    public OpenMetricsWriter(string path, bool separateFiles = false, MetricShape? shape = null)
     {
         _path = path;
         _separateFiles = separateFiles;
-        foreach (var (family, name, type, help) in Exposition.Families)
+        _shape = shape ?? MetricShape.OtelSeed;
+        if (!separateFiles && _shape.Metrics.Values.Select(m => m.Name).Distinct().Count() != _shape.Metrics.Count)
+        {
+            throw new ArgumentException($"The {_shape.Name} shape writes one metric family from several parts; write it as separate files.");
+        }
+
+        foreach (var (family, metric) in _shape.Metrics)
         {
             var file = separateFiles ? $"{path}.{family.ToString().ToLowerInvariant()}.om" : $"{path}.part{(int)family}";
             var writer = new StreamWriter(file, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
-            writer.Write($"# HELP {name} {help}\n# TYPE {name} {type}\n");
+            writer.Write($"# HELP {metric.Name} {metric.Help}\n# TYPE {metric.Name} {metric.Type}\n");
             _families[family] = (file, writer);
         }
     }
@@ -73,7 +127,7 @@ public sealed class OpenMetricsWriter : IDisposable
         foreach (var series in pod.Series.Values)
         {
             var writer = _families[series.Family].Writer;
-            writer.Write(Exposition.SampleName(series.Family));
+            writer.Write(_shape.SampleName(series.Family));
             writer.Write(series.Labels);
             writer.Write(' ');
             writer.Write(series.Value);

@@ -79,6 +79,7 @@ internal static class WorkloadCli
             TeamLabel = !options.ContainsKey("no-team-label"),
             SpikeDay = spikeDay,
             SpikeFeature = options.GetValueOrDefault("spike-feature"),
+            Shape = MetricShape.Named(options.GetValueOrDefault("shape") ?? MetricShape.OtelSeed.Name),
         };
     }
 
@@ -93,7 +94,7 @@ internal static class WorkloadCli
         var clock = Stopwatch.StartNew();
         var simulation = new Simulation(settings);
         var historyPath = Path.Combine(outDir, "history.om");
-        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split")))
+        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split"), settings.Shape))
         {
             simulation.AdvanceTo(end, writer.WriteScrape);
             var files = writer.Complete();
@@ -128,7 +129,7 @@ internal static class WorkloadCli
             lock (gate)
             {
                 simulation.AdvanceTo(DateTimeOffset.UtcNow);
-                return Results.Text(Exposition.RenderText(simulation.Pods), "text/plain; version=0.0.4; charset=utf-8");
+                return Results.Text(Exposition.RenderText(simulation.Pods, settings.Shape), "text/plain; version=0.0.4; charset=utf-8");
             }
         });
         app.MapGet("/", () => "costconsole-workload: live counters on /metrics");
@@ -144,6 +145,7 @@ internal static class WorkloadCli
               costconsole-workload history --out DIR [--days 45] [--end ISO] [--seed 42] [--scrape 60] [--features 30]
                                    [--pods-per-team 2] [--rpm 40] [--no-team-label] [--spike-day ISO|none] [--spike-feature NAME]
                                    [--split]  (one OpenMetrics file per metric family, for parallel backfill)
+                                   [--shape otel-seed|otel-genai-histogram|bifrost|litellm]
               costconsole-workload serve [--port 9464] [--tick 5] [--seed 42] [--pods-per-team 2] [--rpm 40]
             """);
         return 2;

@@ -31,7 +31,14 @@ public sealed class Pod(string name, string team, TimeSpan offset, DateTimeOffse
     public TimeSpan ScrapeOffset { get; } = offset;
     public DateTimeOffset StartedAt { get; set; } = startedAt;
     public DateTimeOffset StopAt { get; set; } = stopAt;
-    public Dictionary<(Family, string, string, string, string), CounterSeries> Series { get; } = [];
+    /// <summary>The pod's series, one per distinct family and label set.</summary>
+    public Dictionary<(Family, string), CounterSeries> Series { get; } = [];
+
+    /// <summary>Which series a (family, model, feature, outcome, error type) counts into: shapes without a feature label merge features.</summary>
+    public Dictionary<(Family, string, string, string, string), CounterSeries> Lookup { get; } = [];
+
+    /// <summary>Tokens counted since the pod's last scrape, by what they were for: ground truth at the next scrape.</summary>
+    public Dictionary<(string Model, string Feature, Family Type), long> Pending { get; } = [];
     public int Generation { get; set; }
 }
 
@@ -121,6 +128,7 @@ public sealed class Simulation
 
         // Series of a restarted process vanish and re-appear with their first request, counting from zero.
         pod.Series.Clear();
+        pod.Lookup.Clear();
         pod.StartedAt = at;
         var hours = _settings.MinPodLifetimeHours + _random.NextDouble() * (_settings.MaxPodLifetimeHours - _settings.MinPodLifetimeHours);
         pod.StopAt = at + TimeSpan.FromHours(hours);
@@ -131,15 +139,15 @@ public sealed class Simulation
     private void Scrape(Pod pod, DateTimeOffset at, Action<Pod, DateTimeOffset>? onScrape)
     {
         var hour = new DateTimeOffset(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+        foreach (var ((model, feature, type), tokens) in pod.Pending)
+        {
+            var key = new TruthKey(hour, model, feature, pod.Team, type);
+            GroundTruth[key] = GroundTruth.GetValueOrDefault(key) + tokens;
+        }
+
+        pod.Pending.Clear();
         foreach (var series in pod.Series.Values)
         {
-            var delta = series.Value - series.Scraped;
-            if (delta != 0 && series.Family is Family.InputTokens or Family.OutputTokens or Family.CachedInputTokens)
-            {
-                var key = new TruthKey(hour, series.Model, series.Feature, series.Team, series.Family);
-                GroundTruth[key] = GroundTruth.GetValueOrDefault(key) + delta;
-            }
-
             series.Scraped = series.Value;
         }
 
@@ -178,39 +186,61 @@ public sealed class Simulation
         }
 
         var cached = feature.CachedFraction > 0 ? (long)Math.Floor(input * feature.CachedFraction * (0.8 + 0.2 * _random.NextDouble())) : 0;
+        void Count(Family type, long tokens)
+        {
+            if (tokens > 0) pod.Pending[(model.Name, feature.Name, type)] = pod.Pending.GetValueOrDefault((model.Name, feature.Name, type)) + tokens;
+        }
+
+        Count(Family.InputTokens, input);
+        Count(Family.OutputTokens, output);
+        Count(Family.CachedInputTokens, cached);
         Series(pod, Family.InputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += input;
         if (output > 0) Series(pod, Family.OutputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += output;
-        if (cached > 0) Series(pod, Family.CachedInputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += cached;
-        Series(pod, Family.Requests, model.Name, feature.Name, model.Provider, model.Operation, failed ? "error" : "success", errorType).Value++;
+        if (cached > 0 && _settings.Shape.Metrics.ContainsKey(Family.CachedInputTokens)) Series(pod, Family.CachedInputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += cached;
+        if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Series(pod, Family.Requests, model.Name, feature.Name, model.Provider, model.Operation, failed ? "error" : "success", errorType).Value++;
     }
 
     private CounterSeries Series(Pod pod, Family family, string model, string feature, string provider, string operation, string outcome = "", string errorType = "")
     {
         var key = (family, model, feature, outcome, errorType);
-        if (pod.Series.TryGetValue(key, out var series))
+        if (pod.Lookup.TryGetValue(key, out var series))
         {
             return series;
         }
 
+        var shape = _settings.Shape;
         var labels = new StringBuilder();
         labels.Append("{job=\"").Append(Job).Append("\",instance=\"").Append(pod.Name).Append(":9464\"");
         if (family != Family.ProcessStart)
         {
-            labels.Append(",gen_ai_request_model=\"").Append(model).Append('"')
-                .Append(",gen_ai_provider_name=\"").Append(provider).Append('"')
-                .Append(",gen_ai_operation_name=\"").Append(operation).Append('"')
-                .Append(",feature=\"").Append(feature).Append('"');
-            if (_settings.TeamLabel) labels.Append(",team=\"").Append(pod.Team).Append('"');
+            void Add(string? label, string value)
+            {
+                if (label is not null) labels.Append(',').Append(label).Append("=\"").Append(value).Append('"');
+            }
+
+            Add(shape.ModelLabel, model);
+            Add(shape.ProviderLabel, provider);
+            Add(shape.OperationLabel, operation);
+            Add(shape.FeatureLabel, feature);
+            if (_settings.TeamLabel) Add(shape.TeamLabel, pod.Team);
             if (family == Family.Requests)
             {
                 labels.Append(",outcome=\"").Append(outcome).Append('"');
                 if (errorType.Length > 0) labels.Append(",error_type=\"").Append(errorType).Append('"');
             }
+
+            labels.Append(shape.Metrics[family].ExtraLabels);
         }
 
         labels.Append('}');
-        series = new CounterSeries(family, labels.ToString(), model, feature, pod.Team);
-        pod.Series[key] = series;
+        var text = labels.ToString();
+        if (!pod.Series.TryGetValue((family, text), out series))
+        {
+            series = new CounterSeries(family, text, model, feature, pod.Team);
+            pod.Series[(family, text)] = series;
+        }
+
+        pod.Lookup[key] = series;
         return series;
     }
 

@@ -29,4 +29,7 @@ public sealed record WorkloadSettings
     public string? SpikeFeature { get; init; }
 
     public double SpikeMultiplier { get; init; } = 12;
+
+    /// <summary>Which exporter's metric names and labels to write (the traffic is the same).</summary>
+    public MetricShape Shape { get; init; } = MetricShape.OtelSeed;
 }

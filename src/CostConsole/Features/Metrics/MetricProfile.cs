@@ -24,7 +24,8 @@ public sealed record MetricProfile(
     IReadOnlyDictionary<string, string> DimensionLabels,
     bool InputIncludesCached,
     string? RequestsMetric = null,
-    string? RestartMetric = null,
+    // Exporters built on the usual client libraries expose it; where a target lacks it, only decreases mark resets.
+    string? RestartMetric = "process_start_time_seconds",
     string InstanceLabel = "instance")
 {
     public const string Default = "otel-seed";
@@ -48,9 +49,7 @@ public sealed record MetricProfile(
                 ["team"] = "team",
             },
             InputIncludesCached: true,
-            RequestsMetric: "gen_ai_client_requests_total",
-            // A restart that leaves a counter higher than before is only visible through the process start time.
-            RestartMetric: "process_start_time_seconds"),
+            RequestsMetric: "gen_ai_client_requests_total"),
         ["otel-genai-histogram"] = new(
             "otel-genai-histogram",
             new Dictionary<TokenType, TokenMetric>

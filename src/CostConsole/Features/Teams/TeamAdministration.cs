@@ -119,6 +119,44 @@ public sealed class TeamAdministration(IDbContextFactory<CostConsoleDbContext> d
         return AdminResult.Ok;
     }
 
+    /// <summary>Says which team owns a feature (for series without a team label); null team removes the ownership.</summary>
+    public async Task<AdminResult> SetFeatureOwnerAsync(string? feature, int? teamId, CancellationToken cancellationToken = default)
+    {
+        var name = feature?.Trim() ?? "";
+        if (name.Length == 0 || name.Length > 200 || name.Any(char.IsControl))
+        {
+            return AdminResult.Fail("A feature name is 1 to 200 characters, without control characters.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var existing = await db.FeatureOwners.SingleOrDefaultAsync(o => o.Feature == name, cancellationToken);
+        if (teamId is null)
+        {
+            if (existing is not null) db.FeatureOwners.Remove(existing);
+        }
+        else
+        {
+            if (!await db.Teams.AnyAsync(t => t.Id == teamId, cancellationToken))
+            {
+                return AdminResult.Fail("That team no longer exists.");
+            }
+
+            if (existing is null) db.FeatureOwners.Add(new Ledger.FeatureOwner { Feature = name, TeamId = teamId.Value });
+            else existing.TeamId = teamId.Value;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Feature {Feature} now owned by team {TeamId}", name, teamId);
+        return AdminResult.Ok;
+    }
+
+    public async Task<IReadOnlyList<(string Feature, string Team)>> FeatureOwnersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await (from o in db.FeatureOwners join t in db.Teams on o.TeamId equals t.Id select new { o.Feature, t.Name }).ToListAsync(cancellationToken);
+        return [.. rows.OrderBy(r => r.Feature, StringComparer.Ordinal).Select(r => (r.Feature, r.Name))];
+    }
+
     /// <summary>The ids of the teams a user manages (for "managers belong to the teams they manage").</summary>
     public async Task<IReadOnlyList<int>> TeamsManagedByAsync(string userId, CancellationToken cancellationToken = default)
     {
