@@ -6,6 +6,7 @@ install_missing() {
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v bc >/dev/null 2>&1 || missing+=(bc)
   if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   local sudo=""

@@ -181,7 +181,8 @@ public static class CommandLine
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new Progress<(int Done, int Total)>(p => output.WriteLine($"  {p.Done}/{p.Total} hours ({100.0 * p.Done / p.Total:0}%), {clock.Elapsed.TotalSeconds:0.0} s"));
         var hours = await ingestor.SyncAsync(until, progress);
-        await output.WriteLineAsync($"Ledger synced: {hours} hours ingested in {clock.Elapsed.TotalSeconds:0.0} s; exact through {await ingestor.ThroughAsync():yyyy-MM-ddTHH:mm}Z.");
+        var seconds = clock.Elapsed.TotalSeconds;
+        await output.WriteLineAsync($"Ledger synced: {hours} hours ingested in {seconds:0.0} s from {ingestor.LastSyncSamples} raw samples ({ingestor.LastSyncSamples / Math.Max(seconds, 0.001):0} samples/s); exact through {await ingestor.ThroughAsync():yyyy-MM-ddTHH:mm}Z.");
         return 0;
     }
 

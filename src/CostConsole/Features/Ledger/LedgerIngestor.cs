@@ -41,6 +41,9 @@ public sealed class LedgerIngestor(
 {
     private readonly SemaphoreSlim _single = new(1, 1);
 
+    /// <summary>Raw samples read by the last <see cref="SyncAsync"/> (for throughput figures).</summary>
+    public long LastSyncSamples { get; private set; }
+
     private MetricProfile Profile => MetricProfile.BuiltIn[prometheusOptions.Value.Profile];
 
     /// <summary>The first hour not yet in the ledger: after the last ingested hour, or where backfill starts.</summary>
@@ -88,6 +91,7 @@ public sealed class LedgerIngestor(
             status.Started(from, end, total);
             logger.LogInformation("Ledger catching up {Hours} hours from {From:u} to {Until:u}", total, from, end);
             var done = 0;
+            LastSyncSamples = 0;
             var chunk = TimeSpan.FromHours(ledgerOptions.Value.ChunkHours);
             for (var chunkFrom = from; chunkFrom < end; chunkFrom += chunk)
             {
@@ -136,6 +140,7 @@ public sealed class LedgerIngestor(
     public async Task IngestChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         var chunk = await ReadChunkAsync(from, to, cancellationToken);
+        LastSyncSamples += chunk.Samples;
         await WriteAsync(from, to, chunk.Totals, chunk.Series, chunk.Samples, Profile.Name, cancellationToken);
     }
 
