@@ -1,3 +1,4 @@
+using CostConsole.Features.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace CostConsole.Prometheus;
@@ -18,10 +19,17 @@ public sealed class PrometheusOptions
     /// <summary>Send partial_response=false (Thanos honours it; Prometheus ignores it).</summary>
     public bool DisallowPartialResponse { get; set; } = true;
 
+    /// <summary>Custom metric profiles by name, next to the built-in ones.</summary>
+    public Dictionary<string, CustomProfile> Profiles { get; set; } = [];
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
+
+    /// <summary>The profile in use: a custom one of that name, else the built-in one.</summary>
+    public MetricProfile ActiveProfile() =>
+        Profiles.TryGetValue(Profile, out var custom) ? custom.ToProfile(Profile) : MetricProfile.BuiltIn[Profile];
 }
 
-public sealed class ValidatePrometheusOptions(IEnumerable<string> knownProfiles) : IValidateOptions<PrometheusOptions>
+public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptions>
 {
     public ValidateOptionsResult Validate(string? name, PrometheusOptions options)
     {
@@ -35,9 +43,15 @@ public sealed class ValidatePrometheusOptions(IEnumerable<string> knownProfiles)
             failures.Add($"Prometheus:BaseUrl '{options.BaseUrl}' is not an absolute http or https URL.");
         }
 
+        var knownProfiles = MetricProfile.BuiltIn.Keys.Concat(options.Profiles.Keys).ToList();
         if (!knownProfiles.Contains(options.Profile, StringComparer.Ordinal))
         {
             failures.Add($"Prometheus:Profile '{options.Profile}' is not a known metric profile; use one of: {string.Join(", ", knownProfiles)}.");
+        }
+
+        foreach (var (profileName, custom) in options.Profiles)
+        {
+            failures.AddRange(custom.Problems(profileName));
         }
 
         if (options.TimeoutSeconds is < 1 or > 600)

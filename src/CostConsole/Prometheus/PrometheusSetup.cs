@@ -8,7 +8,7 @@ public static class PrometheusSetup
     public static IServiceCollection AddCostConsolePrometheus(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection(PrometheusOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PrometheusOptions>>(new ValidatePrometheusOptions(MetricProfile.BuiltIn.Keys));
+        services.AddSingleton<IValidateOptions<PrometheusOptions>, ValidatePrometheusOptions>();
         services.AddHttpClient<PrometheusClient>(http =>
         {
             // The client enforces Prometheus:TimeoutSeconds per call itself, with a clear message.

@@ -33,15 +33,18 @@ public sealed class ProfileTests
         TeamLabel = teamLabel,
     };
 
-    private static async Task<(Simulation History, List<LedgerEntry> Ledger, AppFactory App, PrometheusServer Prometheus)> IngestAsync(MetricShape shape, bool teamLabel = true)
+    private static async Task<(Simulation History, List<LedgerEntry> Ledger, AppFactory App, PrometheusServer Prometheus)> IngestAsync(
+        MetricShape shape, bool teamLabel = true, IDictionary<string, string?>? settings = null)
     {
         var prometheus = await PrometheusServer.StartAsync(Settings(shape, teamLabel), End);
-        var app = new AppFactory(prometheus.BaseUrl, new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>
         {
             ["Prometheus:Profile"] = shape.Name,
             ["Ledger:BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture),
             ["Ledger:ChunkHours"] = "6",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
+        var app = new AppFactory(prometheus.BaseUrl, all);
         Assert.Equal(18, await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(End));
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
         return (prometheus.History!, await db.LedgerEntries.AsNoTracking().ToListAsync(), app, prometheus);
@@ -107,5 +110,25 @@ public sealed class ProfileTests
         Assert.Equal(2, byTeam.Count);
         Assert.Equal(Input(k => k.Feature == owned.Name), byTeam[owned.Team]);
         Assert.Equal(Input(k => k.Feature != owned.Name), byTeam[FeatureOwner.Unassigned]);
+    }
+
+    [Fact]
+    public async Task A_custom_profile_from_settings_reads_an_exporter_by_its_own_names()
+    {
+        var (history, ledger, app, prometheus) = await IngestAsync(MetricShape.LiteLlm, settings: new Dictionary<string, string?>
+        {
+            ["Prometheus:Profile"] = "our-proxy",
+            ["Prometheus:Profiles:our-proxy:Input"] = "litellm_input_tokens_metric_total",
+            ["Prometheus:Profiles:our-proxy:Output"] = "litellm_output_tokens_metric_total",
+            ["Prometheus:Profiles:our-proxy:Labels:model"] = "model",
+            ["Prometheus:Profiles:our-proxy:Labels:team"] = "team",
+        });
+        await using var _ = prometheus;
+        using var __ = app;
+
+        var expected = history.GroundTruth.Where(t => t.Key.TokenType == Family.OutputTokens).GroupBy(t => (t.Key.Model, t.Key.Team)).ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        var actual = ledger.Where(e => e.TokenType == TokenType.Output).GroupBy(e => (e.Model, e.Team)).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+
+        Assert.Equal(expected.OrderBy(k => k.Key), actual.OrderBy(k => k.Key));
     }
 }

@@ -61,6 +61,10 @@ public sealed class StartupProblemTests
     [InlineData("Display:TimeZone", "Mars/Olympus_Mons", "Display:TimeZone 'Mars/Olympus_Mons' is not a known time zone")]
     [InlineData("Smtp:Port", "70000", "Smtp:Port must be between 1 and 65535")]
     [InlineData("Smtp:From", "nobody", "Smtp:From 'nobody' is not a mail address")]
+    [InlineData("Prometheus:Profiles:mine:Output", "x_total", "Prometheus:Profiles:mine:Input must name the input token metric")]
+    [InlineData("Prometheus:Profiles:mine:Labels:colour", "c", "Prometheus:Profiles:mine:Labels:colour is not a dimension")]
+    [InlineData("Ledger:ChunkHours", "0", "Ledger:ChunkHours must be between 1 and 168")]
+    [InlineData("Ledger:BackfillFrom", "2026-01-01T00:30:00Z", "Ledger:BackfillFrom '2026-01-01T00:30:00.0000000+00:00' is not on the hour")]
     public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
     {
         using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { [key] = value });

@@ -44,7 +44,7 @@ public sealed class LedgerIngestor(
     /// <summary>Raw samples read by the last <see cref="SyncAsync"/> (for throughput figures).</summary>
     public long LastSyncSamples { get; private set; }
 
-    private MetricProfile Profile => MetricProfile.BuiltIn[prometheusOptions.Value.Profile];
+    private MetricProfile Profile => prometheusOptions.Value.ActiveProfile();
 
     /// <summary>The first hour not yet in the ledger: after the last ingested hour, or where backfill starts.</summary>
     public async Task<DateTimeOffset> NextHourAsync(CancellationToken cancellationToken = default)

@@ -26,7 +26,7 @@ public sealed partial class SourceInspector(IServiceProvider services, IOptions<
     public async Task<SourceReport> InspectAsync(IReadOnlyList<MetricPresence> presence, string? retention, CancellationToken cancellationToken = default)
     {
         var client = services.GetRequiredService<PrometheusClient>();
-        var profile = MetricProfile.BuiltIn[options.Value.Profile];
+        var profile = options.Value.ActiveProfile();
         var now = time.GetUtcNow();
         List<MetricSource> metrics = [];
         try

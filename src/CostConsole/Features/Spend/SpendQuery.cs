@@ -54,7 +54,7 @@ public sealed class SpendQuery(
 
     public async Task<SpendResult> RunAsync(SpendRequest request, CancellationToken cancellationToken = default)
     {
-        var profile = MetricProfile.BuiltIn[prometheusOptions.Value.Profile];
+        var profile = prometheusOptions.Value.ActiveProfile();
         var book = await prices.LoadAsync(cancellationToken);
         List<string> warnings = [];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

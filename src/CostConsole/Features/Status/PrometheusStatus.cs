@@ -58,7 +58,7 @@ public sealed class PrometheusStatus(IServiceProvider services, IOptions<Prometh
         // The typed client is transient (its handler rotates); take a fresh one per round of calls.
         var client = services.GetRequiredService<PrometheusClient>();
         var settings = options.Value;
-        var profile = MetricProfile.BuiltIn[settings.Profile];
+        var profile = settings.ActiveProfile();
         List<string> warnings = [];
         string? version = null, retention = null;
         IReadOnlyList<MetricPresence> metrics = [];
