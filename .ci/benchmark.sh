@@ -19,18 +19,25 @@ dotnet build src/CostConsole/CostConsole.csproj -c Release -v quiet -nologo >/de
 dotnet build src/CostConsole.Workload/CostConsole.Workload.csproj -c Release -v quiet -nologo >/dev/null
 app="src/CostConsole/bin/Release/net10.0/CostConsole.dll"
 workload="src/CostConsole.Workload/bin/Release/net10.0/costconsole-workload.dll"
-rm -rf "$state"
-mkdir -p "$state/history" "$state/data"
-
-end="$(date -u -d "$(date -u +%Y-%m-%dT%H:00:00Z) - 2 hours" +%Y-%m-%dT%H:00:00Z)"
-start="$(date -u -d "$end - $days days" +%Y-%m-%dT%H:00:00Z)"
-echo "== Generating $days days to $end: $pods pods per team, $rpm requests/min"
-dotnet "$workload" history --out "$state/history" --days "$days" --end "$end" --pods-per-team "$pods" --rpm "$rpm" --split | tee "$state/generate.txt"
+if [ "${BENCH_REUSE:-}" = "1" ] && [ -f "$state/window.txt" ]; then
+  # Measure again on the Prometheus data of the last run (a fresh ledger database).
+  read -r start end < "$state/window.txt"
+  rm -f "$state"/costconsole.db*
+  echo "== Reusing the generated history from $start to $end"
+else
+  rm -rf "$state"
+  mkdir -p "$state/history" "$state/data"
+  end="$(date -u -d "$(date -u +%Y-%m-%dT%H:00:00Z) - 2 hours" +%Y-%m-%dT%H:00:00Z)"
+  start="$(date -u -d "$end - $days days" +%Y-%m-%dT%H:00:00Z)"
+  echo "$start $end" > "$state/window.txt"
+  echo "== Generating $days days to $end: $pods pods per team, $rpm requests/min"
+  dotnet "$workload" history --out "$state/history" --days "$days" --end "$end" --pods-per-team "$pods" --rpm "$rpm" --split | tee "$state/generate.txt"
+  t0=$(date +%s.%N)
+  ls "$state"/history/*.om | xargs -P 2 -I{} promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h {} "$state/data"
+  echo "promtool backfill: $(echo "$(date +%s.%N) - $t0" | bc) s"
+  rm -f "$state"/history/*.om
+fi
 samples=$(grep -o 'Wrote [0-9,]* samples' "$state/generate.txt" | tr -dc '0-9')
-t0=$(date +%s.%N)
-ls "$state"/history/*.om | xargs -P 2 -I{} promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h {} "$state/data"
-echo "promtool backfill: $(echo "$(date +%s.%N) - $t0" | bc) s"
-rm -f "$state"/history/*.om
 
 port=$(free_port 9390)
 start_prometheus() { # extra flags

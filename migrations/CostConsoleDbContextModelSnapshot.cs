@@ -145,6 +145,53 @@ namespace CostConsole.Migrations
                     b.ToTable("FeatureOwners");
                 });
 
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerDay", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("DayUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Feature")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Team")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TokenType")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DayUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "TokenType")
+                        .IsUnique();
+
+                    b.ToTable("LedgerDays", (string)null);
+                });
+
             modelBuilder.Entity("CostConsole.Features.Ledger.LedgerEntry", b =>
                 {
                     b.Property<long>("Id")

@@ -19,6 +19,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
     public DbSet<LedgerHour> LedgerHours => Set<LedgerHour>();
 
+    public DbSet<LedgerDay> LedgerDays => Set<LedgerDay>();
+
     public DbSet<FeatureOwner> FeatureOwners => Set<FeatureOwner>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -49,6 +51,11 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         {
             entry.ToTable("LedgerTokens");
             entry.HasIndex(e => new { e.HourUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.TokenType }).IsUnique();
+        });
+        builder.Entity<LedgerDay>(day =>
+        {
+            day.ToTable("LedgerDays");
+            day.HasIndex(e => new { e.DayUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.TokenType }).IsUnique();
         });
         builder.Entity<LedgerHour>(hour =>
         {

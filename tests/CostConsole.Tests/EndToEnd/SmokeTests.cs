@@ -104,4 +104,17 @@ public sealed class SmokeTests(HistoryFixture prometheus) : IAsyncLifetime
         await page.WaitForURLAsync(new Regex("/account/login"));
         await page.CloseAsync();
     }
+
+    [Fact]
+    public async Task An_engineer_sees_the_sources_with_series_counts_and_ledger_freshness()
+    {
+        var page = await SignInAsync(Roles.Engineer, "/sources");
+        await page.WaitForURLAsync(new Regex("/sources$"));
+
+        await page.WaitForSelectorAsync("[data-testid='source-metric'][data-metric='gen_ai_client_token_usage_input_total']", new() { Timeout = 30_000 });
+        Assert.Contains("No hour has been ingested yet", await page.InnerTextAsync("[data-testid='ledger-through']"));
+        Assert.Equal(4, await page.Locator("[data-testid='source-metric']").CountAsync());
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "sources-engineer-1280x800.png"), FullPage = true });
+        await page.CloseAsync();
+    }
 }

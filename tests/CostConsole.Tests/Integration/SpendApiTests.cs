@@ -61,6 +61,18 @@ public sealed class SpendApiTests(HistoryFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Daily_sums_and_hourly_rows_give_the_same_cost_and_tokens()
+    {
+        var byDay = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/spend?{Window}&groupBy=day")).RootElement.GetProperty("totals");
+        var byHour = JsonDocument.Parse(await _client.GetStringAsync($"/api/v1/spend?{Window}&groupBy=hour")).RootElement.GetProperty("totals");
+
+        Assert.Equal(byHour.GetProperty("inputTokens").GetInt64(), byDay.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(byHour.GetProperty("outputTokens").GetInt64(), byDay.GetProperty("outputTokens").GetInt64());
+        Assert.Equal(byHour.GetProperty("costUsd").GetDecimal(), byDay.GetProperty("costUsd").GetDecimal());
+        Assert.Equal(byHour.GetProperty("unpricedTokens").GetInt64(), byDay.GetProperty("unpricedTokens").GetInt64());
+    }
+
+    [Fact]
     public async Task Filters_narrow_the_rows_and_csv_has_the_same_figures()
     {
         var feature = fixture.History.Catalog.Features[0].Name;

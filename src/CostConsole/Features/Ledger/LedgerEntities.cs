@@ -20,6 +20,24 @@ public sealed class LedgerEntry
     public long Tokens { get; set; }
 }
 
+/// <summary>
+/// The ledger summed per UTC day, kept beside the hourly rows so long windows read ~24x fewer rows. Written with the
+/// hours of that day; the spend query uses it only for whole, fully ingested days in which no price changes.
+/// </summary>
+public sealed class LedgerDay
+{
+    public long Id { get; set; }
+    public long DayUnix { get; set; }
+    public required string Model { get; set; }
+    public required string Provider { get; set; }
+    public required string Feature { get; set; }
+    public required string Team { get; set; }
+    public required string Operation { get; set; }
+    public required string Outcome { get; set; }
+    public TokenType TokenType { get; set; }
+    public long Tokens { get; set; }
+}
+
 /// <summary>A closed hour that has been ingested completely. An hour without a row here is not in the ledger.</summary>
 public sealed class LedgerHour
 {

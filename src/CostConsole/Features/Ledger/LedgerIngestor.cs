@@ -240,6 +240,17 @@ public sealed class LedgerIngestor(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+
+        // Re-sum the days this chunk touched, in the same transaction.
+        var firstDay = fromUnix - fromUnix % 86400;
+        var lastDay = (toUnix - 1) - (toUnix - 1) % 86400;
+        await db.LedgerDays.Where(d => d.DayUnix >= firstDay && d.DayUnix <= lastDay).ExecuteDeleteAsync(cancellationToken);
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO LedgerDays (DayUnix, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens)
+            SELECT HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, TokenType, SUM(Tokens)
+            FROM LedgerTokens WHERE HourUnix >= {firstDay} AND HourUnix < {lastDay + 86400}
+            GROUP BY HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, TokenType
+            """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogDebug("Ledger {From:u}–{To:u}: {Rows} rows from {Series} series, {Samples} samples", from, to, totals.Count, series, samples.ToString(CultureInfo.InvariantCulture));
     }

@@ -57,6 +57,12 @@ public sealed class PriceBook
 
     public static PriceBook Empty { get; } = new([]);
 
+    /// <summary>Every hour at which some price starts: a day containing one (other than its first hour) mixes prices.</summary>
+    public IReadOnlySet<long> ChangeHoursUnix => _changeHours ??= _exact.Values.SelectMany(e => e).Concat(_patterns.Select(p => p.Entry))
+        .Select(e => e.EffectiveFrom.ToUnixTimeSeconds()).ToHashSet();
+
+    private HashSet<long>? _changeHours;
+
     public PriceEntry? PriceAt(string model, DateTimeOffset hour)
     {
         if (_exact.TryGetValue(model, out var entries))

@@ -54,8 +54,10 @@ public sealed class SpendQuery(
 
     public async Task<SpendResult> RunAsync(SpendRequest request, CancellationToken cancellationToken = default)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var profile = prometheusOptions.Value.ActiveProfile();
         var book = await prices.LoadAsync(cancellationToken);
+        var pricesMs = clock.Elapsed.TotalMilliseconds;
         List<string> warnings = [];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var owners = await (from o in db.FeatureOwners join t in db.Teams on o.TeamId equals t.Id select new { o.Feature, t.Name })
@@ -65,13 +67,8 @@ public sealed class SpendQuery(
 
         var fromUnix = request.From.ToUnixTimeSeconds();
         var toUnix = request.To.ToUnixTimeSeconds();
-        var query = db.LedgerEntries.AsNoTracking().Where(e => e.HourUnix >= fromUnix && e.HourUnix < toUnix);
-        if (request.Features.Count > 0) query = query.Where(e => request.Features.Contains(e.Feature));
-        if (request.Models.Count > 0) query = query.Where(e => request.Models.Contains(e.Model));
-        var cells = await query
-            .GroupBy(e => new { e.HourUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.TokenType })
-            .Select(g => new Cell(g.Key.HourUnix, g.Key.Model, g.Key.Provider, g.Key.Feature, g.Key.Team, g.Key.Operation, g.Key.Outcome, g.Key.TokenType, g.Sum(e => e.Tokens)))
-            .ToListAsync(cancellationToken);
+        var cells = await ReadCellsAsync(db, fromUnix, toUnix, through, book, request, cancellationToken);
+        var sqlMs = clock.Elapsed.TotalMilliseconds;
 
         cells.AddRange(await LiveCellsAsync(request, through, profile, warnings, cancellationToken));
         if (through is null)
@@ -97,11 +94,18 @@ public sealed class SpendQuery(
                 continue;
             }
 
-            var tokens = new TokenCounts(
-                bucket.Where(c => c.Type == TokenType.Input).Sum(c => c.Tokens),
-                bucket.Where(c => c.Type == TokenType.CachedInput).Sum(c => c.Tokens),
-                bucket.Where(c => c.Type == TokenType.CacheWrite).Sum(c => c.Tokens),
-                bucket.Where(c => c.Type == TokenType.Output).Sum(c => c.Tokens));
+            TokenCounts tokens = default;
+            foreach (var cell in bucket)
+            {
+                tokens += cell.Type switch
+                {
+                    TokenType.Input => new TokenCounts(cell.Tokens, 0, 0, 0),
+                    TokenType.CachedInput => new TokenCounts(0, cell.Tokens, 0, 0),
+                    TokenType.CacheWrite => new TokenCounts(0, 0, cell.Tokens, 0),
+                    _ => new TokenCounts(0, 0, 0, cell.Tokens),
+                };
+            }
+
             var hour = DateTimeOffset.FromUnixTimeSeconds(bucket.Key.Hour);
             var cost = CostFormula.CostAt(book, bucket.Key.Model, hour, tokens, profile.InputIncludesCached);
             var unpriced = cost.Priced ? 0 : tokens.Billable(profile.InputIncludesCached);
@@ -135,7 +139,83 @@ public sealed class SpendQuery(
             .ThenBy(g => string.Join('\u001f', g.Keys), StringComparer.Ordinal)
             .Select(g => new SpendRow(g.Keys, g.Figures))
             .ToList();
+        logger.LogDebug("Spend query: {Cells} ledger cells into {Rows} rows in {Ms:0.0} ms (prices {PricesMs:0.0} ms, ledger read {SqlMs:0.0} ms)", cells.Count, rows.Count, clock.Elapsed.TotalMilliseconds, pricesMs, sqlMs);
         return new SpendResult(request.From, request.To, request.GroupBy, rows, totals, through, warnings);
+    }
+
+    /// <summary>
+    /// The ledger cells of the window: daily sums for whole, ingested days in which no price starts (a day's cell is
+    /// priced at its first hour, which holds all day), hourly rows for the rest and whenever rows are grouped by hour.
+    /// </summary>
+    private static async Task<List<Cell>> ReadCellsAsync(CostConsoleDbContext db, long fromUnix, long toUnix, DateTimeOffset? through, PriceBook book, SpendRequest request, CancellationToken cancellationToken)
+    {
+        const long Day = 86_400;
+        var ingestedUntil = Math.Min(toUnix, through?.ToUnixTimeSeconds() ?? fromUnix);
+        var firstDay = (fromUnix + Day - 1) / Day * Day;
+        var endDay = ingestedUntil / Day * Day;
+        if (request.GroupBy.Contains("hour") || endDay <= firstDay)
+        {
+            return await ReadAsync(db, "LedgerTokens", "HourUnix", fromUnix, toUnix, request, cancellationToken);
+        }
+
+        bool Mixed(long day) => book.ChangeHoursUnix.Any(h => h > day && h < day + Day);
+        var cells = await ReadAsync(db, "LedgerDays", "DayUnix", firstDay, endDay, request, cancellationToken);
+        cells.RemoveAll(c => Mixed(c.Hour));
+        cells.AddRange(await ReadAsync(db, "LedgerTokens", "HourUnix", fromUnix, firstDay, request, cancellationToken));
+        cells.AddRange(await ReadAsync(db, "LedgerTokens", "HourUnix", endDay, toUnix, request, cancellationToken));
+        for (var day = firstDay; day < endDay; day += Day)
+        {
+            if (Mixed(day))
+            {
+                cells.AddRange(await ReadAsync(db, "LedgerTokens", "HourUnix", day, day + Day, request, cancellationToken));
+            }
+        }
+
+        return cells;
+    }
+
+    /// <summary>A plain reader over the (time, dimensions, type) index: the hot path of every spend view.</summary>
+    private static async Task<List<Cell>> ReadAsync(CostConsoleDbContext db, string table, string timeColumn, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken)
+    {
+        if (toUnix <= fromUnix)
+        {
+            return [];
+        }
+
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var sql = new System.Text.StringBuilder($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens FROM {table} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
+        void Parameter(string name, object value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        void In(string column, IReadOnlyList<string> values)
+        {
+            if (values.Count == 0) return;
+            var names = values.Select((v, i) => $"${column}{i}").ToList();
+            sql.Append($" AND {column} IN ({string.Join(",", names)})");
+            for (var i = 0; i < values.Count; i++) Parameter(names[i], values[i]);
+        }
+
+        Parameter("$from", fromUnix);
+        Parameter("$to", toUnix);
+        In("Feature", request.Features);
+        In("Model", request.Models);
+        command.CommandText = sql.ToString();
+        List<Cell> cells = [];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            cells.Add(new Cell(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetString(6), (TokenType)reader.GetInt32(7), reader.GetInt64(8)));
+        }
+
+        return cells;
     }
 
     /// <summary>Hours of the window after the ledger and up to now: read live from Prometheus, said so in a warning.</summary>
