@@ -99,20 +99,32 @@ public sealed class OpenMetricsWriter : IDisposable
     private readonly Dictionary<Family, (string File, StreamWriter Writer)> _families = [];
 
     private readonly MetricShape _shape;
+    private readonly TimeSpan? _span;
+    private readonly List<string> _closed = [];
+    private long _spanIndex;
 
-    public OpenMetricsWriter(string path, bool separateFiles = false, MetricShape? shape = null)
+    /// <param name="span">With separate files: also start new files every span of time, so that no single file
+    /// outgrows promtool's memory (it holds a whole file while it converts it).</param>
+    public OpenMetricsWriter(string path, bool separateFiles = false, MetricShape? shape = null, TimeSpan? span = null)
     {
         _path = path;
         _separateFiles = separateFiles;
+        _span = separateFiles ? span : null;
         _shape = shape ?? MetricShape.OtelSeed;
-        if (!separateFiles && _shape.Metrics.Values.Select(m => m.Name).Distinct().Count() != _shape.Metrics.Count)
+        Open();
+    }
+
+    private void Open()
+    {
+        if (!_separateFiles && _shape.Metrics.Values.Select(m => m.Name).Distinct().Count() != _shape.Metrics.Count)
         {
             throw new ArgumentException($"The {_shape.Name} shape writes one metric family from several parts; write it as separate files.");
         }
 
         foreach (var (family, metric) in _shape.Metrics)
         {
-            var file = separateFiles ? $"{path}.{family.ToString().ToLowerInvariant()}.om" : $"{path}.part{(int)family}";
+            var suffix = _span is null ? "" : $".{_spanIndex:D4}";
+            var file = _separateFiles ? $"{_path}.{family.ToString().ToLowerInvariant()}{suffix}.om" : $"{_path}.part{(int)family}";
             var writer = new StreamWriter(file, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
             writer.Write($"# HELP {metric.Name} {metric.Help}\n# TYPE {metric.Name} {metric.Type}\n");
             _families[family] = (file, writer);
@@ -123,6 +135,21 @@ public sealed class OpenMetricsWriter : IDisposable
 
     public void WriteScrape(Pod pod, DateTimeOffset at)
     {
+        if (_span is { } span && at.UtcTicks / span.Ticks is var index && index != _spanIndex)
+        {
+            if (_families.Count > 0 && Samples > 0)
+            {
+                _closed.AddRange(CloseSeparate());
+            }
+            else
+            {
+                Dispose();
+            }
+
+            _spanIndex = index;
+            Open();
+        }
+
         var seconds = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         foreach (var series in pod.Series.Values)
         {
@@ -141,15 +168,10 @@ public sealed class OpenMetricsWriter : IDisposable
     /// <summary>Closes the output and returns the OpenMetrics file(s) written.</summary>
     public IReadOnlyList<string> Complete()
     {
-        List<string> files = [];
+        List<string> files = [.. _closed];
         if (_separateFiles)
         {
-            foreach (var (file, writer) in _families.Values)
-            {
-                writer.Write("# EOF\n");
-                writer.Dispose();
-                files.Add(file);
-            }
+            files.AddRange(CloseSeparate());
         }
         else
         {
@@ -173,6 +195,20 @@ public sealed class OpenMetricsWriter : IDisposable
         return files;
     }
 
+    private List<string> CloseSeparate()
+    {
+        List<string> files = [];
+        foreach (var (file, writer) in _families.Values)
+        {
+            writer.Write("# EOF\n");
+            writer.Dispose();
+            files.Add(file);
+        }
+
+        _families.Clear();
+        return files;
+    }
+
     public void Dispose()
     {
         foreach (var (file, writer) in _families.Values)
@@ -180,6 +216,8 @@ public sealed class OpenMetricsWriter : IDisposable
             writer.Dispose();
             File.Delete(file);
         }
+
+        _families.Clear();
     }
 }
 

@@ -92,9 +92,14 @@ internal static class WorkloadCli
         var settings = Settings(options, start, end - start);
         Directory.CreateDirectory(outDir);
         var clock = Stopwatch.StartNew();
-        var simulation = new Simulation(settings);
         var historyPath = Path.Combine(outDir, "history.om");
-        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split"), settings.Shape))
+        TimeSpan? span = options.TryGetValue("split-days", out var splitDays) ? TimeSpan.FromDays(Double(options, "split-days", 7)) : null;
+        var shape = options.ContainsKey("no-requests")
+            ? settings.Shape with { Metrics = settings.Shape.Metrics.Where(m => m.Key != Family.Requests).ToDictionary() }
+            : settings.Shape;
+        settings = settings with { Shape = shape };
+        var simulation = new Simulation(settings);
+        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split") || span is not null, shape, span))
         {
             simulation.AdvanceTo(end, writer.WriteScrape);
             var files = writer.Complete();
@@ -145,7 +150,7 @@ internal static class WorkloadCli
               costconsole-workload history --out DIR [--days 45] [--end ISO] [--seed 42] [--scrape 60] [--features 30]
                                    [--pods-per-team 2] [--rpm 40] [--no-team-label] [--spike-day ISO|none] [--spike-feature NAME]
                                    [--split]  (one OpenMetrics file per metric family, for parallel backfill)
-                                   [--shape otel-seed|otel-genai-histogram|bifrost|litellm]
+                                   [--shape otel-seed|otel-genai-histogram|bifrost|litellm] [--split-days N] [--no-requests]
               costconsole-workload serve [--port 9464] [--tick 5] [--seed 42] [--pods-per-team 2] [--rpm 40]
             """);
         return 2;
