@@ -182,4 +182,36 @@ public sealed class WorkloadSimulationTests
             folder.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void Time_split_files_each_hold_one_span_and_together_every_sample()
+    {
+        var folder = Directory.CreateTempSubdirectory("cc-split-");
+        try
+        {
+            var simulation = new Simulation(Settings());
+            IReadOnlyList<string> files;
+            long samples;
+            using (var writer = new OpenMetricsWriter(Path.Combine(folder.FullName, "h.om"), separateFiles: true, span: TimeSpan.FromHours(6)))
+            {
+                simulation.AdvanceTo(Start.AddHours(18), writer.WriteScrape);
+                files = writer.Complete();
+                samples = writer.Samples;
+            }
+
+            // Three 6-hour spans of five families each.
+            Assert.Equal(15, files.Count);
+            Assert.All(files, f => Assert.Equal("# EOF", File.ReadLines(f).Last()));
+            Assert.Equal(samples, files.Sum(f => File.ReadLines(f).Count(l => !l.StartsWith('#'))));
+            foreach (var file in files)
+            {
+                var times = File.ReadLines(file).Where(l => !l.StartsWith('#')).Select(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..])).ToList();
+                Assert.True(times.Max() / 21600 == times.Min() / 21600, $"{file} spans more than one 6-hour block");
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }
