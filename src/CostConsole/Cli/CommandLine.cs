@@ -51,12 +51,7 @@ public static class CommandLine
                     return args is ["help" or "--help", ..] ? 0 : 2;
             }
         }
-        catch (PrometheusException ex)
-        {
-            await error.WriteLineAsync($"error: {ex.Message}");
-            return 1;
-        }
-        catch (IncompleteAnswerException ex)
+        catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
         {
             await error.WriteLineAsync($"error: {ex.Message}");
             return 1;

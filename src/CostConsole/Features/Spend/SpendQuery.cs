@@ -158,7 +158,9 @@ public sealed class SpendQuery(
             return await ReadAsync(db, "LedgerTokens", "HourUnix", fromUnix, toUnix, request, cancellationToken);
         }
 
-        bool Mixed(long day) => book.ChangeHoursUnix.Any(h => h > day && h < day + Day);
+        // Days in which some price starts after midnight: their hours carry different prices.
+        var mixedDays = book.ChangeHoursUnix.Where(h => h % Day != 0).Select(h => h - h % Day).ToHashSet();
+        bool Mixed(long day) => mixedDays.Contains(day);
         var cells = await ReadAsync(db, "LedgerDays", "DayUnix", firstDay, endDay, request, cancellationToken);
         cells.RemoveAll(c => Mixed(c.Hour));
         cells.AddRange(await ReadAsync(db, "LedgerTokens", "HourUnix", fromUnix, firstDay, request, cancellationToken));
