@@ -53,4 +53,15 @@ public sealed class LedgerResilienceTests(HistoryFixture fixture)
         Assert.Equal(LedgerState.Failing, status.State);
         Assert.Contains("not recorded", status.LastError);
     }
+
+    [Fact]
+    public async Task Without_a_configured_start_backfill_begins_where_Prometheus_data_begins()
+    {
+        var days = (int)Math.Ceiling((DateTimeOffset.UtcNow - HistoryFixture.Start).TotalDays) + 5;
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, new Dictionary<string, string?> { ["Ledger:BackfillDays"] = days.ToString(CultureInfo.InvariantCulture) });
+
+        var next = await app.Services.GetRequiredService<LedgerIngestor>().NextHourAsync();
+
+        Assert.Equal(HistoryFixture.Start, next);
+    }
 }

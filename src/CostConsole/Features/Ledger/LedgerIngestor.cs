@@ -57,7 +57,36 @@ public sealed class LedgerIngestor(
         }
 
         var options = ledgerOptions.Value;
-        return options.BackfillFrom ?? RangeWindow.Floor(time.GetUtcNow(), TimeSpan.FromHours(1)).AddDays(-options.BackfillDays);
+        if (options.BackfillFrom is { } configured)
+        {
+            return configured;
+        }
+
+        var earliest = RangeWindow.Floor(time.GetUtcNow(), TimeSpan.FromHours(1)).AddDays(-options.BackfillDays);
+        return await OldestDataHourAsync(earliest, cancellationToken) ?? earliest;
+    }
+
+    /// <summary>
+    /// The hour of the oldest input-token sample Prometheus holds after <paramref name="earliest"/>, so a first
+    /// backfill starts where the data does. Null when it cannot tell (then backfill starts at the earliest hour).
+    /// </summary>
+    private async Task<DateTimeOffset?> OldestDataHourAsync(DateTimeOffset earliest, CancellationToken cancellationToken)
+    {
+        var input = Profile.Tokens[TokenType.Input];
+        var selector = PromQl.Selector(input.Metric, input.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
+        try
+        {
+            var window = RangeWindow.Create(earliest, time.GetUtcNow(), TimeSpan.FromHours(1));
+            var answer = await services.GetRequiredService<PrometheusClient>().QueryRangeAsync($"count({selector})", window, cancellationToken);
+            var first = answer.Data.Series.SelectMany(s => s.Samples).Select(s => (DateTimeOffset?)s.Time).Min();
+            // A step at hour H sees samples from just before H: the data begins in the hour before it.
+            return first is { } t ? (t.AddHours(-1) > earliest ? t.AddHours(-1) : earliest) : null;
+        }
+        catch (PrometheusException ex)
+        {
+            logger.LogWarning("Could not find where Prometheus' data begins ({Error}); backfilling from {Earliest:u}", ex.Message, earliest);
+            return null;
+        }
     }
 
     public async Task<DateTimeOffset?> ThroughAsync(CancellationToken cancellationToken = default)
