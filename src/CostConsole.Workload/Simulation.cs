@@ -197,6 +197,7 @@ public sealed class Simulation
         Series(pod, Family.InputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += input;
         if (output > 0) Series(pod, Family.OutputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += output;
         if (cached > 0 && _settings.Shape.Metrics.ContainsKey(Family.CachedInputTokens)) Series(pod, Family.CachedInputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += cached;
+        if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Count(Family.Requests, 1);
         if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Series(pod, Family.Requests, model.Name, feature.Name, model.Provider, model.Operation, failed ? "error" : "success", errorType).Value++;
     }
 

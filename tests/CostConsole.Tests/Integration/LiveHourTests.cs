@@ -27,7 +27,7 @@ public sealed class LiveHourTests
         });
         await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(now);
 
-        var result = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(start, openHour.AddHours(1), ["hour"], [], [], []));
+        var result = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(start, openHour.AddHours(1), ["hour"]));
 
         var truth = prometheus.History!.GroundTruth;
         long Input(Func<DateTimeOffset, bool> hour) => truth.Where(t => t.Key.TokenType == Family.InputTokens && hour(t.Key.Hour)).Sum(t => t.Value);

@@ -103,7 +103,7 @@ public sealed class ProfileTests
             Assert.Contains("1 to 200 characters", (await teams.SetFeatureOwnerAsync("bad\nname", teamId)).Errors.Single());
         }
 
-        var result = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(Start, End, ["team"], [], [], []));
+        var result = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(Start, End, ["team"]));
 
         long Input(Func<TruthKey, bool> which) => history.GroundTruth.Where(t => t.Key.TokenType == Family.InputTokens && which(t.Key)).Sum(t => t.Value);
         var byTeam = result.Rows.ToDictionary(r => r.Keys[0], r => r.Figures.InputTokens);

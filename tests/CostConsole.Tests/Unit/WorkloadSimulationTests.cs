@@ -27,7 +27,7 @@ public sealed class WorkloadSimulationTests
         simulation.AdvanceTo(settings.Start + duration, (pod, at) =>
         {
             var processStart = pod.Series.Values.Single(s => s.Family == Family.ProcessStart).Value;
-            foreach (var series in pod.Series.Values.Where(s => s.Family is Family.InputTokens or Family.OutputTokens or Family.CachedInputTokens))
+            foreach (var series in pod.Series.Values.Where(s => s.Family is Family.InputTokens or Family.OutputTokens or Family.CachedInputTokens or Family.Requests))
             {
                 var key = series.Family + series.Labels;
                 info[key] = (series.Model, series.Feature, series.Team, series.Family);

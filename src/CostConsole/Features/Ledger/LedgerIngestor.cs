@@ -36,6 +36,7 @@ public sealed class LedgerIngestor(
     IOptions<LedgerOptions> ledgerOptions,
     IOptions<PrometheusOptions> prometheusOptions,
     LedgerStatus status,
+    Spend.SpendDataVersion dataVersion,
     TimeProvider time,
     ILogger<LedgerIngestor> logger)
 {
@@ -196,7 +197,7 @@ public sealed class LedgerIngestor(
         var totals = new Dictionary<(long Hour, Dimensions Dims, TokenType Type), double>();
         var seriesCount = 0;
         long sampleCount = 0;
-        foreach (var (type, metric) in profile.Tokens)
+        foreach (var (type, metric) in profile.LedgerCounters)
         {
             var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))) + range;
             var answer = Complete(await client.QueryAsync(selector, at, cancellationToken), metric.Metric);
@@ -281,6 +282,7 @@ public sealed class LedgerIngestor(
             GROUP BY HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, TokenType
             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        dataVersion.Bump();
         logger.LogDebug("Ledger {From:u}–{To:u}: {Rows} rows from {Series} series, {Samples} samples", from, to, totals.Count, series, samples.ToString(CultureInfo.InvariantCulture));
     }
 }

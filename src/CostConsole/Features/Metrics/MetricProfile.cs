@@ -6,6 +6,8 @@ public enum TokenType
     Output,
     CachedInput,
     CacheWrite,
+    /// <summary>Not tokens: the number of requests, kept in the ledger beside the tokens where a profile counts them.</summary>
+    Requests,
 }
 
 /// <summary>Where one token type lives: a metric name and the label matchers that narrow it (for histograms).</summary>
@@ -47,6 +49,8 @@ public sealed record MetricProfile(
                 ["operation"] = "gen_ai_operation_name",
                 ["feature"] = "feature",
                 ["team"] = "team",
+                // Only the request counter carries it: tokens are not split by outcome in this profile.
+                ["outcome"] = "outcome",
             },
             InputIncludesCached: true,
             RequestsMetric: "gen_ai_client_requests_total"),
@@ -85,6 +89,10 @@ public sealed record MetricProfile(
     };
 
     /// <summary>Distinct metric names this profile reads, token counters first.</summary>
+    /// <summary>What the ledger reads: each token counter, and the request counter when the profile names one.</summary>
+    public IEnumerable<(TokenType Type, TokenMetric Metric)> LedgerCounters =>
+        Tokens.Select(t => (t.Key, t.Value)).Concat(RequestsMetric is null ? [] : [(TokenType.Requests, new TokenMetric(RequestsMetric))]);
+
     public IEnumerable<string> MetricNames =>
         Tokens.Values.Select(t => t.Metric).Concat(RequestsMetric is null ? [] : [RequestsMetric]).Distinct(StringComparer.Ordinal);
 }

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CostConsole.Features.Pricing;
 
 /// <summary>Stored prices: read as a <see cref="PriceBook"/>, imported all-or-nothing.</summary>
-public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<PriceStore> logger)
+public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory, Spend.SpendDataVersion dataVersion, TimeProvider time, ILogger<PriceStore> logger)
 {
     public async Task<PriceBook> LoadAsync(CancellationToken cancellationToken = default)
     {
@@ -44,6 +44,7 @@ public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory
         }));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        dataVersion.Bump();
         logger.LogInformation("Imported {Count} price entries by {Actor}", entries.Count, actor);
         return [];
     }

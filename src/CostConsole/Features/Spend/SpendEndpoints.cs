@@ -14,12 +14,16 @@ public static class SpendEndpoints
     {
         services.AddSingleton<PriceStore>();
         services.AddSingleton<SpendQuery>();
+        services.AddSingleton<SpendDataVersion>();
+        services.AddSingleton<SpendViews>();
+        services.AddSingleton<PeriodComparison>();
+        services.AddSingleton<BurnRate>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapSpendApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/v1/spend", async (HttpContext context, SpendQuery spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/api/v1/spend", async (HttpContext context, SpendViews spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken) =>
         {
             var (request, problem) = Parse(context.Request.Query, ledger.Value.MaxQueryDays);
             if (request is null)
@@ -27,7 +31,7 @@ public static class SpendEndpoints
                 return Results.Problem(title: "Invalid spend query", detail: problem, statusCode: StatusCodes.Status400BadRequest);
             }
 
-            var result = await spend.RunAsync(request, cancellationToken);
+            var result = await spend.GetAsync(request, cancellationToken);
             return string.Equals(context.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase)
                 ? Results.Text(ToCsv(result), "text/csv; charset=utf-8")
                 : Results.Json(ToJson(result));
@@ -71,14 +75,26 @@ public static class SpendEndpoints
             return (null, $"format must be json or csv (was '{Printable(format)}').");
         }
 
-        List<string> Values(string name) => [.. query[name].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!)];
-        var filters = Values("feature").Concat(Values("model")).Concat(Values("team")).ToList();
-        if (filters.Any(v => v.Length > 200 || v.Any(char.IsControl)))
+        List<string> Values(string name) => [.. query[name].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct(StringComparer.Ordinal)];
+        var filters = SpendDimension.All.ToDictionary(d => d, d => (IReadOnlyList<string>)Values(d));
+        if (filters.Values.SelectMany(v => v).Any(v => v.Length > 200 || v.Any(char.IsControl)))
         {
             return (null, "A filter value is longer than 200 characters or contains control characters.");
         }
 
-        return (new SpendRequest(from, to, groupBy, Values("feature"), Values("model"), Values("team")), null);
+        if (filters.Values.Sum(v => v.Count) > 100)
+        {
+            return (null, "At most 100 filter values can be given at once.");
+        }
+
+        var zoneId = query["tz"].ToString();
+        var zone = zoneId.Length == 0 ? TimeZoneInfo.Utc : SpendPeriods.FindZone(zoneId);
+        if (zone is null)
+        {
+            return (null, $"'tz' ('{Printable(zoneId)}') is not a known IANA time zone such as Europe/Berlin or UTC.");
+        }
+
+        return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone }, null);
     }
 
     private static bool TryHour(string? text, string name, out DateTimeOffset value, out string? problem)
@@ -122,6 +138,8 @@ public static class SpendEndpoints
         outputTokens = f.OutputTokens,
         costUsd = decimal.Round(f.CostUsd, 6),
         unpricedTokens = f.UnpricedTokens,
+        requests = f.Requests,
+        cachedSavingsUsd = decimal.Round(f.CachedSavingsUsd, 6),
     };
 
     private static object ToJson(SpendResult result) => new
@@ -139,24 +157,30 @@ public static class SpendEndpoints
             row["outputTokens"] = r.Figures.OutputTokens;
             row["costUsd"] = decimal.Round(r.Figures.CostUsd, 6);
             row["unpricedTokens"] = r.Figures.UnpricedTokens;
+            row["requests"] = r.Figures.Requests;
+            row["cachedSavingsUsd"] = decimal.Round(r.Figures.CachedSavingsUsd, 6);
             return row;
         }),
         totals = Figures(result.Totals),
         ledgerThrough = result.LedgerThrough,
+        liveSince = result.LiveSince,
+        incomplete = result.Incomplete,
+        unpricedModels = result.UnpricedModels,
         warnings = result.Warnings,
     };
 
     private static string ToCsv(SpendResult result)
     {
         var csv = new StringBuilder();
-        csv.AppendJoin(',', result.GroupBy.Concat(["input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens"])).Append('\n');
+        csv.AppendJoin(',', result.GroupBy.Concat(["input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"])).Append('\n');
         foreach (var row in result.Rows)
         {
             csv.AppendJoin(',', row.Keys.Select(Escape)).Append(row.Keys.Count > 0 ? "," : "")
                 .Append(row.Figures.InputTokens).Append(',').Append(row.Figures.CachedInputTokens).Append(',')
                 .Append(row.Figures.CacheWriteTokens).Append(',').Append(row.Figures.OutputTokens).Append(',')
                 .Append(decimal.Round(row.Figures.CostUsd, 6).ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(row.Figures.UnpricedTokens).Append('\n');
+                .Append(row.Figures.UnpricedTokens).Append(',').Append(row.Figures.Requests).Append(',')
+                .Append(decimal.Round(row.Figures.CachedSavingsUsd, 6).ToString(CultureInfo.InvariantCulture)).Append('\n');
         }
 
         return csv.ToString();

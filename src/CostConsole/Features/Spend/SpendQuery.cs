@@ -9,20 +9,97 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Spend;
 
-public sealed record SpendRequest(
-    DateTimeOffset From,
-    DateTimeOffset To,
-    IReadOnlyList<string> GroupBy,
-    IReadOnlyList<string> Features,
-    IReadOnlyList<string> Models,
-    IReadOnlyList<string> Teams);
+/// <summary>The dimensions spend can be grouped and filtered by.</summary>
+public static class SpendDimension
+{
+    public const string Feature = "feature";
+    public const string Model = "model";
+    public const string Team = "team";
+    public const string Provider = "provider";
+    public const string Operation = "operation";
+    public const string Outcome = "outcome";
 
-public sealed record SpendFigures(long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens)
+    public static IReadOnlyList<string> All { get; } = [Feature, Model, Team, Provider, Operation, Outcome];
+
+    public static string Title(string dimension) => dimension switch
+    {
+        "day" => "Day",
+        "hour" => "Hour",
+        _ => char.ToUpperInvariant(dimension[0]) + dimension[1..],
+    };
+
+    /// <summary>How an empty dimension value reads: the series did not carry that label.</summary>
+    public static string Display(string value) => value.Length == 0 ? "(not labelled)" : value;
+}
+
+/// <summary>
+/// One spend view: a window of whole UTC hours, a grouping, filters by dimension (values OR-ed within a dimension,
+/// AND-ed across), the time zone whose calendar days "day" means, and optionally one instant whose prices are used
+/// for every hour (to separate volume from price when comparing periods).
+/// </summary>
+public sealed record SpendRequest(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> GroupBy)
+{
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoFilters = new Dictionary<string, IReadOnlyList<string>>();
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Filters { get; init; } = NoFilters;
+
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    public DateTimeOffset? RepriceAt { get; init; }
+
+    public IReadOnlyList<string> FilterOf(string dimension) => Filters.TryGetValue(dimension, out var values) ? values : [];
+
+    public SpendRequest WithFilter(string dimension, IReadOnlyList<string> values)
+    {
+        var filters = Filters.Where(f => f.Key != dimension && f.Value.Count > 0).ToDictionary(f => f.Key, f => f.Value);
+        if (values.Count > 0) filters[dimension] = values;
+        return this with { Filters = filters };
+    }
+
+    /// <summary>Identifies the view for sharing one computation between everyone looking at it.</summary>
+    public string Key
+    {
+        get
+        {
+            var key = new System.Text.StringBuilder()
+                .Append(From.ToUnixTimeSeconds()).Append('|').Append(To.ToUnixTimeSeconds()).Append('|')
+                .AppendJoin(',', GroupBy).Append('|').Append(TimeZone.Id).Append('|').Append(RepriceAt?.ToUnixTimeSeconds());
+            foreach (var (dimension, values) in Filters.Where(f => f.Value.Count > 0).OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                key.Append('|').Append(dimension).Append('=').AppendJoin('\u001f', values.Order(StringComparer.Ordinal));
+            }
+
+            return key.ToString();
+        }
+    }
+}
+
+/// <summary>Tokens by type, requests, cost, unpriced tokens and what cached tokens saved, for one row or a total.</summary>
+public sealed record SpendFigures(
+    long InputTokens,
+    long CachedInputTokens,
+    long CacheWriteTokens,
+    long OutputTokens,
+    decimal CostUsd,
+    long UnpricedTokens,
+    long Requests = 0,
+    decimal CachedSavingsUsd = 0m)
 {
     public static SpendFigures Zero { get; } = new(0, 0, 0, 0, 0m, 0);
 
-    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced) =>
-        new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output, CostUsd + cost, UnpricedTokens + unpriced);
+    public long TotalTokens => InputTokens + OutputTokens + CachedInputTokens + CacheWriteTokens;
+
+    /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
+    public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
+
+    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m) =>
+        new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
+            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings);
+
+    public SpendFigures Add(SpendFigures other) =>
+        new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens,
+            OutputTokens + other.OutputTokens, CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests,
+            CachedSavingsUsd + other.CachedSavingsUsd);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);
@@ -34,7 +111,17 @@ public sealed record SpendResult(
     IReadOnlyList<SpendRow> Rows,
     SpendFigures Totals,
     DateTimeOffset? LedgerThrough,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Models with tokens but no price in force, for the "add a price" call-out.</summary>
+    public IReadOnlyList<string> UnpricedModels { get; init; } = [];
+
+    /// <summary>True when part of the window could not be read (the open hour from Prometheus): figures are a floor.</summary>
+    public bool Incomplete { get; init; }
+
+    /// <summary>Where the live part came from, e.g. "live since 14:00 UTC", or null when the window is all ledger.</summary>
+    public DateTimeOffset? LiveSince { get; init; }
+}
 
 /// <summary>
 /// Spend by any grouping, computed at query time: tokens from the ledger (plus the open hour live from Prometheus),
@@ -48,12 +135,18 @@ public sealed class SpendQuery(
     TimeProvider time,
     ILogger<SpendQuery> logger)
 {
-    public static readonly IReadOnlyList<string> GroupKeys = ["feature", "model", "team", "provider", "operation", "outcome", "day", "hour"];
+    public static readonly IReadOnlyList<string> GroupKeys = [.. SpendDimension.All, "day", "hour"];
+
+    private long _runs;
+
+    /// <summary>How many times a spend view was computed from the ledger (the cache's tests count on it).</summary>
+    public long Runs => Interlocked.Read(ref _runs);
 
     private sealed record Cell(long Hour, string Model, string Provider, string Feature, string Team, string Operation, string Outcome, TokenType Type, long Tokens);
 
     public async Task<SpendResult> RunAsync(SpendRequest request, CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _runs);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var profile = prometheusOptions.Value.ActiveProfile();
         var book = await prices.LoadAsync(cancellationToken);
@@ -70,7 +163,8 @@ public sealed class SpendQuery(
         var cells = await ReadCellsAsync(db, fromUnix, toUnix, through, book, request, cancellationToken);
         var sqlMs = clock.Elapsed.TotalMilliseconds;
 
-        cells.AddRange(await LiveCellsAsync(request, through, profile, warnings, cancellationToken));
+        var live = await LiveCellsAsync(request, through, profile, warnings, cancellationToken);
+        cells.AddRange(live.Cells);
         if (through is null)
         {
             warnings.Add("The ledger is empty: no closed hour has been ingested yet.");
@@ -81,7 +175,7 @@ public sealed class SpendQuery(
         }
 
         string TeamOf(Cell c) => c.Team.Length > 0 ? c.Team : owners.GetValueOrDefault(c.Feature, FeatureOwner.Unassigned);
-        var teamFilter = request.Teams.Count > 0 ? request.Teams.ToHashSet(StringComparer.Ordinal) : null;
+        var teamFilter = request.FilterOf(SpendDimension.Team) is { Count: > 0 } teams ? teams.ToHashSet(StringComparer.Ordinal) : null;
 
         // Price each (hour, model, full dimension set), then fold into the requested keys.
         var groups = new Dictionary<string, (string[] Keys, SpendFigures Figures)>(StringComparer.Ordinal);
@@ -95,43 +189,49 @@ public sealed class SpendQuery(
             }
 
             TokenCounts tokens = default;
+            long requests = 0;
             foreach (var cell in bucket)
             {
-                tokens += cell.Type switch
+                switch (cell.Type)
                 {
-                    TokenType.Input => new TokenCounts(cell.Tokens, 0, 0, 0),
-                    TokenType.CachedInput => new TokenCounts(0, cell.Tokens, 0, 0),
-                    TokenType.CacheWrite => new TokenCounts(0, 0, cell.Tokens, 0),
-                    _ => new TokenCounts(0, 0, 0, cell.Tokens),
-                };
+                    case TokenType.Input: tokens += new TokenCounts(cell.Tokens, 0, 0, 0); break;
+                    case TokenType.CachedInput: tokens += new TokenCounts(0, cell.Tokens, 0, 0); break;
+                    case TokenType.CacheWrite: tokens += new TokenCounts(0, 0, cell.Tokens, 0); break;
+                    case TokenType.Output: tokens += new TokenCounts(0, 0, 0, cell.Tokens); break;
+                    case TokenType.Requests: requests += cell.Tokens; break;
+                }
             }
 
             var hour = DateTimeOffset.FromUnixTimeSeconds(bucket.Key.Hour);
-            var cost = CostFormula.CostAt(book, bucket.Key.Model, hour, tokens, profile.InputIncludesCached);
+            var pricedAt = request.RepriceAt is { } at && book.PriceAt(bucket.Key.Model, at) is not null ? at : hour;
+            var cost = CostFormula.CostAt(book, bucket.Key.Model, pricedAt, tokens, profile.InputIncludesCached);
             var unpriced = cost.Priced ? 0 : tokens.Billable(profile.InputIncludesCached);
-            if (!cost.Priced) unpricedModels.Add(bucket.Key.Model.Length > 0 ? bucket.Key.Model : "(no model label)");
+            if (!cost.Priced && unpriced > 0) unpricedModels.Add(bucket.Key.Model);
+            var savings = cost.Price is { CachedInputPerMTok: { } cachedPrice } price
+                ? tokens.CachedInput * (price.InputPerMTok - cachedPrice) / 1_000_000m
+                : 0m;
 
             var keys = request.GroupBy.Select(k => k switch
             {
-                "feature" => bucket.Key.Feature,
-                "model" => bucket.Key.Model,
-                "team" => bucket.Key.Team,
-                "provider" => bucket.Key.Provider,
-                "operation" => bucket.Key.Operation,
-                "outcome" => bucket.Key.Outcome,
-                "day" => hour.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                SpendDimension.Feature => bucket.Key.Feature,
+                SpendDimension.Model => bucket.Key.Model,
+                SpendDimension.Team => bucket.Key.Team,
+                SpendDimension.Provider => bucket.Key.Provider,
+                SpendDimension.Operation => bucket.Key.Operation,
+                SpendDimension.Outcome => bucket.Key.Outcome,
+                "day" => TimeZoneInfo.ConvertTime(hour, request.TimeZone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 "hour" => hour.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture),
                 _ => throw new ArgumentException($"Unknown groupBy key '{k}'."),
             }).ToArray();
             var id = string.Join('\u001f', keys);
             var current = groups.TryGetValue(id, out var existing) ? existing.Figures : SpendFigures.Zero;
-            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced));
-            totals = totals.Add(tokens, cost.CostUsd, unpriced);
+            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings));
+            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings);
         }
 
         if (unpricedModels.Count > 0)
         {
-            warnings.Add($"{totals.UnpricedTokens:N0} tokens have no price in force and are not in the cost: {string.Join(", ", unpricedModels)}. Add a price to include them.");
+            warnings.Add($"{totals.UnpricedTokens:N0} tokens have no price in force and are not in the cost: {string.Join(", ", unpricedModels.Select(SpendDimension.Display))}. Add a price to include them.");
         }
 
         var rows = groups.Values
@@ -140,7 +240,12 @@ public sealed class SpendQuery(
             .Select(g => new SpendRow(g.Keys, g.Figures))
             .ToList();
         logger.LogDebug("Spend query: {Cells} ledger cells into {Rows} rows in {Ms:0.0} ms (prices {PricesMs:0.0} ms, ledger read {SqlMs:0.0} ms)", cells.Count, rows.Count, clock.Elapsed.TotalMilliseconds, pricesMs, sqlMs);
-        return new SpendResult(request.From, request.To, request.GroupBy, rows, totals, through, warnings);
+        return new SpendResult(request.From, request.To, request.GroupBy, rows, totals, through, warnings)
+        {
+            UnpricedModels = [.. unpricedModels],
+            Incomplete = live.Failed,
+            LiveSince = live.Since,
+        };
     }
 
     /// <summary>
@@ -153,7 +258,9 @@ public sealed class SpendQuery(
         var ingestedUntil = Math.Min(toUnix, through?.ToUnixTimeSeconds() ?? fromUnix);
         var firstDay = (fromUnix + Day - 1) / Day * Day;
         var endDay = ingestedUntil / Day * Day;
-        if (request.GroupBy.Contains("hour") || endDay <= firstDay)
+        // REVIEW: daily sums are UTC days; local days in another zone are summed from hours (slower on long windows).
+        var localDays = request.GroupBy.Contains("day") && (request.TimeZone.BaseUtcOffset != TimeSpan.Zero || request.TimeZone.SupportsDaylightSavingTime);
+        if (request.GroupBy.Contains("hour") || localDays || endDay <= firstDay)
         {
             return await ReadAsync(db, "LedgerTokens", "HourUnix", fromUnix, toUnix, request, cancellationToken);
         }
@@ -206,8 +313,11 @@ public sealed class SpendQuery(
 
         Parameter("$from", fromUnix);
         Parameter("$to", toUnix);
-        In("Feature", request.Features);
-        In("Model", request.Models);
+        In("Feature", request.FilterOf(SpendDimension.Feature));
+        In("Model", request.FilterOf(SpendDimension.Model));
+        In("Provider", request.FilterOf(SpendDimension.Provider));
+        In("Operation", request.FilterOf(SpendDimension.Operation));
+        In("Outcome", request.FilterOf(SpendDimension.Outcome));
         command.CommandText = sql.ToString();
         List<Cell> cells = [];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -221,29 +331,34 @@ public sealed class SpendQuery(
     }
 
     /// <summary>Hours of the window after the ledger and up to now: read live from Prometheus, said so in a warning.</summary>
-    private async Task<IReadOnlyList<Cell>> LiveCellsAsync(SpendRequest request, DateTimeOffset? through, MetricProfile profile, List<string> warnings, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<Cell> Cells, DateTimeOffset? Since, bool Failed)> LiveCellsAsync(SpendRequest request, DateTimeOffset? through, MetricProfile profile, List<string> warnings, CancellationToken cancellationToken)
     {
-        var openHour = RangeWindow.Floor(time.GetUtcNow(), TimeSpan.FromHours(1));
+        var now = time.GetUtcNow();
+        var openHour = RangeWindow.Floor(now, TimeSpan.FromHours(1));
         var liveFrom = new[] { request.From, through ?? openHour, openHour }.Max();
-        var liveTo = request.To < time.GetUtcNow() ? request.To : time.GetUtcNow();
+        var liveTo = request.To < now ? request.To : now;
         if (liveTo <= liveFrom || request.To <= openHour)
         {
-            return [];
+            return ([], null, false);
         }
 
+        bool Matches(string dimension, string value) => request.FilterOf(dimension) is not { Count: > 0 } values || values.Contains(value);
         try
         {
             var chunk = await ingestor.ReadChunkAsync(liveFrom, liveTo, cancellationToken);
             warnings.Add($"Figures since {liveFrom:yyyy-MM-ddTHH:mm}Z are live from Prometheus (the hour is still open).");
-            return [.. chunk.Totals
-                .Where(t => (request.Features.Count == 0 || request.Features.Contains(t.Key.Dims.Feature)) && (request.Models.Count == 0 || request.Models.Contains(t.Key.Dims.Model)))
-                .Select(t => new Cell(t.Key.Hour, t.Key.Dims.Model, t.Key.Dims.Provider, t.Key.Dims.Feature, t.Key.Dims.Team, t.Key.Dims.Operation, t.Key.Dims.Outcome, t.Key.Type, (long)Math.Round(t.Value)))];
+            return ([.. chunk.Totals
+                .Where(t => Matches(SpendDimension.Feature, t.Key.Dims.Feature) && Matches(SpendDimension.Model, t.Key.Dims.Model)
+                    && Matches(SpendDimension.Provider, t.Key.Dims.Provider) && Matches(SpendDimension.Operation, t.Key.Dims.Operation)
+                    && Matches(SpendDimension.Outcome, t.Key.Dims.Outcome))
+                .Select(t => new Cell(t.Key.Hour, t.Key.Dims.Model, t.Key.Dims.Provider, t.Key.Dims.Feature, t.Key.Dims.Team, t.Key.Dims.Operation, t.Key.Dims.Outcome, t.Key.Type, (long)Math.Round(t.Value)))],
+                liveFrom, false);
         }
         catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
         {
             logger.LogWarning("Live spend unavailable: {Error}", ex.Message);
             warnings.Add($"The open hour could not be read from Prometheus ({ex.Message}); figures after {liveFrom:yyyy-MM-ddTHH:mm}Z are missing, not zero.");
-            return [];
+            return ([], liveFrom, true);
         }
     }
 }

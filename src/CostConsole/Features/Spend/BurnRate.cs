@@ -1,0 +1,134 @@
+using CostConsole.Features.Metrics;
+using CostConsole.Features.Pricing;
+using CostConsole.Prometheus;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Spend;
+
+/// <summary>
+/// The burn rate right now: USD per hour at the token rate of the last hour (Prometheus <c>rate()</c>, priced at the
+/// prices in force now) and the cost of the open hour so far. Either part says why when it cannot be had.
+/// </summary>
+public sealed record BurnReading(
+    DateTimeOffset At,
+    decimal? UsdPerHour,
+    string? RateProblem,
+    decimal? OpenHourUsd,
+    DateTimeOffset OpenHourFrom,
+    string? OpenHourProblem,
+    long UnpricedTokensPerHour);
+
+/// <summary>Reads the burn rate; one reading is shared by every page for half a minute.</summary>
+public sealed class BurnRate(
+    IServiceProvider services,
+    SpendViews views,
+    PriceStore prices,
+    IOptions<PrometheusOptions> prometheusOptions,
+    TimeProvider time,
+    ILogger<BurnRate> logger)
+{
+    private static readonly TimeSpan Shared = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private BurnReading? _last;
+
+    public async Task<BurnReading> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (_last is { } fresh && time.GetUtcNow() - fresh.At < Shared)
+        {
+            return fresh;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_last is { } other && time.GetUtcNow() - other.At < Shared)
+            {
+                return other;
+            }
+
+            _last = await MeasureAsync(cancellationToken);
+            return _last;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<BurnReading> MeasureAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var openHour = RangeWindow.Floor(now, TimeSpan.FromHours(1));
+        var profile = prometheusOptions.Value.ActiveProfile();
+
+        decimal? openHourUsd = null;
+        string? openProblem = null;
+        var open = await views.GetAsync(new SpendRequest(openHour, openHour.AddHours(1), []), cancellationToken);
+        if (open.Incomplete)
+        {
+            openProblem = open.Warnings.FirstOrDefault(w => w.Contains("could not be read", StringComparison.Ordinal)) ?? "Prometheus did not answer for the open hour.";
+        }
+        else
+        {
+            openHourUsd = open.Totals.CostUsd;
+        }
+
+        var prometheus = services.GetRequiredService<PrometheusClient>();
+        decimal? perHour = null;
+        string? rateProblem = null;
+        long unpriced = 0;
+        try
+        {
+            var modelLabel = profile.DimensionLabels.GetValueOrDefault("model", "model");
+            var byLabel = PromQl.IsClassicMetricName(modelLabel) ? modelLabel : PromQl.Quote(modelLabel);
+            var tokens = new Dictionary<string, TokenCounts>(StringComparer.Ordinal);
+            foreach (var (type, metric) in profile.Tokens)
+            {
+                var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
+                var answer = await prometheus.QueryAsync($"sum by ({byLabel}) (rate({selector}[1h])) * 3600", now, cancellationToken);
+                if (!answer.IsComplete)
+                {
+                    throw new IncompleteRateException(string.Join("; ", answer.Warnings));
+                }
+
+                foreach (var series in answer.Data.Series)
+                {
+                    var model = series.Label(modelLabel) ?? "";
+                    var perHourTokens = (long)Math.Round(series.Samples.LastOrDefault().Value);
+                    var counts = type switch
+                    {
+                        TokenType.Input => new TokenCounts(perHourTokens, 0, 0, 0),
+                        TokenType.CachedInput => new TokenCounts(0, perHourTokens, 0, 0),
+                        TokenType.CacheWrite => new TokenCounts(0, 0, perHourTokens, 0),
+                        _ => new TokenCounts(0, 0, 0, perHourTokens),
+                    };
+                    tokens[model] = tokens.GetValueOrDefault(model) + counts;
+                }
+            }
+
+            var book = await prices.LoadAsync(cancellationToken);
+            decimal sum = 0;
+            foreach (var (model, counts) in tokens)
+            {
+                var cost = CostFormula.CostAt(book, model, now, counts, profile.InputIncludesCached);
+                if (cost.Priced) sum += cost.CostUsd;
+                else unpriced += counts.Billable(profile.InputIncludesCached);
+            }
+
+            perHour = sum;
+            if (tokens.Count == 0)
+            {
+                (perHour, rateProblem) = (null, "Prometheus has no token samples in the last hour: nothing is being counted, or the exporters are down.");
+            }
+        }
+        catch (Exception ex) when (ex is PrometheusException or IncompleteRateException)
+        {
+            logger.LogWarning("Burn rate unavailable: {Error}", ex.Message);
+            rateProblem = ex is IncompleteRateException ? $"Prometheus answered only in part ({ex.Message})." : ex.Message;
+        }
+
+        return new BurnReading(now, perHour, rateProblem, openHourUsd, openHour, openProblem, unpriced);
+    }
+
+    private sealed class IncompleteRateException(string message) : Exception(message);
+}

@@ -1,0 +1,70 @@
+namespace CostConsole.Features.Spend;
+
+/// <summary>
+/// The change in cost of one row between two periods, split so the parts add up exactly:
+/// volume effect = the later tokens at the earlier prices − the earlier cost (more or fewer tokens);
+/// price effect = the later cost − the later tokens at the earlier prices (new prices on the new tokens).
+/// </summary>
+public sealed record ChangeRow(IReadOnlyList<string> Keys, decimal Before, decimal After, decimal AfterAtOldPrices, long TokensBefore, long TokensAfter)
+{
+    public decimal Change => After - Before;
+
+    public decimal VolumeEffect => AfterAtOldPrices - Before;
+
+    public decimal PriceEffect => After - AfterAtOldPrices;
+
+    /// <summary>Null when there was nothing before: a new row has no percentage change.</summary>
+    public decimal? ChangePercent => Before != 0 ? Change / Before * 100m : null;
+}
+
+public sealed record ChangeExplanation(Period Before, Period After, string Dimension, ChangeRow Total, IReadOnlyList<ChangeRow> Rows, IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// Lines the rows of both periods up by key. <paramref name="afterAtOldPrices"/> is the later period priced at
+    /// the prices in force at the end of the earlier one (same grouping).
+    /// </summary>
+    public static ChangeExplanation Explain(Period before, Period after, string dimension, SpendResult earlier, SpendResult later, SpendResult afterAtOldPrices)
+    {
+        static string Id(IReadOnlyList<string> keys) => string.Join('\u001f', keys);
+        var rows = new Dictionary<string, (IReadOnlyList<string> Keys, SpendFigures Before, SpendFigures After, SpendFigures AtOld)>(StringComparer.Ordinal);
+        void Put(SpendResult result, int slot)
+        {
+            foreach (var row in result.Rows)
+            {
+                var id = Id(row.Keys);
+                var current = rows.TryGetValue(id, out var found) ? found : (Keys: row.Keys, Before: SpendFigures.Zero, After: SpendFigures.Zero, AtOld: SpendFigures.Zero);
+                rows[id] = slot switch
+                {
+                    0 => current with { Before = row.Figures },
+                    1 => current with { After = row.Figures },
+                    _ => current with { AtOld = row.Figures },
+                };
+            }
+        }
+
+        Put(earlier, 0);
+        Put(later, 1);
+        Put(afterAtOldPrices, 2);
+        var ranked = rows.Values
+            .Select(r => new ChangeRow(r.Keys, r.Before.CostUsd, r.After.CostUsd, r.AtOld.CostUsd, r.Before.TotalTokens, r.After.TotalTokens))
+            .OrderByDescending(r => Math.Abs(r.Change)).ThenBy(r => Id(r.Keys), StringComparer.Ordinal)
+            .ToList();
+        var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.TotalTokens, later.Totals.TotalTokens);
+        return new ChangeExplanation(before, after, dimension, total, ranked, [.. earlier.Warnings.Concat(later.Warnings).Distinct()]);
+    }
+}
+
+/// <summary>Compares two periods through the shared spend views, by feature, model or team.</summary>
+public sealed class PeriodComparison(SpendViews views)
+{
+    public async Task<ChangeExplanation> CompareAsync(Period before, Period after, string dimension, SpendRequest filters, CancellationToken cancellationToken = default)
+    {
+        SpendRequest Request(Period period) => filters with { From = period.From, To = period.To, GroupBy = [dimension] };
+        var earlier = views.GetAsync(Request(before), cancellationToken);
+        var later = views.GetAsync(Request(after), cancellationToken);
+        // The prices of the earlier period's last hour, applied to every hour of the later one.
+        var atOld = views.GetAsync(Request(after) with { RepriceAt = before.To.AddHours(-1) }, cancellationToken);
+        await Task.WhenAll(earlier, later, atOld);
+        return ChangeExplanation.Explain(before, after, dimension, await earlier, await later, await atOld);
+    }
+}

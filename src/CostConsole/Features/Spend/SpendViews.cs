@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+
+namespace CostConsole.Features.Spend;
+
+/// <summary>
+/// Bumped whenever what a spend view is computed from changes (ledger hours written, prices edited), so cached
+/// views are never served stale past a change.
+/// </summary>
+public sealed class SpendDataVersion
+{
+    private long _version;
+
+    public long Current => Interlocked.Read(ref _version);
+
+    public void Bump() => Interlocked.Increment(ref _version);
+}
+
+/// <summary>
+/// Everyone looking at the same view shares one computation: concurrent callers await the same task (single-flight)
+/// and later ones get its result until the data changes or it ages out. Failures are not kept.
+/// </summary>
+public sealed class SpendViews(SpendQuery query, SpendDataVersion version, TimeProvider time, ILogger<SpendViews> logger)
+{
+    /// <summary>How long a view is served from memory when its window still grows (it reaches the open hour).</summary>
+    public static readonly TimeSpan LiveTtl = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a view of closed hours only is kept; writes to the ledger or prices end it sooner.</summary>
+    public static readonly TimeSpan ClosedTtl = TimeSpan.FromMinutes(10);
+
+    private const int MaxEntries = 500;
+
+    private sealed record Entry(Lazy<Task<SpendResult>> Result, DateTimeOffset Expires)
+    {
+        public bool Usable(DateTimeOffset now) => Expires > now && !(Result.IsValueCreated && (Result.Value.IsFaulted || Result.Value.IsCanceled));
+    }
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public async Task<SpendResult> GetAsync(SpendRequest request, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var key = version.Current + "#" + request.Key;
+        var entry = _entries.AddOrUpdate(
+            key,
+            _ => Start(request, now),
+            (_, existing) => existing.Usable(now) ? existing : Start(request, now));
+        if (_entries.Count > MaxEntries)
+        {
+            Trim(now);
+        }
+
+        // The shared computation does not belong to any one caller: a caller that leaves only stops waiting.
+        // Only the stored entry's task is ever started, however many callers raced to add one.
+        return await entry.Result.Value.WaitAsync(cancellationToken);
+    }
+
+    private Entry Start(SpendRequest request, DateTimeOffset now)
+    {
+        var ttl = request.To > now.AddHours(-1) ? LiveTtl : ClosedTtl;
+        return new Entry(new Lazy<Task<SpendResult>>(() => Task.Run(() => query.RunAsync(request, CancellationToken.None))), now + ttl);
+    }
+
+    private void Trim(DateTimeOffset now)
+    {
+        var stale = _entries.Where(e => e.Value.Expires <= now || !e.Key.StartsWith(version.Current + "#", StringComparison.Ordinal)).Select(e => e.Key).ToList();
+        foreach (var key in stale)
+        {
+            _entries.TryRemove(key, out _);
+        }
+
+        logger.LogDebug("Spend view cache trimmed {Count} entries, {Left} left", stale.Count, _entries.Count);
+        if (_entries.Count > MaxEntries)
+        {
+            _entries.Clear();
+        }
+    }
+}
