@@ -56,6 +56,7 @@ app.MapStaticAssets().AllowAnonymous();
 app.MapCostConsoleHealth();
 app.MapAccountEndpoints();
 app.MapSpendApi();
+app.MapSpendExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -17,7 +17,7 @@ public sealed class ShellComponentTests : ComponentTestBase
 
         var nav = Render<NavMenu>();
 
-        Assert.Contains("Home", nav.Markup);
+        Assert.Contains("Overview", nav.Markup);
         Assert.Equal(shown, nav.Markup.Contains("/admin/users"));
         Assert.Equal(shown, nav.Markup.Contains("/admin/teams"));
     }

@@ -16,7 +16,7 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         using var app = new AppFactory(fixture.Prometheus.BaseUrl);
         var client = await app.SignedInAsync(Roles.Finance);
 
-        var page = await client.GetStringAsync("/");
+        var page = await client.GetStringAsync("/datasource");
 
         Assert.Contains(fixture.Prometheus.BaseUrl, page);
         Assert.Contains("10y", page);
@@ -32,7 +32,7 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         using var app = new AppFactory(empty.BaseUrl);
         var client = await app.SignedInAsync(Roles.Engineer);
 
-        var page = await client.GetStringAsync("/");
+        var page = await client.GetStringAsync("/datasource");
 
         Assert.Contains("data-metric=\"gen_ai_client_token_usage_input_total\" data-found=\"false\"", page);
         Assert.Equal(4, CountOf(page, "data-found=\"false\""));
@@ -47,7 +47,7 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         using var app = new AppFactory(url);
         var client = await app.SignedInAsync(Roles.Manager);
 
-        var page = await client.GetStringAsync("/");
+        var page = await client.GetStringAsync("/datasource");
         using var ready = await client.GetAsync("/readyz");
         using var live = await client.GetAsync("/healthz");
 

@@ -19,6 +19,13 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
     private static readonly Dictionary<string, (string Probe, string[] Allowed)> Access = new()
     {
         ["/"] = ("/", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/explore"] = ("/explore?range=last7&by=model", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/changes"] = ("/changes", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/exports"] = ("/exports", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/prices"] = ("/prices", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/datasource"] = ("/datasource", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/exports/chargeback"] = ("/api/v1/exports/chargeback?month=2026-11", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/exports/focus"] = ("/api/v1/exports/focus?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/admin/users"] = ("/admin/users", [Roles.Admin]),
         ["/admin/teams"] = ("/admin/teams", [Roles.Admin]),
         ["/admin/tokens"] = ("/admin/tokens", [Roles.Admin]),

@@ -46,10 +46,10 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
         Put(later, 1);
         Put(afterAtOldPrices, 2);
         var ranked = rows.Values
-            .Select(r => new ChangeRow(r.Keys, r.Before.CostUsd, r.After.CostUsd, r.AtOld.CostUsd, r.Before.TotalTokens, r.After.TotalTokens))
+            .Select(r => new ChangeRow(r.Keys, r.Before.CostUsd, r.After.CostUsd, r.AtOld.CostUsd, r.Before.BillableTokens, r.After.BillableTokens))
             .OrderByDescending(r => Math.Abs(r.Change)).ThenBy(r => Id(r.Keys), StringComparer.Ordinal)
             .ToList();
-        var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.TotalTokens, later.Totals.TotalTokens);
+        var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.BillableTokens, later.Totals.BillableTokens);
         return new ChangeExplanation(before, after, dimension, total, ranked, [.. earlier.Warnings.Concat(later.Warnings).Distinct()]);
     }
 }

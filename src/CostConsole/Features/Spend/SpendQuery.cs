@@ -83,23 +83,23 @@ public sealed record SpendFigures(
     decimal CostUsd,
     long UnpricedTokens,
     long Requests = 0,
-    decimal CachedSavingsUsd = 0m)
+    decimal CachedSavingsUsd = 0m,
+    long BillableTokens = 0)
 {
     public static SpendFigures Zero { get; } = new(0, 0, 0, 0, 0m, 0);
 
-    public long TotalTokens => InputTokens + OutputTokens + CachedInputTokens + CacheWriteTokens;
 
     /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
     public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
 
-    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m) =>
+    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0) =>
         new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
-            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings);
+            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable);
 
     public SpendFigures Add(SpendFigures other) =>
         new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens,
             OutputTokens + other.OutputTokens, CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests,
-            CachedSavingsUsd + other.CachedSavingsUsd);
+            CachedSavingsUsd + other.CachedSavingsUsd, BillableTokens + other.BillableTokens);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);
@@ -118,6 +118,12 @@ public sealed record SpendResult(
 
     /// <summary>True when part of the window could not be read (the open hour from Prometheus): figures are a floor.</summary>
     public bool Incomplete { get; init; }
+
+    /// <summary>The first hour the ledger holds: a window before it has no data, which is not the same as no spend.</summary>
+    public DateTimeOffset? LedgerFrom { get; init; }
+
+    /// <summary>True when no figure of the window could be known: nothing ingested in it and nothing live.</summary>
+    public bool NoData => LedgerThrough is null || (LedgerFrom is { } first && To <= first) || (From >= LedgerThrough && (LiveSince is null || Incomplete));
 
     /// <summary>Where the live part came from, e.g. "live since 14:00 UTC", or null when the window is all ledger.</summary>
     public DateTimeOffset? LiveSince { get; init; }
@@ -156,6 +162,7 @@ public sealed class SpendQuery(
         var owners = await (from o in db.FeatureOwners join t in db.Teams on o.TeamId equals t.Id select new { o.Feature, t.Name })
             .ToDictionaryAsync(o => o.Feature, o => o.Name, StringComparer.Ordinal, cancellationToken);
         var lastHour = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        var firstHour = await db.LedgerHours.MinAsync(h => (long?)h.HourUnix, cancellationToken);
         DateTimeOffset? through = lastHour is { } h ? DateTimeOffset.FromUnixTimeSeconds(h).AddHours(1) : null;
 
         var fromUnix = request.From.ToUnixTimeSeconds();
@@ -225,8 +232,9 @@ public sealed class SpendQuery(
             }).ToArray();
             var id = string.Join('\u001f', keys);
             var current = groups.TryGetValue(id, out var existing) ? existing.Figures : SpendFigures.Zero;
-            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings));
-            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings);
+            var billable = tokens.Billable(profile.InputIncludesCached);
+            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable));
+            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable);
         }
 
         if (unpricedModels.Count > 0)
@@ -245,6 +253,7 @@ public sealed class SpendQuery(
             UnpricedModels = [.. unpricedModels],
             Incomplete = live.Failed,
             LiveSince = live.Since,
+            LedgerFrom = firstHour is { } f ? DateTimeOffset.FromUnixTimeSeconds(f) : null,
         };
     }
 

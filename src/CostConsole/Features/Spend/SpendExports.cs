@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Text;
+using CostConsole.Features.Identity;
+
+namespace CostConsole.Features.Spend;
+
+/// <summary>
+/// Files finance takes elsewhere: the monthly chargeback per team and a FOCUS-style cost and usage file. Both are
+/// computed by the same spend views as the pages, so a file and a page never disagree.
+/// </summary>
+public static class SpendExports
+{
+    public static IEndpointRouteBuilder MapSpendExports(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/v1/exports").RequireAuthorization(policy => policy.RequireRole(Roles.All.ToArray()));
+        group.MapGet("/chargeback", async (HttpContext context, SpendViews views, CancellationToken cancellationToken) =>
+        {
+            var (month, problem) = ParseMonth(context.Request.Query["month"]);
+            if (problem is not null) return Results.Problem(title: "Invalid chargeback request", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+            var teams = context.Request.Query["team"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToList();
+            if (teams.Any(t => t.Length > 200 || t.Any(char.IsControl)))
+            {
+                return Results.Problem(title: "Invalid chargeback request", detail: "A team name is longer than 200 characters or contains control characters.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var request = new SpendRequest(month.Start, month.End, [SpendDimension.Team, SpendDimension.Model, SpendDimension.Feature]).WithFilter(SpendDimension.Team, teams);
+            var result = await views.GetAsync(request, cancellationToken);
+            var name = $"chargeback-{month.Start:yyyy-MM}{(teams.Count == 1 ? "-" + FileSafe(teams[0]) : "")}.csv";
+            return Results.File(Encoding.UTF8.GetBytes(ChargebackCsv(result)), "text/csv; charset=utf-8", name);
+        });
+
+        group.MapGet("/focus", async (HttpContext context, SpendViews views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        {
+            var (spend, problem) = SpendEndpoints.Parse(context.Request.Query, ledger.Value.MaxQueryDays);
+            if (spend is null) return Results.Problem(title: "Invalid FOCUS export", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+            var request = spend with { GroupBy = ["day", SpendDimension.Provider, SpendDimension.Model, SpendDimension.Feature, SpendDimension.Team] };
+            var result = await views.GetAsync(request, cancellationToken);
+            return Results.File(Encoding.UTF8.GetBytes(FocusCsv(result, request.TimeZone)), "text/csv; charset=utf-8",
+                $"focus-{spend.From:yyyyMMddHH}-{spend.To:yyyyMMddHH}.csv");
+        });
+        return endpoints;
+    }
+
+    /// <summary>A calendar month in UTC, written yyyy-MM; the current month when none is given.</summary>
+    public static ((DateTimeOffset Start, DateTimeOffset End) Month, string? Problem) ParseMonth(string? text, TimeProvider? time = null)
+    {
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        if (string.IsNullOrEmpty(text))
+        {
+            var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+            return ((start, start.AddMonths(1)), null);
+        }
+
+        if (!DateTime.TryParseExact(text, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) || month.Year is < 2000 or > 2200)
+        {
+            return (default, $"'month' ('{new string([.. text.Take(40).Select(c => char.IsControl(c) ? '?' : c)])}') is not a month such as 2026-11.");
+        }
+
+        var first = new DateTimeOffset(month.Year, month.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        return ((first, first.AddMonths(1)), null);
+    }
+
+    public static string ChargebackCsv(SpendResult result)
+    {
+        var csv = new StringBuilder("team,model,feature,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,requests,unpriced_tokens,cost_usd\n");
+        foreach (var row in result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenByDescending(r => r.Figures.CostUsd))
+        {
+            var f = row.Figures;
+            csv.AppendJoin(',', row.Keys.Select(SpendEndpoints.Escape)).Append(',')
+                .AppendJoin(',', f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens)
+                .Append(',').Append(decimal.Round(f.CostUsd, 6).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>
+    /// FOCUS columns, one row per day, provider, model, feature and team. Prices are list prices with no discount
+    /// known, so billed, effective and list cost are the same figure; tokens are priced per 1M. Tokens without a price
+    /// are left out of the cost columns and listed in x_UnpricedTokens.
+    /// </summary>
+    public static string FocusCsv(SpendResult result, TimeZoneInfo zone)
+    {
+        var csv = new StringBuilder("BilledCost,EffectiveCost,ListCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,ServiceName,ProviderName,PublisherName,SkuId,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,Tags,x_InputTokens,x_CachedInputTokens,x_CacheWriteTokens,x_OutputTokens,x_Requests,x_UnpricedTokens\n");
+        foreach (var row in result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenBy(r => string.Join('\u001f', r.Keys.Skip(1)), StringComparer.Ordinal))
+        {
+            var (day, provider, model, feature, team) = (row.Keys[0], row.Keys[1], row.Keys[2], row.Keys[3], row.Keys[4]);
+            var f = row.Figures;
+            var date = DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var start = Clamp(SpendPeriods.StartOf(date, zone), result.From, result.To);
+            var end = Clamp(SpendPeriods.StartOf(date.AddDays(1), zone), result.From, result.To);
+            var cost = decimal.Round(f.CostUsd, 6).ToString(CultureInfo.InvariantCulture);
+            var tokens = f.BillableTokens;
+            var tags = "{" + string.Join(",", new[] { ("feature", feature), ("team", team) }.Where(t => t.Item2.Length > 0)
+                .Select(t => $"\"{t.Item1}\":\"{JsonEscape(t.Item2)}\"")) + "}";
+            csv.AppendJoin(',',
+                cost, cost, cost, "USD",
+                start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                "Usage",
+                SpendEndpoints.Escape($"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}"),
+                "LLM API",
+                SpendEndpoints.Escape(provider.Length > 0 ? provider : "unknown"),
+                SpendEndpoints.Escape(provider.Length > 0 ? provider : "unknown"),
+                SpendEndpoints.Escape(model),
+                (tokens / 1_000_000m).ToString(CultureInfo.InvariantCulture), "1M Tokens",
+                tokens.ToString(CultureInfo.InvariantCulture), "Tokens",
+                SpendEndpoints.Escape(tags));
+            csv.Append(',').AppendJoin(',', f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens).Append('\n');
+        }
+
+        return csv.ToString();
+    }
+
+    private static DateTimeOffset Clamp(DateTimeOffset value, DateTimeOffset min, DateTimeOffset max) => value < min ? min : value > max ? max : value;
+
+    private static string JsonEscape(string value) => System.Text.Json.JsonEncodedText.Encode(value).ToString();
+
+    private static string FileSafe(string value) => new([.. value.Take(40).Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_')]);
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace CostConsole.Features.Spend;
+
+/// <summary>How money, tokens and changes read on every page and export: USD, en-US digits, signs on changes.</summary>
+public static class SpendFormat
+{
+    private static readonly CultureInfo Us = CultureInfo.GetCultureInfo("en-US");
+
+    public static string Money(decimal usd) => usd switch
+    {
+        0m => "$0.00",
+        > 0m and < 0.01m => "<$0.01",
+        < 0m and > -0.01m => "−<$0.01",
+        _ => (usd < 0 ? "−" : "") + Math.Abs(usd).ToString("C2", Us),
+    };
+
+    public static string Money(decimal? usd) => usd is { } value ? Money(value) : "—";
+
+    /// <summary>A change in dollars, always signed: "+$12.00", "−$3.40", "$0.00".</summary>
+    public static string MoneyChange(decimal usd) => usd > 0 ? "+" + Money(usd) : Money(usd);
+
+    public static string Percent(decimal? percent) => percent switch
+    {
+        null => "new",
+        > 0 => "+" + percent.Value.ToString("0.0", Us) + "%",
+        < 0 => "−" + Math.Abs(percent.Value).ToString("0.0", Us) + "%",
+        _ => "0.0%",
+    };
+
+    public static string Share(decimal part, decimal total) => total == 0 ? "—" : (part / total * 100m).ToString("0.0", Us) + "%";
+
+    public static string Tokens(long tokens) => tokens switch
+    {
+        >= 10_000_000_000 => (tokens / 1_000_000_000d).ToString("0.#", Us) + "B",
+        >= 10_000_000 => (tokens / 1_000_000d).ToString("0.#", Us) + "M",
+        >= 100_000 => (tokens / 1_000d).ToString("0.#", Us) + "K",
+        _ => tokens.ToString("N0", Us),
+    };
+
+    public static string Count(long value) => value.ToString("N0", Us);
+
+    /// <summary>A UTC instant in a zone, with the zone named: "2026-11-20 14:00 Europe/Berlin".</summary>
+    public static string When(DateTimeOffset instant, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(instant, zone).ToString("yyyy-MM-dd HH:mm", Us) + " " + zone.Id;
+
+    public static string Hour(DateTimeOffset instant, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(instant, zone).ToString("HH:mm", Us) + " " + zone.Id;
+}

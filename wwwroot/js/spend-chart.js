@@ -1,0 +1,86 @@
+// The one place CostConsole talks to ApexCharts: create, update and destroy a chart for a Blazor component.
+const charts = new Map();
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const usdShort = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+
+function money(value) {
+    if (value === null || value === undefined || Number.isNaN(value)) return '';
+    return Math.abs(value) >= 10000 ? usdShort.format(value) : usd.format(value);
+}
+
+function options(config, dotNet) {
+    const bar = config.kind !== 'area';
+    const negative = config.series.some(s => s.costs.some(c => c < 0));
+    return {
+        chart: {
+            type: bar ? 'bar' : 'area',
+            stacked: config.stacked,
+            height: config.height,
+            background: 'transparent',
+            fontFamily: 'inherit',
+            toolbar: { show: false },
+            animations: { enabled: false },
+            zoom: { enabled: false },
+            events: {
+                dataPointSelection: (event, context, point) => {
+                    if (dotNet) dotNet.invokeMethodAsync('PointSelected', point.seriesIndex, point.dataPointIndex);
+                },
+            },
+        },
+        theme: { mode: config.dark ? 'dark' : 'light' },
+        colors: config.colors,
+        series: config.series.map(s => ({ name: s.name, data: s.costs })),
+        xaxis: {
+            categories: config.categories,
+            title: { text: config.xTitle },
+            labels: { rotate: -40, hideOverlappingLabels: true, trim: true, maxHeight: 90 },
+        },
+        yaxis: { title: { text: config.yTitle }, labels: { formatter: money }, min: negative ? undefined : 0, forceNiceScale: true },
+        dataLabels: { enabled: false },
+        stroke: { width: bar ? 0 : 2, curve: 'straight' },
+        fill: { opacity: bar ? 1 : 0.35 },
+        legend: { position: 'bottom', showForSingleSeries: false },
+        grid: { strokeDashArray: 3 },
+        states: { active: { filter: { type: 'none' } } },
+        plotOptions: { bar: { columnWidth: '70%' } },
+        tooltip: {
+            theme: config.dark ? 'dark' : 'light',
+            shared: !bar,
+            intersect: bar,
+            y: {
+                formatter: (value, info) => {
+                    const tokens = info && config.series[info.seriesIndex] ? config.series[info.seriesIndex].tokens[info.dataPointIndex] : null;
+                    return tokens === null || tokens === undefined ? money(value) : `${money(value)} · ${compact.format(tokens)} tokens`;
+                },
+            },
+        },
+        noData: { text: config.emptyText },
+    };
+}
+
+export function create(id, element, config, dotNet) {
+    destroy(id);
+    const chart = new window.ApexCharts(element, options(config, dotNet));
+    charts.set(id, { chart, dotNet });
+    return chart.render();
+}
+
+export function update(id, config) {
+    const entry = charts.get(id);
+    if (!entry) return Promise.resolve();
+    return entry.chart.updateOptions(options(config, entry.dotNet), true, false, false);
+}
+
+export function destroy(id) {
+    const entry = charts.get(id);
+    if (!entry) return;
+    charts.delete(id);
+    entry.chart.destroy();
+}
+
+// For the end-to-end tests: how many charts are alive on the page.
+export function count() {
+    return charts.size;
+}
