@@ -223,6 +223,7 @@ public sealed class OpenMetricsWriter : IDisposable
 
 public static class GroundTruthCsv
 {
+    // token_type "requests" counts requests, not tokens.
     public const string Header = "hour_utc,model,feature,team,token_type,tokens";
 
     public static string TokenTypeName(Family family) => family switch
@@ -230,6 +231,7 @@ public static class GroundTruthCsv
         Family.InputTokens => "input",
         Family.OutputTokens => "output",
         Family.CachedInputTokens => "cached_input",
+        Family.Requests => "requests",
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Not a token type."),
     };
 

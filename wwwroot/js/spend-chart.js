@@ -44,7 +44,7 @@ function options(config, dotNet) {
         legend: { position: 'bottom', showForSingleSeries: false },
         grid: { strokeDashArray: 3 },
         states: { active: { filter: { type: 'none' } } },
-        plotOptions: { bar: { columnWidth: '70%' } },
+        plotOptions: { bar: { columnWidth: config.categories.length <= 3 ? '30%' : '70%' } },
         tooltip: {
             theme: config.dark ? 'dark' : 'light',
             shared: !bar,

@@ -54,6 +54,8 @@ public sealed class SmokeTests(HistoryFixture prometheus) : IAsyncLifetime
     {
         var page = await SignInAsync(role);
 
+        await page.WaitForSelectorAsync("#overview-title", new() { Timeout = 30_000 });
+        await page.GotoAsync(_baseUrl + "/datasource");
         await page.WaitForSelectorAsync("[data-testid='metrics-ok']", new() { Timeout = 30_000 });
         Assert.Equal(role, (await page.InnerTextAsync("[data-testid='signed-in-role']")).Trim());
         Assert.Contains(prometheus.Prometheus.BaseUrl, await page.InnerTextAsync("[data-testid='prometheus-url']"));

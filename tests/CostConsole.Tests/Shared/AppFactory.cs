@@ -18,8 +18,11 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
 
-    public AppFactory(string prometheusUrl, IDictionary<string, string?>? settings = null)
+    private readonly TimeProvider? _time;
+
+    public AppFactory(string prometheusUrl, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
+        _time = time;
         Folder = Directory.CreateTempSubdirectory("costconsole-app-");
         DatabasePath = Path.Combine(Folder.FullName, "costconsole.db");
         _settings = new Dictionary<string, string?>
@@ -46,6 +49,10 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
         // Serve MudBlazor's and the app's assets from the build output, as Development does, for the browser tests.
         builder.UseStaticWebAssets();
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
+        if (_time is not null)
+        {
+            builder.ConfigureServices(services => services.AddSingleton(_time));
+        }
     }
 
     /// <summary>Creates a user with the role (through the same code the admin page uses) and returns its email.</summary>

@@ -49,6 +49,7 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "--disable-sync", "--no-first-run", "--disable-quic",
             ],
             ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            AcceptDownloads = true,
         });
     }
 

@@ -20,7 +20,11 @@ public readonly record struct Dimensions(string Model, string Provider, string F
 }
 
 /// <summary>Token deltas read from Prometheus for a span of hours, before they are written anywhere.</summary>
-public sealed record ChunkTotals(Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> Totals, int Series, long Samples);
+public sealed record ChunkTotals(Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> Totals, int Series, long Samples)
+{
+    /// <summary>The newest token sample read (baseline included): older than the chunk means nothing reported in it.</summary>
+    public DateTimeOffset? LastSample { get; init; }
+}
 
 /// <summary>Raised when Prometheus answered but not completely: the hours are not recorded and are tried again.</summary>
 public sealed class IncompleteAnswerException(string message) : Exception(message);
@@ -197,6 +201,7 @@ public sealed class LedgerIngestor(
         var totals = new Dictionary<(long Hour, Dimensions Dims, TokenType Type), double>();
         var seriesCount = 0;
         long sampleCount = 0;
+        DateTimeOffset? lastSample = null;
         foreach (var (type, metric) in profile.LedgerCounters)
         {
             var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))) + range;
@@ -205,6 +210,11 @@ public sealed class LedgerIngestor(
             {
                 seriesCount++;
                 sampleCount += series.Samples.Count;
+                if (type != TokenType.Requests && series.Samples.Count > 0 && (lastSample is null || series.Samples[^1].Time > lastSample))
+                {
+                    lastSample = series.Samples[^1].Time;
+                }
+
                 var instance = series.Label(profile.InstanceLabel) ?? "";
                 var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, startOf is null ? null : t => startOf(instance, t));
                 if (issues.NaNSamples + issues.NegativeSamples > 0)
@@ -221,7 +231,7 @@ public sealed class LedgerIngestor(
             }
         }
 
-        return new ChunkTotals(totals, seriesCount, sampleCount);
+        return new ChunkTotals(totals, seriesCount, sampleCount) { LastSample = lastSample };
     }
 
     private static PromResponse<PromQueryData> Complete(PromResponse<PromQueryData> answer, string metric) =>

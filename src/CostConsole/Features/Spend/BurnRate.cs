@@ -66,7 +66,7 @@ public sealed class BurnRate(
         var open = await views.GetAsync(new SpendRequest(openHour, openHour.AddHours(1), []), cancellationToken);
         if (open.Incomplete)
         {
-            openProblem = open.Warnings.FirstOrDefault(w => w.Contains("could not be read", StringComparison.Ordinal)) ?? "Prometheus did not answer for the open hour.";
+            openProblem = open.Warnings.FirstOrDefault(w => w.Contains("missing, not zero", StringComparison.Ordinal)) ?? "Prometheus did not answer for the open hour.";
         }
         else
         {

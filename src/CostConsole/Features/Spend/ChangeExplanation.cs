@@ -7,6 +7,9 @@ namespace CostConsole.Features.Spend;
 /// </summary>
 public sealed record ChangeRow(IReadOnlyList<string> Keys, decimal Before, decimal After, decimal AfterAtOldPrices, long TokensBefore, long TokensAfter)
 {
+    /// <summary>Some of the row's tokens have no price in one period or both: its costs leave them out.</summary>
+    public bool Unpriced { get; init; }
+
     public decimal Change => After - Before;
 
     public decimal VolumeEffect => AfterAtOldPrices - Before;
@@ -15,10 +18,15 @@ public sealed record ChangeRow(IReadOnlyList<string> Keys, decimal Before, decim
 
     /// <summary>Null when there was nothing before: a new row has no percentage change.</summary>
     public decimal? ChangePercent => Before != 0 ? Change / Before * 100m : null;
+
+    public bool IsNew => Before == 0 && After != 0;
 }
 
 public sealed record ChangeExplanation(Period Before, Period After, string Dimension, ChangeRow Total, IReadOnlyList<ChangeRow> Rows, IReadOnlyList<string> Warnings)
 {
+    /// <summary>Models without a price in either period: their tokens are in neither side's cost.</summary>
+    public IReadOnlyList<string> UnpricedModels { get; init; } = [];
+
     /// <summary>
     /// Lines the rows of both periods up by key. <paramref name="afterAtOldPrices"/> is the later period priced at
     /// the prices in force at the end of the earlier one (same grouping).
@@ -46,11 +54,17 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
         Put(later, 1);
         Put(afterAtOldPrices, 2);
         var ranked = rows.Values
-            .Select(r => new ChangeRow(r.Keys, r.Before.CostUsd, r.After.CostUsd, r.AtOld.CostUsd, r.Before.BillableTokens, r.After.BillableTokens))
+            .Select(r => new ChangeRow(r.Keys, r.Before.CostUsd, r.After.CostUsd, r.AtOld.CostUsd, r.Before.BillableTokens, r.After.BillableTokens)
+            {
+                Unpriced = r.Before.UnpricedTokens + r.After.UnpricedTokens > 0,
+            })
             .OrderByDescending(r => Math.Abs(r.Change)).ThenBy(r => Id(r.Keys), StringComparer.Ordinal)
             .ToList();
         var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.BillableTokens, later.Totals.BillableTokens);
-        return new ChangeExplanation(before, after, dimension, total, ranked, [.. earlier.Warnings.Concat(later.Warnings).Distinct()]);
+        return new ChangeExplanation(before, after, dimension, total, ranked, [.. earlier.Warnings.Concat(later.Warnings).Where(w => !w.Contains("have no price", StringComparison.Ordinal)).Distinct()])
+        {
+            UnpricedModels = [.. earlier.UnpricedModels.Union(later.UnpricedModels).Order(StringComparer.Ordinal)],
+        };
     }
 }
 

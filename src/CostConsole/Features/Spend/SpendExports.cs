@@ -13,9 +13,9 @@ public static class SpendExports
     public static IEndpointRouteBuilder MapSpendExports(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/v1/exports").RequireAuthorization(policy => policy.RequireRole(Roles.All.ToArray()));
-        group.MapGet("/chargeback", async (HttpContext context, SpendViews views, CancellationToken cancellationToken) =>
+        group.MapGet("/chargeback", async (HttpContext context, SpendViews views, TimeProvider time, CancellationToken cancellationToken) =>
         {
-            var (month, problem) = ParseMonth(context.Request.Query["month"]);
+            var (month, problem) = ParseMonth(context.Request.Query["month"], time);
             if (problem is not null) return Results.Problem(title: "Invalid chargeback request", detail: problem, statusCode: StatusCodes.Status400BadRequest);
             var teams = context.Request.Query["team"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToList();
             if (teams.Any(t => t.Length > 200 || t.Any(char.IsControl)))
@@ -42,9 +42,9 @@ public static class SpendExports
     }
 
     /// <summary>A calendar month in UTC, written yyyy-MM; the current month when none is given.</summary>
-    public static ((DateTimeOffset Start, DateTimeOffset End) Month, string? Problem) ParseMonth(string? text, TimeProvider? time = null)
+    public static ((DateTimeOffset Start, DateTimeOffset End) Month, string? Problem) ParseMonth(string? text, TimeProvider time)
     {
-        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var now = time.GetUtcNow();
         if (string.IsNullOrEmpty(text))
         {
             var start = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);

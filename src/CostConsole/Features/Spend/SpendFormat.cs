@@ -15,6 +15,10 @@ public static class SpendFormat
         _ => (usd < 0 ? "−" : "") + Math.Abs(usd).ToString("C2", Us),
     };
 
+    /// <summary>A row's cost, saying "unpriced" where all its tokens lack a price rather than a bare $0.00.</summary>
+    public static string Cost(SpendFigures figures) =>
+        figures.CostUsd == 0 && figures.UnpricedTokens > 0 ? "unpriced" : Money(figures.CostUsd) + (figures.UnpricedTokens > 0 ? " + unpriced" : "");
+
     public static string Money(decimal? usd) => usd is { } value ? Money(value) : "—";
 
     /// <summary>A change in dollars, always signed: "+$12.00", "−$3.40", "$0.00".</summary>

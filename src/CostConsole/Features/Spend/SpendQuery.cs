@@ -143,6 +143,9 @@ public sealed class SpendQuery(
 {
     public static readonly IReadOnlyList<string> GroupKeys = [.. SpendDimension.All, "day", "hour"];
 
+    /// <summary>Minutes without any token sample after which the live part counts as missing (a few scrape intervals).</summary>
+    private const int StaleMinutes = 5;
+
     private long _runs;
 
     /// <summary>How many times a spend view was computed from the ledger (the cache's tests count on it).</summary>
@@ -355,13 +358,21 @@ public sealed class SpendQuery(
         try
         {
             var chunk = await ingestor.ReadChunkAsync(liveFrom, liveTo, cancellationToken);
-            warnings.Add($"Figures since {liveFrom:yyyy-MM-ddTHH:mm}Z are live from Prometheus (the hour is still open).");
-            return ([.. chunk.Totals
+            List<Cell> cells = [.. chunk.Totals
                 .Where(t => Matches(SpendDimension.Feature, t.Key.Dims.Feature) && Matches(SpendDimension.Model, t.Key.Dims.Model)
                     && Matches(SpendDimension.Provider, t.Key.Dims.Provider) && Matches(SpendDimension.Operation, t.Key.Dims.Operation)
                     && Matches(SpendDimension.Outcome, t.Key.Dims.Outcome))
-                .Select(t => new Cell(t.Key.Hour, t.Key.Dims.Model, t.Key.Dims.Provider, t.Key.Dims.Feature, t.Key.Dims.Team, t.Key.Dims.Operation, t.Key.Dims.Outcome, t.Key.Type, (long)Math.Round(t.Value)))],
-                liveFrom, false);
+                .Select(t => new Cell(t.Key.Hour, t.Key.Dims.Model, t.Key.Dims.Provider, t.Key.Dims.Feature, t.Key.Dims.Team, t.Key.Dims.Operation, t.Key.Dims.Outcome, t.Key.Type, (long)Math.Round(t.Value)))];
+            if (chunk.LastSample is not { } last || last < liveTo.AddMinutes(-StaleMinutes))
+            {
+                // Nothing reported for a while: exporters down or scrapes failing, not a quiet hour.
+                var since = chunk.LastSample is { } l ? $"since {l:yyyy-MM-ddTHH:mm}Z" : "for the open hour";
+                warnings.Add($"Prometheus holds no token samples {since}: figures after that are missing, not zero (are the exporters being scraped?).");
+                return (cells, liveFrom, true);
+            }
+
+            warnings.Add($"Figures since {liveFrom:yyyy-MM-ddTHH:mm}Z are live from Prometheus (the hour is still open).");
+            return (cells, liveFrom, false);
         }
         catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
         {
