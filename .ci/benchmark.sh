@@ -63,10 +63,39 @@ read_samples=$(grep -o 'from [0-9]* raw samples' "$state/sync.txt" | tr -dc '0-9
 echo "(a) ledger ingestion: $days days, $read_samples token-counter samples read in $ingest s (whole command) = $(echo "$read_samples / $ingest" | bc) samples/s; $(echo "$days * 86400 / $ingest" | bc)x real time"
 
 token=$(dotnet "$app" tokens create --name benchmark --role Finance 2>/dev/null)
+bench_password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+COSTCONSOLE_PASSWORD="$bench_password" dotnet "$app" users create --email finance@bench.test --role Finance >/dev/null 2>&1
 app_port=$(free_port 5190)
-ASPNETCORE_URLS="http://127.0.0.1:$app_port" dotnet "$app" >"$state/app.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 120); do curl -fs -o /dev/null "http://127.0.0.1:$app_port/healthz" && break; sleep 0.5; done
+start_app() { # extra environment, e.g. Spend__ViewCacheSeconds=0
+  env "$@" ASPNETCORE_URLS="http://127.0.0.1:$app_port" dotnet "$app" >"$state/app.log" 2>&1 &
+  app_pid=$!
+  pids+=($app_pid)
+  for _ in $(seq 1 120); do curl -fs -o /dev/null "http://127.0.0.1:$app_port/healthz" && return 0; sleep 0.5; done
+  echo "CostConsole did not start"; tail "$state/app.log"; exit 1
+}
+# Pages render their figures on the server before the first byte (prerendering), so time to the whole page is the
+# server-side render time. Each view is asked 11 times; the first is left out.
+median_page() { # path
+  local times=()
+  curl -fs -o /dev/null -b "$state/cookies" "http://127.0.0.1:$app_port$1"
+  for _ in $(seq 1 10); do
+    times+=("$(curl -fs -o /dev/null -b "$state/cookies" -w '%{time_total}' "http://127.0.0.1:$app_port$1")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 5p
+}
+sign_in() {
+  rm -f "$state/cookies"
+  local form
+  form=$(curl -fs -c "$state/cookies" "http://127.0.0.1:$app_port/account/login" | grep -o 'name="__RequestVerificationToken"[^>]*value="[^"]*"' | sed 's/.*value="//; s/"$//')
+  curl -fs -o /dev/null -b "$state/cookies" -c "$state/cookies" "http://127.0.0.1:$app_port/account/login" \
+    --data-urlencode "email=finance@bench.test" --data-urlencode "password=$bench_password" \
+    --data-urlencode "returnUrl=/" --data-urlencode "__RequestVerificationToken=$form"
+  local code
+  code=$(curl -s -o /dev/null -b "$state/cookies" -w '%{http_code}' "http://127.0.0.1:$app_port/explore")
+  [ "$code" = 200 ] || { echo "Signing in for the page benchmark failed (HTTP $code)"; exit 1; }
+}
+# Views computed afresh for every request (no sharing between requests), so (b) times the computation itself.
+start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0
 url="http://127.0.0.1:$app_port/api/v1/spend?from=$start&to=$end&groupBy=feature,model"
 curl -fs -H "Authorization: Bearer $token" "$url" >/dev/null   # warm-up
 times=()
@@ -74,7 +103,7 @@ for _ in $(seq 1 10); do
   times+=("$(curl -fs -o /dev/null -w '%{time_starttransfer}' -H "Authorization: Bearer $token" "$url")")
 done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)
-echo "(b) spend API, $days days by feature x model: median $(echo "$median * 1000" | bc) ms over 10 requests (server time to first byte)"
+echo "(b) spend API, $days days by feature x model, computed afresh each time: median $(echo "$median * 1000" | bc) ms over 10 requests (server time to first byte)"
 
 query="sum by (feature, gen_ai_request_model) (increase(gen_ai_client_token_usage_input_total[${days}d]))"
 answer=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$end" --data-urlencode stats=all)
@@ -87,3 +116,16 @@ fi
 eval_time=$(echo "$answer" | grep -o '"evalTotalTime":[0-9.e-]*' | cut -d: -f2)
 wall=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$end")
 echo "(c) Prometheus $query: evalTotalTime ${eval_time} s, wall $wall s (second run)"
+
+# (d) Pages: the overview (month to date, three comparisons, the chart, top lists) and the explorer over the whole
+# window by feature x model. First with every view computed afresh (no sharing), then with views shared.
+from_day="${start%%T*}"; to_day="$(date -u -d "$end - 1 hour" +%Y-%m-%d)"
+explorer="/explore?range=custom&from=$from_day&to=$to_day&tz=UTC&by=feature,model"
+for mode in fresh shared; do
+  kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
+  if [ "$mode" = fresh ]; then start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0; else start_app; fi
+  sign_in
+  overview_ms=$(echo "$(median_page "/?tz=UTC") * 1000" | bc)
+  explorer_ms=$(echo "$(median_page "$explorer") * 1000" | bc)
+  echo "(d) pages, views computed $mode: overview median $overview_ms ms; explorer ($days days by feature x model) median $explorer_ms ms (whole prerendered page, 10 requests each)"
+done

@@ -7,6 +7,8 @@ install_missing() {
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v bc >/dev/null 2>&1 || missing+=(bc)
+  # The build restores apexcharts with npm into wwwroot/lib.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   local sudo=""

@@ -24,7 +24,7 @@ builder.Services.AddCostConsoleIdentity(builder.Configuration);
 builder.Services.AddCostConsolePrometheus(builder.Configuration);
 builder.Services.AddCostConsoleStatus();
 builder.Services.AddCostConsoleLedger(builder.Configuration);
-builder.Services.AddCostConsoleSpend();
+builder.Services.AddCostConsoleSpend(builder.Configuration);
 builder.Services.AddCostConsoleHealth();
 builder.Services.AddScoped<TeamAdministration>();
 builder.Services.AddScoped<UiPreferences>();

@@ -10,8 +10,10 @@ namespace CostConsole.Features.Spend;
 
 public static class SpendEndpoints
 {
-    public static IServiceCollection AddCostConsoleSpend(this IServiceCollection services)
+    public static IServiceCollection AddCostConsoleSpend(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<SpendOptions>().Bind(configuration.GetSection(SpendOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SpendOptions>, ValidateSpendOptions>();
         services.AddSingleton<PriceStore>();
         services.AddSingleton<SpendQuery>();
         services.AddSingleton<SpendDataVersion>();

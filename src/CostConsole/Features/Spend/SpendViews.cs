@@ -1,6 +1,26 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Spend;
+
+public sealed class SpendOptions
+{
+    public const string Section = "Spend";
+
+    /// <summary>How long a computed view of closed hours is shared; a ledger write or price change ends it sooner. 0: only concurrent callers share.</summary>
+    public int ViewCacheSeconds { get; set; } = 600;
+
+    /// <summary>The same for views that reach the open hour, whose live part keeps growing.</summary>
+    public int LiveViewCacheSeconds { get; set; } = 30;
+}
+
+public sealed class ValidateSpendOptions : IValidateOptions<SpendOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SpendOptions options) =>
+        options.ViewCacheSeconds is < 0 or > 86_400 ? ValidateOptionsResult.Fail($"{SpendOptions.Section}:ViewCacheSeconds must be between 0 and 86400 (was {options.ViewCacheSeconds}).")
+        : options.LiveViewCacheSeconds is < 0 or > 3_600 ? ValidateOptionsResult.Fail($"{SpendOptions.Section}:LiveViewCacheSeconds must be between 0 and 3600 (was {options.LiveViewCacheSeconds}).")
+        : ValidateOptionsResult.Success;
+}
 
 /// <summary>
 /// Bumped whenever what a spend view is computed from changes (ledger hours written, prices edited), so cached
@@ -19,14 +39,8 @@ public sealed class SpendDataVersion
 /// Everyone looking at the same view shares one computation: concurrent callers await the same task (single-flight)
 /// and later ones get its result until the data changes or it ages out. Failures are not kept.
 /// </summary>
-public sealed class SpendViews(SpendQuery query, SpendDataVersion version, TimeProvider time, ILogger<SpendViews> logger)
+public sealed class SpendViews(SpendQuery query, SpendDataVersion version, IOptions<SpendOptions> options, TimeProvider time, ILogger<SpendViews> logger)
 {
-    /// <summary>How long a view is served from memory when its window still grows (it reaches the open hour).</summary>
-    public static readonly TimeSpan LiveTtl = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long a view of closed hours only is kept; writes to the ledger or prices end it sooner.</summary>
-    public static readonly TimeSpan ClosedTtl = TimeSpan.FromMinutes(10);
-
     private const int MaxEntries = 500;
 
     private sealed record Entry(Lazy<Task<SpendResult>> Result, DateTimeOffset Expires)
@@ -56,7 +70,7 @@ public sealed class SpendViews(SpendQuery query, SpendDataVersion version, TimeP
 
     private Entry Start(SpendRequest request, DateTimeOffset now)
     {
-        var ttl = request.To > now.AddHours(-1) ? LiveTtl : ClosedTtl;
+        var ttl = TimeSpan.FromSeconds(request.To > now.AddHours(-1) ? options.Value.LiveViewCacheSeconds : options.Value.ViewCacheSeconds);
         return new Entry(new Lazy<Task<SpendResult>>(() => Task.Run(() => query.RunAsync(request, CancellationToken.None))), now + ttl);
     }
 
