@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using CostConsole.Features.Identity;
 using CostConsole.Tests.Shared;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Playwright;
 
 namespace CostConsole.Tests.EndToEnd;
@@ -13,37 +12,18 @@ namespace CostConsole.Tests.EndToEnd;
 [Collection(PrometheusCollection.Name)]
 public sealed class SmokeTests(HistoryFixture prometheus) : IAsyncLifetime
 {
-    private readonly BrowserFixture _browser = new();
-    private AppFactory _app = null!;
+    private BrowserApp _app = null!;
     private string _baseUrl = null!;
 
     public async Task InitializeAsync()
     {
-        var port = PrometheusServer.FreePort();
-        _baseUrl = $"http://127.0.0.1:{port}";
-        _app = new AppFactory(prometheus.Prometheus.BaseUrl);
-        _app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
-        _app.StartServer();
-        await _browser.InitializeAsync();
+        _app = await BrowserApp.StartAsync(prometheus.Prometheus.BaseUrl);
+        _baseUrl = _app.BaseUrl;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _app.Dispose();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<IPage> SignInAsync(string role, string? returnPath = null)
-    {
-        var email = await _app.CreateUserAsync(role);
-        var page = await _browser.Browser.NewPageAsync();
-        await page.GotoAsync(_baseUrl + (returnPath ?? "/"));
-        await page.WaitForURLAsync(new Regex("/account/login"));
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", AppFactory.Password);
-        await page.ClickAsync("[data-testid='sign-in']");
-        return page;
-    }
+    private Task<IPage> SignInAsync(string role, string? returnPath = null) => _app.SignInAsync(role, returnPath);
 
     [Theory]
     [InlineData(Roles.Finance)]

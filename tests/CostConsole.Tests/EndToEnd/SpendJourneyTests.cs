@@ -6,7 +6,6 @@ using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Spend;
 using CostConsole.Tests.Shared;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -20,40 +19,33 @@ namespace CostConsole.Tests.EndToEnd;
 public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = HistoryFixture.End.AddMinutes(30);
-    private readonly BrowserFixture _browser = new();
+    private BrowserApp _browserApp = null!;
     private AppFactory _app = null!;
     private string _baseUrl = null!;
 
     public async Task InitializeAsync()
     {
-        var port = PrometheusServer.FreePort();
-        _baseUrl = $"http://127.0.0.1:{port}";
-        _app = new AppFactory(prometheus.Prometheus.BaseUrl, time: new ShiftedTimeProvider(Now));
-        _app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
-        _app.StartServer();
+        _browserApp = await BrowserApp.StartAsync(prometheus.Prometheus.BaseUrl, new ShiftedTimeProvider(Now));
+        (_app, _baseUrl) = (_browserApp.App, _browserApp.BaseUrl);
         await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
-        await _browser.InitializeAsync();
     }
 
     public async Task DisposeAsync()
     {
         _api?.Dispose();
-        await _browser.DisposeAsync();
-        _app.Dispose();
+        await _browserApp.DisposeAsync();
     }
 
     private async Task<IPage> SignInAsync(string role, string path)
     {
-        var email = await _app.CreateUserAsync(role);
-        var page = await _browser.Browser.NewPageAsync();
-        await page.GotoAsync(_baseUrl + path);
-        await page.WaitForURLAsync(new Regex("/account/login"));
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", AppFactory.Password);
-        await page.ClickAsync("[data-testid='sign-in']");
+        var page = await _browserApp.SignInAsync(role, path);
         await page.WaitForSelectorAsync("[data-interactive='true']");
+        await LoadedAsync(page);
         return page;
     }
+
+    /// <summary>Waits until the interactive page has its figures: before that a click may land on the prerendered copy.</summary>
+    private static Task LoadedAsync(IPage page) => page.WaitForSelectorAsync("[data-loading='false']");
 
     private HttpClient? _api;
 
@@ -111,6 +103,8 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
 
         // The explorer, this month by feature: the top row is the top feature of the API; a click drills into it.
         await page.GotoAsync(_baseUrl + "/explore?range=this-month&tz=UTC&by=feature");
+        await page.WaitForSelectorAsync("[data-interactive='true']");
+        await LoadedAsync(page);
         await page.WaitForSelectorAsync("[data-testid='explorer-row']");
         var byFeature = await ApiAsync("from=2026-11-01T00:00:00Z&to=2026-11-20T01:00:00Z&groupBy=feature");
         var topFeature = byFeature.GetProperty("rows")[0].GetProperty("feature").GetString()!;
@@ -118,6 +112,7 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         await page.Locator("[data-testid='explorer-row']").First.ClickAsync();
         await page.WaitForURLAsync(new Regex($"feature={Regex.Escape(Uri.EscapeDataString(topFeature))}"));
         await page.WaitForSelectorAsync("[data-testid='filter-feature']");
+        await LoadedAsync(page);
         Assert.Contains("by=model", page.Url);
         await page.WaitForSelectorAsync("[data-testid='explorer-chart'] .apexcharts-svg");
         await ScreenshotAsync(page, "explorer-drilled-1280x800.png");
@@ -131,6 +126,17 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         Assert.Equal(decimal.Round(drilled.GetProperty("totals").GetProperty("costUsd").GetDecimal(), 4), decimal.Round(csvTotal, 4));
         Assert.Equal(drilled.GetProperty("rows").GetArrayLength(), lines.Length - 1);
         Assert.Equal(SpendFormat.Money(drilled.GetProperty("totals").GetProperty("costUsd").GetDecimal()), (await page.InnerTextAsync("[data-testid='total-cost']")).Trim());
+
+        // A filter picked by value: the team select offers the teams with spend under the current filter.
+        var team = (await ApiAsync($"from=2026-11-01T00:00:00Z&to=2026-11-20T01:00:00Z&groupBy=team&feature={Uri.EscapeDataString(topFeature)}"))
+            .GetProperty("rows")[0].GetProperty("team").GetString()!;
+        await page.ClickAsync("[data-testid='filter-dimension']");
+        await page.ClickAsync(".mud-popover-open .mud-list-item:has-text('Team')");
+        await page.ClickAsync("[data-testid='filter-value']");
+        await page.ClickAsync($".mud-popover-open .mud-list-item:has-text('{team}')");
+        await page.WaitForURLAsync(new Regex($"team={Regex.Escape(Uri.EscapeDataString(team))}"));
+        await page.WaitForSelectorAsync("[data-testid='filter-team']");
+        await LoadedAsync(page);
 
         // Dark mode, wide: still readable.
         await page.ClickAsync("[data-testid='dark-mode-toggle']");

@@ -27,33 +27,9 @@ public sealed class BurnRate(
     TimeProvider time,
     ILogger<BurnRate> logger)
 {
-    private static readonly TimeSpan Shared = TimeSpan.FromSeconds(30);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private BurnReading? _last;
+    private readonly SharedReading<BurnReading> _shared = new(time, TimeSpan.FromSeconds(30), reading => reading.At);
 
-    public async Task<BurnReading> ReadAsync(CancellationToken cancellationToken = default)
-    {
-        if (_last is { } fresh && time.GetUtcNow() - fresh.At < Shared)
-        {
-            return fresh;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_last is { } other && time.GetUtcNow() - other.At < Shared)
-            {
-                return other;
-            }
-
-            _last = await MeasureAsync(cancellationToken);
-            return _last;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<BurnReading> ReadAsync(CancellationToken cancellationToken = default) => _shared.GetAsync(MeasureAsync, cancellationToken: cancellationToken);
 
     private async Task<BurnReading> MeasureAsync(CancellationToken cancellationToken)
     {

@@ -146,6 +146,9 @@ public sealed class SpendQuery(
     /// <summary>Minutes without any token sample after which the live part counts as missing (a few scrape intervals).</summary>
     private const int StaleMinutes = 5;
 
+    /// <summary>Seconds one read of the open hour serves every view (the overview alone asks for several).</summary>
+    private const int LiveShareSeconds = 10;
+
     private long _runs;
 
     /// <summary>How many times a spend view was computed from the ledger (the cache's tests count on it).</summary>
@@ -342,6 +345,38 @@ public sealed class SpendQuery(
         return cells;
     }
 
+    private sealed record LiveRead(DateTimeOffset From, DateTimeOffset ReadAt, ChunkTotals? Chunk, Exception? Failure);
+
+    private SharedReading<LiveRead>? _live;
+
+    /// <summary>
+    /// The open hour's deltas, read from Prometheus once for every view asking within a few seconds (a failure is
+    /// shared too, so a Prometheus that is down is not asked once per view). Views ending in the past never get here.
+    /// </summary>
+    private async Task<ChunkTotals> OpenHourAsync(DateTimeOffset liveFrom, DateTimeOffset liveTo, CancellationToken cancellationToken)
+    {
+        _live ??= new SharedReading<LiveRead>(time, TimeSpan.FromSeconds(LiveShareSeconds), r => r.ReadAt);
+        async Task<LiveRead> Read(CancellationToken token)
+        {
+            try
+            {
+                return new LiveRead(liveFrom, time.GetUtcNow(), await ingestor.ReadChunkAsync(liveFrom, liveTo, token), null);
+            }
+            catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
+            {
+                return new LiveRead(liveFrom, time.GetUtcNow(), null, ex);
+            }
+        }
+
+        var read = await _live.GetAsync(Read, cancellationToken: cancellationToken);
+        if (read.From != liveFrom)
+        {
+            read = await _live.GetAsync(Read, refresh: true, cancellationToken);
+        }
+
+        return read.Chunk ?? throw read.Failure!;
+    }
+
     /// <summary>Hours of the window after the ledger and up to now: read live from Prometheus, said so in a warning.</summary>
     private async Task<(IReadOnlyList<Cell> Cells, DateTimeOffset? Since, bool Failed)> LiveCellsAsync(SpendRequest request, DateTimeOffset? through, MetricProfile profile, List<string> warnings, CancellationToken cancellationToken)
     {
@@ -357,7 +392,7 @@ public sealed class SpendQuery(
         bool Matches(string dimension, string value) => request.FilterOf(dimension) is not { Count: > 0 } values || values.Contains(value);
         try
         {
-            var chunk = await ingestor.ReadChunkAsync(liveFrom, liveTo, cancellationToken);
+            var chunk = await OpenHourAsync(liveFrom, liveTo, cancellationToken);
             List<Cell> cells = [.. chunk.Totals
                 .Where(t => Matches(SpendDimension.Feature, t.Key.Dims.Feature) && Matches(SpendDimension.Model, t.Key.Dims.Model)
                     && Matches(SpendDimension.Provider, t.Key.Dims.Provider) && Matches(SpendDimension.Operation, t.Key.Dims.Operation)

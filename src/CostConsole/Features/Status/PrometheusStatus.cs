@@ -25,33 +25,10 @@ public sealed record PrometheusStatusReport(
 /// </summary>
 public sealed class PrometheusStatus(IServiceProvider services, IOptions<PrometheusOptions> options, TimeProvider time, ILogger<PrometheusStatus> logger)
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(20);
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private PrometheusStatusReport? _cached;
+    private readonly SharedReading<PrometheusStatusReport> _shared = new(time, TimeSpan.FromSeconds(20), report => report.CheckedUtc);
 
-    public async Task<PrometheusStatusReport> GetAsync(bool refresh = false, CancellationToken cancellationToken = default)
-    {
-        if (!refresh && _cached is { } fresh && time.GetUtcNow() - fresh.CheckedUtc < CacheFor)
-        {
-            return fresh;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!refresh && _cached is { } again && time.GetUtcNow() - again.CheckedUtc < CacheFor)
-            {
-                return again;
-            }
-
-            _cached = await ReadAsync(cancellationToken);
-            return _cached;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task<PrometheusStatusReport> GetAsync(bool refresh = false, CancellationToken cancellationToken = default) =>
+        _shared.GetAsync(ReadAsync, refresh, cancellationToken);
 
     private async Task<PrometheusStatusReport> ReadAsync(CancellationToken cancellationToken)
     {
