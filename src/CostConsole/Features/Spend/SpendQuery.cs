@@ -74,7 +74,10 @@ public sealed record SpendRequest(DateTimeOffset From, DateTimeOffset To, IReadO
     }
 }
 
-/// <summary>Tokens by type, requests, cost, unpriced tokens and what cached tokens saved, for one row or a total.</summary>
+/// <summary>
+/// Tokens by type, requests, cost, unpriced tokens and what cached tokens saved, for one row or a total.
+/// <see cref="BillableTokens"/> counts each billed token once (cached input sits inside input where the profile says so).
+/// </summary>
 public sealed record SpendFigures(
     long InputTokens,
     long CachedInputTokens,
@@ -88,18 +91,12 @@ public sealed record SpendFigures(
 {
     public static SpendFigures Zero { get; } = new(0, 0, 0, 0, 0m, 0);
 
-
     /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
     public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
 
     public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0) =>
         new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
             CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable);
-
-    public SpendFigures Add(SpendFigures other) =>
-        new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens,
-            OutputTokens + other.OutputTokens, CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests,
-            CachedSavingsUsd + other.CachedSavingsUsd, BillableTokens + other.BillableTokens);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);
