@@ -82,6 +82,19 @@ public sealed class SpendComponentTests : ComponentTestBase
     }
 
     [Fact]
+    public void A_window_reaching_back_before_the_ledger_says_where_counting_starts()
+    {
+        var result = Result(Through) with { From = Through.AddDays(-10) };
+        var started = result with { LedgerFrom = Through.AddDays(-3) };
+
+        var view = Render<SpendFreshness>(p => p.Add(c => c.Result, started));
+
+        Assert.True(started.StartsBeforeLedger);
+        Assert.Contains("Counted from 2026-11-17 14:00 UTC, where the ledger starts", view.Find("[data-testid='ledger-starts']").TextContent);
+        Assert.Empty(Render<SpendFreshness>(p => p.Add(c => c.Result, result)).FindAll("[data-testid='ledger-starts']"));
+    }
+
+    [Fact]
     public void The_zone_picker_offers_an_unlisted_zone_from_the_url_as_well()
     {
         var picker = Render<ZonePicker>(p => p.Add(c => c.Zone, "Pacific/Auckland"));

@@ -87,6 +87,8 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         Assert.True(month.GetProperty("incomplete").GetBoolean());
         Assert.Equal(SpendFormat.Money(monthCost) + " *", (await page.InnerTextAsync("[data-testid='stat-mtd'] [data-testid='stat-value']")).Trim());
         Assert.Contains("could not be read", await page.InnerTextAsync("[data-testid='stat-mtd']"));
+        // The ledger holds three days: month to date says it counts from there, not from the 1st.
+        Assert.Contains("the ledger starts 2026-11-17 00:00 UTC", await page.InnerTextAsync("[data-testid='stat-mtd']"));
         await page.WaitForSelectorAsync("[data-testid='overview-chart'] .apexcharts-svg");
         await page.WaitForSelectorAsync("[data-testid='burn-rate'], [data-testid='burn-problem']");
         Assert.Equal(1, await page.Locator("[data-testid='unpriced-callout']").CountAsync());

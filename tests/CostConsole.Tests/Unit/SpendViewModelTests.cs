@@ -34,6 +34,18 @@ public sealed class SpendViewModelTests
         Assert.Equal(["legacy", "search", "chat"], explanation.Rows.Select(r => r.Keys[0]));
     }
 
+    [Fact]
+    public void A_comparison_whose_earlier_period_starts_before_the_ledger_says_it_is_not_like_for_like()
+    {
+        var earlier = Result(("chat", 2m, 1_000_000)) with { From = Before.From, To = Before.To, LedgerFrom = Before.From.AddHours(12) };
+        var later = Result(("chat", 3m, 1_500_000)) with { LedgerFrom = Before.From.AddHours(12) };
+
+        var explanation = ChangeExplanation.Explain(Before, After, "feature", earlier, later, later);
+
+        Assert.Contains("The ledger starts at 2026-10-01 12:00 UTC", explanation.Warnings[0]);
+        Assert.Contains("earlier period is only partly counted", explanation.Warnings[0]);
+    }
+
     [Theory]
     [InlineData(0, "$0.00")]
     [InlineData(0.004, "<$0.01")]

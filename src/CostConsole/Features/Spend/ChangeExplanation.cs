@@ -61,7 +61,13 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
             .OrderByDescending(r => Math.Abs(r.Change)).ThenBy(r => Id(r.Keys), StringComparer.Ordinal)
             .ToList();
         var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.BillableTokens, later.Totals.BillableTokens);
-        return new ChangeExplanation(before, after, dimension, total, ranked, [.. earlier.Warnings.Concat(later.Warnings).Where(w => !w.Contains("have no price", StringComparison.Ordinal)).Distinct()])
+        List<string> warnings = [.. earlier.Warnings.Concat(later.Warnings).Where(w => !w.Contains("have no price", StringComparison.Ordinal)).Distinct()];
+        if (earlier.StartsBeforeLedger || later.StartsBeforeLedger)
+        {
+            warnings.Insert(0, $"The ledger starts at {earlier.LedgerFrom:yyyy-MM-dd HH:mm} UTC: the hours before it are not known, so the {(earlier.StartsBeforeLedger ? "earlier" : "later")} period is only partly counted and the change is not like for like.");
+        }
+
+        return new ChangeExplanation(before, after, dimension, total, ranked, warnings)
         {
             UnpricedModels = [.. earlier.UnpricedModels.Union(later.UnpricedModels).Order(StringComparer.Ordinal)],
         };

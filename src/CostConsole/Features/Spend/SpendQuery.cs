@@ -119,6 +119,9 @@ public sealed record SpendResult(
     /// <summary>The first hour the ledger holds: a window before it has no data, which is not the same as no spend.</summary>
     public DateTimeOffset? LedgerFrom { get; init; }
 
+    /// <summary>The window starts before the ledger's first hour: the hours before it are not known, which is not zero.</summary>
+    public bool StartsBeforeLedger => LedgerFrom is { } first && From < first && To > first;
+
     /// <summary>True when no figure of the window could be known: nothing ingested in it and nothing live.</summary>
     public bool NoData => LedgerThrough is null || (LedgerFrom is { } first && To <= first) || (From >= LedgerThrough && (LiveSince is null || Incomplete));
 
