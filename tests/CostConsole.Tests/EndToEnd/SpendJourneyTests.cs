@@ -87,15 +87,14 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         Assert.True(month.GetProperty("incomplete").GetBoolean());
         Assert.Equal(SpendFormat.Money(monthCost) + " *", (await page.InnerTextAsync("[data-testid='stat-mtd'] [data-testid='stat-value']")).Trim());
         Assert.Contains("could not be read", await page.InnerTextAsync("[data-testid='stat-mtd']"));
+        var unpriced = month.GetProperty("totals").GetProperty("unpricedTokens").GetInt64();
+        Assert.Contains($"+ {SpendFormat.Tokens(unpriced)} unpriced tokens", await page.InnerTextAsync("[data-testid='stat-mtd'] [data-testid='stat-unpriced']"));
         // The ledger holds three days: month to date says it counts from there, not from the 1st.
         Assert.Contains("the ledger starts 2026-11-17 00:00 UTC", await page.InnerTextAsync("[data-testid='stat-mtd']"));
         await page.WaitForSelectorAsync("[data-testid='overview-chart'] .apexcharts-svg");
         await page.WaitForSelectorAsync("[data-testid='burn-rate'], [data-testid='burn-problem']");
         Assert.Equal(1, await page.Locator("[data-testid='unpriced-callout']").CountAsync());
         await ScreenshotAsync(page, "overview-finance-1280x800.png");
-        await page.SetViewportSizeAsync(1920, 1080);
-        await ScreenshotAsync(page, "overview-finance-1920x1080.png");
-        await page.SetViewportSizeAsync(1280, 800);
 
         // Switch the chart to models: the URL carries it, and the chart redraws with one series per model.
         await page.ClickAsync("[data-testid='chart-by-model']");
@@ -140,10 +139,15 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         await page.WaitForSelectorAsync("[data-testid='filter-team']");
         await LoadedAsync(page);
 
-        // Dark mode, wide: still readable.
+        // Dark mode, wide: still readable. Resizing comes last: charts and the drawer re-lay out after it.
         await page.ClickAsync("[data-testid='dark-mode-toggle']");
         await page.SetViewportSizeAsync(1920, 1080);
         await ScreenshotAsync(page, "explorer-dark-1920x1080.png");
+        await page.GotoAsync(_baseUrl + "/?tz=UTC");
+        await page.WaitForSelectorAsync("[data-interactive='true']");
+        await LoadedAsync(page);
+        await page.WaitForSelectorAsync("[data-testid='overview-chart'] .apexcharts-svg");
+        await ScreenshotAsync(page, "overview-finance-1920x1080.png");
         await page.CloseAsync();
     }
 
