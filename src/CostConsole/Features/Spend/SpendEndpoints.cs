@@ -130,7 +130,8 @@ public static class SpendEndpoints
         return true;
     }
 
-    private static string Printable(string text) => new([.. text.Take(60).Select(c => char.IsControl(c) ? '?' : c)]);
+    /// <summary>Echoes a bad value in a message: at most 60 characters, control characters shown as '?'.</summary>
+    public static string Printable(string text) => new([.. text.Take(60).Select(c => char.IsControl(c) ? '?' : c)]);
 
     private static object Figures(SpendFigures f) => new
     {
