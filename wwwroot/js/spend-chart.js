@@ -1,5 +1,19 @@
 // The one place CostConsole talks to ApexCharts: create, update and destroy a chart for a Blazor component.
 const charts = new Map();
+let library;
+
+// The library is fetched the first time a chart is drawn, so pages without charts never load it.
+function apexCharts() {
+    if (window.ApexCharts) return Promise.resolve(window.ApexCharts);
+    library ??= new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = new URL('../lib/apexcharts/apexcharts.min.js', import.meta.url).href;
+        script.onload = () => resolve(window.ApexCharts);
+        script.onerror = () => { library = undefined; reject(new Error('apexcharts could not be loaded')); };
+        document.head.appendChild(script);
+    });
+    return library;
+}
 
 const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const usdShort = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', notation: 'compact', maximumFractionDigits: 1 });
@@ -60,9 +74,10 @@ function options(config, dotNet) {
     };
 }
 
-export function create(id, element, config, dotNet) {
+export async function create(id, element, config, dotNet) {
+    const ApexCharts = await apexCharts();
     destroy(id);
-    const chart = new window.ApexCharts(element, options(config, dotNet));
+    const chart = new ApexCharts(element, options(config, dotNet));
     charts.set(id, { chart, dotNet });
     return chart.render();
 }
