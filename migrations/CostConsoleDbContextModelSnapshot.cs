@@ -262,6 +262,54 @@ namespace CostConsole.Migrations
                     b.ToTable("LedgerHours");
                 });
 
+            modelBuilder.Entity("CostConsole.Features.Pricing.PriceAudit", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("After")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AtUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Before")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PriceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AtUtc");
+
+                    b.HasIndex("Model", "AtUtc");
+
+                    b.ToTable("PriceAudit", (string)null);
+                });
+
             modelBuilder.Entity("CostConsole.Features.Pricing.PriceRecord", b =>
                 {
                     b.Property<int>("Id")
@@ -295,6 +343,19 @@ namespace CostConsole.Migrations
                     b.Property<decimal>("OutputPerMTok")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Retired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UpdatedUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Model", "EffectiveFromUtc")
@@ -312,7 +373,9 @@ namespace CostConsole.Migrations
                             EffectiveFromUtc = 1308009627648000000L,
                             InputPerMTok = 2.50m,
                             Model = "gpt-4o-2024-11-20",
-                            OutputPerMTok = 10.00m
+                            OutputPerMTok = 10.00m,
+                            Retired = false,
+                            Version = 0
                         },
                         new
                         {
@@ -322,7 +385,9 @@ namespace CostConsole.Migrations
                             EffectiveFromUtc = 1307788443648000000L,
                             InputPerMTok = 0.15m,
                             Model = "gpt-4o-mini",
-                            OutputPerMTok = 0.60m
+                            OutputPerMTok = 0.60m,
+                            Retired = false,
+                            Version = 0
                         });
                 });
 

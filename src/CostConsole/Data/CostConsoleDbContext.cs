@@ -15,6 +15,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
     public DbSet<PriceRecord> Prices => Set<PriceRecord>();
 
+    public DbSet<PriceAudit> PriceAudits => Set<PriceAudit>();
+
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
     public DbSet<LedgerHour> LedgerHours => Set<LedgerHour>();
@@ -41,10 +43,21 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
             price.ToTable("Prices");
             price.Property(p => p.Model).HasMaxLength(PriceRecord.MaxModelLength);
             price.HasIndex(p => new { p.Model, p.EffectiveFromUtc }).IsUnique();
+            price.Property(p => p.Version).IsConcurrencyToken();
             // The prices the seed material states; nothing else is invented. In force from each model's release.
             price.HasData(
                 new PriceRecord { Id = 1, Model = "gpt-4o-2024-11-20", EffectiveFromUtc = new DateTimeOffset(2024, 11, 20, 0, 0, 0, TimeSpan.Zero), InputPerMTok = 2.50m, OutputPerMTok = 10.00m, CachedInputPerMTok = 1.25m, CreatedBy = "starter data" },
                 new PriceRecord { Id = 2, Model = "gpt-4o-mini", EffectiveFromUtc = new DateTimeOffset(2024, 7, 18, 0, 0, 0, TimeSpan.Zero), InputPerMTok = 0.15m, OutputPerMTok = 0.60m, CreatedBy = "starter data" });
+        });
+
+        builder.Entity<PriceAudit>(audit =>
+        {
+            audit.ToTable("PriceAudit");
+            audit.Property(a => a.Model).HasMaxLength(PriceRecord.MaxModelLength);
+            audit.Property(a => a.Reason).HasMaxLength(PriceAudit.MaxReasonLength);
+            audit.Property(a => a.Action).HasConversion<string>().HasMaxLength(16);
+            audit.HasIndex(a => new { a.Model, a.AtUtc });
+            audit.HasIndex(a => a.AtUtc);
         });
 
         builder.Entity<LedgerEntry>(entry =>

@@ -28,6 +28,9 @@ public static class IdentitySetup
     /// <summary>API paths with a bearer token authenticate by token; everything else by the sign-in cookie.</summary>
     public const string SelectScheme = "CookieOrToken";
 
+    /// <summary>Paths read by scripts and Prometheus: they take API tokens and answer 401 rather than redirect.</summary>
+    public static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics");
+
     public static IServiceCollection AddCostConsoleIdentity(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddCascadingAuthenticationState();
@@ -38,7 +41,7 @@ public static class IdentitySetup
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
             .AddPolicyScheme(SelectScheme, "Cookie or API token", policy => policy.ForwardDefaultSelector = context =>
-                context.Request.Path.StartsWithSegments("/api") && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                IsMachinePath(context.Request.Path) && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? ApiTokenAuthenticationHandler.SchemeName
                     : IdentityConstants.ApplicationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
@@ -81,7 +84,7 @@ public static class IdentitySetup
             };
             cookie.Events.OnRedirectToLogin = context =>
             {
-                if (context.Request.Path.StartsWithSegments("/api"))
+                if (IsMachinePath(context.Request.Path))
                 {
                     context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                     return Task.CompletedTask;

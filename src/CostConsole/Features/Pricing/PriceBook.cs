@@ -5,7 +5,8 @@ namespace CostConsole.Features.Pricing;
 /// <summary>
 /// One price entry: USD per 1M tokens for a model (an exact id, or <c>re:&lt;regex&gt;</c>), in force from an hour (UTC)
 /// until the next entry for the same model. A null cached or cache-write price means "not billed separately":
-/// those tokens cost the input price.
+/// those tokens cost the input price. A retirement ends the model's (or pattern's) price from its hour on: after it
+/// the model is priced as if it had no entry of its own (a pattern may still cover it), else its tokens are unpriced.
 /// </summary>
 public sealed record PriceEntry(
     string Model,
@@ -13,8 +14,16 @@ public sealed record PriceEntry(
     decimal InputPerMTok,
     decimal OutputPerMTok,
     decimal? CachedInputPerMTok = null,
-    decimal? CacheWritePerMTok = null)
+    decimal? CacheWritePerMTok = null,
+    bool Retired = false)
 {
+    public static PriceEntry Retirement(string model, DateTimeOffset from) => new(model, from, 0m, 0m, Retired: true);
+
+    /// <summary>The price of each token type as billed: cached and cache-write fall back to the input price.</summary>
+    public decimal EffectiveCachedInput => CachedInputPerMTok ?? InputPerMTok;
+
+    public decimal EffectiveCacheWrite => CacheWritePerMTok ?? InputPerMTok;
+
     public const string PatternPrefix = "re:";
 
     public bool IsPattern => Model.StartsWith(PatternPrefix, StringComparison.Ordinal);
@@ -42,53 +51,70 @@ public readonly record struct HourCost(decimal CostUsd, bool Priced, PriceEntry?
 public sealed class PriceBook
 {
     private readonly Dictionary<string, PriceEntry[]> _exact;
-    private readonly (PriceEntry Entry, Regex Regex)[] _patterns;
+    private readonly (Regex Regex, PriceEntry[] Entries)[] _patterns;
 
     public PriceBook(IEnumerable<PriceEntry> entries)
     {
-        var all = entries.ToList();
-        _exact = all.Where(e => !e.IsPattern)
+        Entries = [.. entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom)];
+        _exact = Entries.Where(e => !e.IsPattern)
             .GroupBy(e => e.Model, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.EffectiveFrom).ToArray(), StringComparer.Ordinal);
-        _patterns = [.. all.Where(e => e.IsPattern)
-            .OrderBy(e => e.EffectiveFrom).ThenBy(e => e.Model, StringComparer.Ordinal)
-            .Select(e => (e, new Regex($"^(?:{e.Pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))))];
+            .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        _patterns = [.. Entries.Where(e => e.IsPattern)
+            .GroupBy(e => e.Model, StringComparer.Ordinal)
+            .Select(g => (new Regex($"^(?:{g.First().Pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)), g.ToArray()))];
     }
 
     public static PriceBook Empty { get; } = new([]);
 
+    /// <summary>Every entry, by model and then effective hour.</summary>
+    public IReadOnlyList<PriceEntry> Entries { get; }
+
     /// <summary>Every hour at which some price starts: a day containing one (other than its first hour) mixes prices.</summary>
-    public IReadOnlySet<long> ChangeHoursUnix => _changeHours ??= _exact.Values.SelectMany(e => e).Concat(_patterns.Select(p => p.Entry))
-        .Select(e => e.EffectiveFrom.ToUnixTimeSeconds()).ToHashSet();
+    public IReadOnlySet<long> ChangeHoursUnix => _changeHours ??= Entries.Select(e => e.EffectiveFrom.ToUnixTimeSeconds()).ToHashSet();
 
     private HashSet<long>? _changeHours;
 
+    /// <summary>
+    /// The entry in force for the model in the hour: its own latest entry unless that is a retirement, else the
+    /// pattern (not retired) whose entry in force started last. Null when nothing prices it.
+    /// </summary>
     public PriceEntry? PriceAt(string model, DateTimeOffset hour)
     {
-        if (_exact.TryGetValue(model, out var entries))
+        if (_exact.TryGetValue(model, out var entries) && Latest(entries, hour) is { Retired: false } exact)
         {
-            var exact = Latest(entries, hour);
-            if (exact is not null)
-            {
-                return exact;
-            }
+            return exact;
         }
 
         PriceEntry? best = null;
-        foreach (var (entry, regex) in _patterns)
+        foreach (var (regex, patternEntries) in _patterns)
         {
-            if (entry.EffectiveFrom > hour)
-            {
-                break;
-            }
-
-            if (regex.IsMatch(model))
+            if (Latest(patternEntries, hour) is { Retired: false } entry
+                && (best is null || entry.EffectiveFrom > best.EffectiveFrom)
+                && regex.IsMatch(model))
             {
                 best = entry;
             }
         }
 
         return best;
+    }
+
+    /// <summary>Whether a pattern entry's regex matches the model (exact entries match only themselves).</summary>
+    public static bool Catches(string modelOrPattern, string model)
+    {
+        if (!modelOrPattern.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
+        {
+            return string.Equals(modelOrPattern, model, StringComparison.Ordinal);
+        }
+
+        try
+        {
+            return Regex.IsMatch(model, $"^(?:{modelOrPattern[PriceEntry.PatternPrefix.Length..]})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        }
+        catch (Exception ex) when (ex is ArgumentException or RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     private static PriceEntry? Latest(PriceEntry[] ordered, DateTimeOffset hour)
@@ -121,11 +147,9 @@ public static class CostFormula
     public static decimal Cost(TokenCounts tokens, PriceEntry price, bool inputIncludesCached)
     {
         var plainInput = inputIncludesCached ? tokens.Input - tokens.CachedInput - tokens.CacheWrite : tokens.Input;
-        var cachedPrice = price.CachedInputPerMTok ?? price.InputPerMTok;
-        var cacheWritePrice = price.CacheWritePerMTok ?? price.InputPerMTok;
         return (plainInput * price.InputPerMTok
-                + tokens.CachedInput * cachedPrice
-                + tokens.CacheWrite * cacheWritePrice
+                + tokens.CachedInput * price.EffectiveCachedInput
+                + tokens.CacheWrite * price.EffectiveCacheWrite
                 + tokens.Output * price.OutputPerMTok) / PerMillion;
     }
 

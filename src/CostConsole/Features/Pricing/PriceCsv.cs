@@ -4,10 +4,10 @@ using System.Text.RegularExpressions;
 
 namespace CostConsole.Features.Pricing;
 
-/// <summary>A problem in an imported file, by line number (1 is the header).</summary>
-public sealed record ImportProblem(int Line, string Message)
+/// <summary>A problem in an imported file: by line number (1 is the header), or by key for JSON files.</summary>
+public sealed record ImportProblem(int Line, string Message, string? Key = null)
 {
-    public override string ToString() => $"line {Line}: {Message}";
+    public override string ToString() => Key is null ? $"line {Line}: {Message}" : $"{Key}: {Message}";
 }
 
 /// <summary>
@@ -18,6 +18,9 @@ public static class PriceCsv
 {
     public const string Header = "model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok";
 
+    /// <summary>The header the export writes: the six columns and <c>retired</c> (true on a retirement line, whose prices are empty).</summary>
+    public const string HeaderWithRetired = Header + ",retired";
+
     /// <summary>Prices above this (USD per 1M tokens) are taken for a typo, such as a per-token price entered per 1M.</summary>
     public const decimal AbsurdPrice = 10_000m;
 
@@ -26,10 +29,13 @@ public static class PriceCsv
         List<PriceEntry> entries = [];
         List<ImportProblem> problems = [];
         var lines = text.ReplaceLineEndings("\n").Split('\n');
-        if (lines.Length == 0 || lines[0].Trim().TrimStart('\uFEFF') != Header)
+        var header = lines.Length == 0 ? "" : lines[0].Trim().TrimStart('\uFEFF');
+        if (header != Header && header != HeaderWithRetired)
         {
-            return ([], [new ImportProblem(1, $"the header must be exactly: {Header}")]);
+            return ([], [new ImportProblem(1, $"the header must be exactly: {Header} (optionally followed by ,retired)")]);
         }
+
+        var columns = header == Header ? 6 : 7;
 
         var seen = new Dictionary<(string, DateTimeOffset), int>();
         for (var i = 1; i < lines.Length; i++)
@@ -42,15 +48,38 @@ public static class PriceCsv
             }
 
             var fields = line.Split(',');
-            if (fields.Length != 6)
+            if (fields.Length != columns)
             {
-                problems.Add(new ImportProblem(number, $"expected 6 comma-separated fields, found {fields.Length}"));
+                problems.Add(new ImportProblem(number, $"expected {columns} comma-separated fields, found {fields.Length}"));
                 continue;
             }
 
             var lineProblems = new List<string>();
             var model = fields[0].Trim();
             var effective = ParseHour(fields[1].Trim(), lineProblems);
+            var retired = columns == 7 ? fields[6].Trim().ToLowerInvariant() : "";
+            if (retired is "true" or "yes" or "1")
+            {
+                lineProblems.AddRange(ValidateModel(model));
+                if (fields[2..6].Any(f => f.Trim().Length > 0))
+                {
+                    lineProblems.Add("a retirement line has no prices");
+                }
+
+                if (lineProblems.Count == 0)
+                {
+                    entries.Add(PriceEntry.Retirement(model, effective!.Value));
+                }
+
+                problems.AddRange(lineProblems.Select(p => new ImportProblem(number, p)));
+                continue;
+            }
+
+            if (retired is not ("" or "false" or "no" or "0"))
+            {
+                lineProblems.Add($"retired '{Spend.SpendEndpoints.Printable(retired)}' is not true or false");
+            }
+
             var input = ParsePrice(fields[2], "input_usd_per_mtok", required: true, lineProblems);
             var output = ParsePrice(fields[3], "output_usd_per_mtok", required: true, lineProblems);
             var cached = ParsePrice(fields[4], "cached_input_usd_per_mtok", required: false, lineProblems);
@@ -171,15 +200,22 @@ public static class PriceCsv
 
     public static string Write(IEnumerable<PriceEntry> entries)
     {
-        var text = new StringBuilder().Append(Header).Append('\n');
+        var text = new StringBuilder().Append(HeaderWithRetired).Append('\n');
         foreach (var e in entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom))
         {
             text.Append(e.Model).Append(',')
-                .Append(e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append(',')
+                .Append(e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append(',');
+            if (e.Retired)
+            {
+                text.Append(",,,,true\n");
+                continue;
+            }
+
+            text
                 .Append(e.InputPerMTok.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(e.OutputPerMTok.ToString(CultureInfo.InvariantCulture)).Append(',')
                 .Append(e.CachedInputPerMTok?.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(e.CacheWritePerMTok?.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                .Append(e.CacheWritePerMTok?.ToString(CultureInfo.InvariantCulture)).Append(",false\n");
         }
 
         return text.ToString();

@@ -12,8 +12,50 @@ public sealed class PriceRecord
     public decimal OutputPerMTok { get; set; }
     public decimal? CachedInputPerMTok { get; set; }
     public decimal? CacheWritePerMTok { get; set; }
+    /// <summary>A retirement: from this hour the model has no price of its own.</summary>
+    public bool Retired { get; set; }
     public DateTimeOffset CreatedUtc { get; set; }
     public string CreatedBy { get; set; } = "";
+    public DateTimeOffset? UpdatedUtc { get; set; }
+    public string? UpdatedBy { get; set; }
+    /// <summary>Raised by every correction; a save that read an older version is refused (optimistic concurrency).</summary>
+    public int Version { get; set; }
 
-    public PriceEntry ToEntry() => new(Model, EffectiveFromUtc, InputPerMTok, OutputPerMTok, CachedInputPerMTok, CacheWritePerMTok);
+    public PriceEntry ToEntry() => new(Model, EffectiveFromUtc, InputPerMTok, OutputPerMTok, CachedInputPerMTok, CacheWritePerMTok, Retired);
+
+    public void CopyFrom(PriceEntry entry)
+    {
+        Model = entry.Model;
+        EffectiveFromUtc = entry.EffectiveFrom;
+        InputPerMTok = entry.InputPerMTok;
+        OutputPerMTok = entry.OutputPerMTok;
+        CachedInputPerMTok = entry.CachedInputPerMTok;
+        CacheWritePerMTok = entry.CacheWritePerMTok;
+        Retired = entry.Retired;
+    }
+}
+
+public enum PriceAction
+{
+    Added,
+    Corrected,
+    Retired,
+    Imported,
+}
+
+/// <summary>One change to the price list: who, when, what it was before and after, and why. Never edited or deleted.</summary>
+public sealed class PriceAudit
+{
+    public const int MaxReasonLength = 500;
+
+    public long Id { get; set; }
+    public DateTimeOffset AtUtc { get; set; }
+    public required string Actor { get; set; }
+    public PriceAction Action { get; set; }
+    public required string Model { get; set; }
+    public int? PriceId { get; set; }
+    /// <summary>The entry before the change, as words ("" for an addition).</summary>
+    public string Before { get; set; } = "";
+    public string After { get; set; } = "";
+    public string Reason { get; set; } = "";
 }

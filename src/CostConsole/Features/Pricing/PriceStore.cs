@@ -14,7 +14,7 @@ public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory
     }
 
     /// <summary>Imports entries in one transaction. Any clash with a stored entry (same model and hour) imports nothing.</summary>
-    public async Task<IReadOnlyList<ImportProblem>> ImportAsync(IReadOnlyList<PriceEntry> entries, string actor, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ImportProblem>> ImportAsync(IReadOnlyList<PriceEntry> entries, string actor, string reason = "", CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var existing = (await db.Prices.AsNoTracking().Select(p => new { p.Model, p.EffectiveFromUtc }).ToListAsync(cancellationToken))
@@ -31,16 +31,23 @@ public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory
 
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Prices.AddRange(entries.Select(e => new PriceRecord
+        var records = entries.Select(e =>
         {
-            Model = e.Model,
-            EffectiveFromUtc = e.EffectiveFrom,
-            InputPerMTok = e.InputPerMTok,
-            OutputPerMTok = e.OutputPerMTok,
-            CachedInputPerMTok = e.CachedInputPerMTok,
-            CacheWritePerMTok = e.CacheWritePerMTok,
-            CreatedUtc = now,
-            CreatedBy = actor,
+            var record = new PriceRecord { Model = e.Model, CreatedUtc = now, CreatedBy = actor };
+            record.CopyFrom(e);
+            return record;
+        }).ToList();
+        db.Prices.AddRange(records);
+        await db.SaveChangesAsync(cancellationToken);
+        db.PriceAudits.AddRange(records.Select(r => new PriceAudit
+        {
+            AtUtc = now,
+            Actor = actor,
+            Action = PriceAction.Imported,
+            Model = r.Model,
+            PriceId = r.Id,
+            After = PriceEditor.Describe(r.ToEntry()),
+            Reason = reason,
         }));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -156,12 +156,19 @@ public sealed class SpendQuery(
 
     private sealed record Cell(long Hour, string Model, string Provider, string Feature, string Team, string Operation, string Outcome, TokenType Type, long Tokens);
 
-    public async Task<SpendResult> RunAsync(SpendRequest request, CancellationToken cancellationToken = default)
+    public Task<SpendResult> RunAsync(SpendRequest request, CancellationToken cancellationToken = default) =>
+        RunWithPricesAsync(request, null, cancellationToken);
+
+    /// <summary>
+    /// Computes a view with the given prices instead of the stored ones (the price editor's "what if"); such results
+    /// are never cached, since their key does not say which prices they used.
+    /// </summary>
+    public async Task<SpendResult> RunWithPricesAsync(SpendRequest request, PriceBook? priceBook, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _runs);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var profile = prometheusOptions.Value.ActiveProfile();
-        var book = await prices.LoadAsync(cancellationToken);
+        var book = priceBook ?? await prices.LoadAsync(cancellationToken);
         var pricesMs = clock.Elapsed.TotalMilliseconds;
         List<string> warnings = [];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text;
+using CostConsole.Features.Metrics;
+using CostConsole.Prometheus;
+
+namespace CostConsole.Features.Pricing;
+
+public enum RuleVariant
+{
+    /// <summary>Token rates joined with the <c>costconsole_price_usd_per_token</c> gauge scraped from CostConsole.</summary>
+    Gauge,
+    /// <summary>Prices written into the rules as constants, for a Prometheus that cannot scrape CostConsole.</summary>
+    Inline,
+}
+
+/// <summary>What the exported alerts compare against.</summary>
+public sealed record RuleSettings(decimal DailyBudgetUsd, decimal SpikeFactor = 3m, decimal SpikeFloorUsdPerHour = 1m, string GroupName = CostRules.DefaultGroup)
+{
+    public const decimal MaxBudget = 100_000_000m;
+
+    public IEnumerable<string> Problems()
+    {
+        if (DailyBudgetUsd <= 0 || DailyBudgetUsd > MaxBudget) yield return $"dailyBudget must be more than 0 and at most {MaxBudget:N0} USD.";
+        if (SpikeFactor <= 1 || SpikeFactor > 1000) yield return "spikeFactor must be more than 1 and at most 1000.";
+        if (SpikeFloorUsdPerHour < 0 || SpikeFloorUsdPerHour > MaxBudget) yield return "spikeFloor must be 0 or more USD per hour.";
+        if (GroupName.Length is 0 or > 100 || !GroupName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')) yield return "group must be 1–100 letters, digits, '-', '_', '.' or ':'.";
+    }
+}
+
+/// <summary>
+/// Prometheus recording and alerting rules generated from the metric profile and the prices: token rates per
+/// feature and model, their cost per second (joined with the price gauge, or with the prices inlined), the total,
+/// tokens with no price, a burn-rate alert against a daily budget and a sudden-spike alert. Valid for
+/// <c>promtool check rules</c>; expressions are YAML block scalars, so PromQL needs no YAML escaping.
+/// </summary>
+public static class CostRules
+{
+    public const string DefaultGroup = "costconsole-cost";
+    public const string PriceMetric = "costconsole_price_usd_per_token";
+    public const string CostRecord = "costconsole:cost_usd_per_second:rate5m";
+    public const string TotalRecord = "costconsole:cost_usd_per_second:total";
+    public const string UnpricedRecord = "costconsole:unpriced_tokens_per_second:rate5m";
+    public const string BurnAlert = "LLMCostBurnRateOverDailyBudget";
+    public const string SpikeAlert = "LLMCostSpike";
+    public const string UnpricedAlert = "LLMTokensWithoutPrice";
+    private const string Window = "5m";
+
+    public static string TokenTypeLabel(TokenType type) => type switch
+    {
+        TokenType.Input => "input",
+        TokenType.Output => "output",
+        TokenType.CachedInput => "cached_input",
+        TokenType.CacheWrite => "cache_write",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    public static string TokenRecord(TokenType type) => $"costconsole:tokens_{TokenTypeLabel(type)}:rate5m";
+
+    /// <summary>The rules file. <paramref name="prices"/> (model → entry in force) is used by the inline variant only.</summary>
+    public static string Write(MetricProfile profile, RuleVariant variant, RuleSettings settings, IReadOnlyDictionary<string, PriceEntry> prices, DateTimeOffset generatedAt)
+    {
+        var model = profile.DimensionLabels.GetValueOrDefault("model")
+            ?? throw new InvalidOperationException($"The metric profile {profile.Name} has no model label; cost rules need one.");
+        List<string> by = [.. new[] { profile.DimensionLabels.GetValueOrDefault("feature"), model }.OfType<string>().Distinct()];
+        var byClause = $"by ({string.Join(", ", by.Select(Label))})";
+        var types = new[] { TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.Output }.Where(profile.Tokens.ContainsKey).ToList();
+
+        var yaml = new StringBuilder();
+        yaml.AppendLine($"# CostConsole cost rules ({(variant == RuleVariant.Gauge ? "prices joined from the costconsole_price_usd_per_token gauge" : "prices inlined as constants")}).");
+        yaml.AppendLine($"# Metric profile {profile.Name}; generated {generatedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}. Check with: promtool check rules FILE");
+        if (variant == RuleVariant.Gauge)
+        {
+            yaml.AppendLine($"# Needs Prometheus to scrape CostConsole's /metrics (with an API token); a price edit then reaches these rules at the next scrape.");
+        }
+        else
+        {
+            yaml.AppendLine($"# Prices as of the generation time: export again after a price change.");
+        }
+
+        yaml.AppendLine("groups:");
+        yaml.AppendLine($"  - name: {settings.GroupName}");
+        yaml.AppendLine("    rules:");
+        foreach (var type in types)
+        {
+            var metric = profile.Tokens[type];
+            var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
+            Record(yaml, TokenRecord(type), $"sum {byClause} (rate({selector}[{Window}]))");
+        }
+
+        var terms = types.SelectMany(type => variant == RuleVariant.Gauge
+            ? [GaugeTerm(type, model, profile.InputIncludesCached)]
+            : prices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => InlineTerm(type, model, p.Key, p.Value, profile.InputIncludesCached))).ToList();
+        var cost = terms.Count == 0
+            ? $"sum {byClause} ({TokenRecord(TokenType.Input)} * 0)"
+            : $"sum {byClause} (\n    {string.Join("\n  or\n    ", terms)}\n)";
+        Record(yaml, CostRecord, cost);
+        Record(yaml, TotalRecord, $"sum({CostRecord})");
+        var unpriced = variant == RuleVariant.Gauge
+            ? $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)}) unless on ({Label(model)}) {Price("input", model)}"
+            : prices.Count == 0
+                ? $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)})"
+                : $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)}{{{PromQl.Matcher(new LabelMatcher(model, string.Join("|", prices.Keys.Order(StringComparer.Ordinal).Select(PromQl.EscapeRegex)), "!~"))}}})";
+        Record(yaml, UnpricedRecord, unpriced);
+
+        var budget = settings.DailyBudgetUsd.ToString(CultureInfo.InvariantCulture);
+        var floor = (settings.SpikeFloorUsdPerHour / 3600m).ToString("0.############", CultureInfo.InvariantCulture);
+        var factor = settings.SpikeFactor.ToString(CultureInfo.InvariantCulture);
+        Alert(yaml, BurnAlert, $"{TotalRecord} * 86400 > {budget}", "15m", "warning",
+            $"LLM spend is running at ${{{{ $value | printf \"%.2f\" }}}} per day, over the daily budget of ${settings.DailyBudgetUsd.ToString("0.00", CultureInfo.InvariantCulture)}.",
+            "The cost rate of the last 5 minutes, held for 15 minutes, projects past the daily budget. Open CostConsole's overview to see which feature and model drive it.");
+        Alert(yaml, SpikeAlert, $"{TotalRecord} > {factor} * avg_over_time({TotalRecord}[1d] offset 10m)\nand\n{TotalRecord} > {floor}", "10m", "warning",
+            $"LLM spend per second is over {factor} times its average of the past day.",
+            $"The total cost rate is ${{{{ $value | printf \"%.4f\" }}}} per second. Spikes under ${settings.SpikeFloorUsdPerHour.ToString("0.00", CultureInfo.InvariantCulture)} per hour are ignored.");
+        Alert(yaml, UnpricedAlert, $"{UnpricedRecord} > 0", "30m", "info",
+            "Tokens of {{ $labels." + model + " }} have no price in CostConsole.",
+            "Their cost is missing from every figure until an engineer adds a price entry.");
+        return yaml.ToString();
+    }
+
+    /// <summary>tokens × price, where cached and cache-write tokens (a subset of input when the profile says so) add only their difference to the input price.</summary>
+    private static string GaugeTerm(TokenType type, string model, bool inputIncludesCached)
+    {
+        var typeLabel = TokenTypeLabel(type);
+        var price = type is TokenType.CachedInput or TokenType.CacheWrite && inputIncludesCached
+            ? $"({Price(typeLabel, model)} - on ({Label(model)}) {Price("input", model)})"
+            : Price(typeLabel, model);
+        return $"label_replace({TokenRecord(type)} * on ({Label(model)}) group_left () {price}, \"token_type\", \"{typeLabel}\", \"\", \"\")";
+    }
+
+    private static string InlineTerm(TokenType type, string model, string modelValue, PriceEntry entry, bool inputIncludesCached)
+    {
+        var perMillion = type switch
+        {
+            TokenType.Input => entry.InputPerMTok,
+            TokenType.Output => entry.OutputPerMTok,
+            TokenType.CachedInput => entry.EffectiveCachedInput - (inputIncludesCached ? entry.InputPerMTok : 0m),
+            TokenType.CacheWrite => entry.EffectiveCacheWrite - (inputIncludesCached ? entry.InputPerMTok : 0m),
+            _ => 0m,
+        };
+        var typeLabel = TokenTypeLabel(type);
+        var selector = $"{TokenRecord(type)}{{{PromQl.Matcher(LabelMatcher.Equal(model, modelValue))}}}";
+        return $"label_replace({selector} * {PerToken(perMillion)}, \"token_type\", \"{typeLabel}\", \"\", \"\")";
+    }
+
+    /// <summary>The gauge for one token type, by model, with the model copied into the profile's model label.</summary>
+    private static string Price(string tokenType, string model)
+    {
+        var gauge = $"max by (model) ({PriceMetric}{{token_type=\"{tokenType}\"}})";
+        return model == "model" ? gauge : $"label_replace({gauge}, {PromQl.Quote(model)}, \"$1\", \"model\", \"(.*)\")";
+    }
+
+    public static string PerToken(decimal perMillion) => (perMillion / 1_000_000m).ToString("0.############", CultureInfo.InvariantCulture);
+
+    private static string Label(string name) => PromQl.IsClassicLabelName(name) ? name : PromQl.Quote(name);
+
+    private static void Record(StringBuilder yaml, string name, string expr)
+    {
+        yaml.AppendLine($"      - record: {name}");
+        Expr(yaml, expr);
+    }
+
+    private static void Alert(StringBuilder yaml, string name, string expr, string forDuration, string severity, string summary, string description)
+    {
+        yaml.AppendLine($"      - alert: {name}");
+        Expr(yaml, expr);
+        yaml.AppendLine($"        for: {forDuration}");
+        yaml.AppendLine("        labels:");
+        yaml.AppendLine($"          severity: {severity}");
+        yaml.AppendLine("          source: costconsole");
+        yaml.AppendLine("        annotations:");
+        yaml.AppendLine($"          summary: {YamlString(summary)}");
+        yaml.AppendLine($"          description: {YamlString(description)}");
+    }
+
+    private static void Expr(StringBuilder yaml, string expr)
+    {
+        yaml.AppendLine("        expr: |-");
+        foreach (var line in expr.Split('\n'))
+        {
+            yaml.Append("          ").AppendLine(line);
+        }
+    }
+
+    private static string YamlString(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

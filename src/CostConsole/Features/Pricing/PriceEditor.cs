@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using CostConsole.Data;
+using CostConsole.Features.Metrics;
+using CostConsole.Features.Spend;
+using CostConsole.Prometheus;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Pricing;
+
+/// <summary>A stored entry with what the editor shows beside it.</summary>
+public sealed record StoredPrice(int Id, PriceEntry Entry, int Version, DateTimeOffset CreatedUtc, string CreatedBy, DateTimeOffset? UpdatedUtc, string? UpdatedBy)
+{
+    public static StoredPrice Of(PriceRecord r) => new(r.Id, r.ToEntry(), r.Version, r.CreatedUtc, r.CreatedBy, r.UpdatedUtc, r.UpdatedBy);
+}
+
+/// <summary>A model (or pattern) seen in the ledger, with its billable tokens over the whole ledger.</summary>
+public sealed record SeenModel(string Model, long BillableTokens);
+
+/// <summary>
+/// The outcome of an edit. <see cref="Saved"/> only when nothing stands in the way; otherwise the check's errors, the
+/// confirmations still to give, or a conflict with someone else's change (nothing is written in any of those cases).
+/// </summary>
+public sealed record PriceChange(bool Saved, PriceCheck Check, string? Conflict = null)
+{
+    public bool NeedsConfirmation => !Saved && Conflict is null && Check.Errors.Count == 0 && Check.Confirmations.Count > 0;
+
+    public IEnumerable<string> Problems => Conflict is null ? Check.Errors : [Conflict, .. Check.Errors];
+}
+
+/// <summary>
+/// Adds, corrects and retires price entries: each change is checked, written in one transaction together with its
+/// audit record, refused when someone else changed the model since the editor read it, and takes effect on the next
+/// view (cost is computed at query time; the spend caches are dropped).
+/// </summary>
+public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactory, SpendDataVersion dataVersion, IOptions<PrometheusOptions> prometheus, TimeProvider time, ILogger<PriceEditor> logger)
+{
+    private (long Version, IReadOnlyList<SeenModel> Models)? _seen;
+
+    public async Task<IReadOnlyList<StoredPrice>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var records = await db.Prices.AsNoTracking().ToListAsync(cancellationToken);
+        return [.. records.OrderBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.EffectiveFromUtc).Select(StoredPrice.Of)];
+    }
+
+    /// <summary>A short fingerprint of a model's entries and their versions: it changes with every edit of that model.</summary>
+    public static string StampOf(IEnumerable<StoredPrice> prices, string model)
+    {
+        var text = string.Join(';', prices.Where(p => p.Entry.Model == model).OrderBy(p => p.Id).Select(p => $"{p.Id}.{p.Version}"));
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(model + "|" + text)))[..16].ToLowerInvariant();
+    }
+
+    /// <summary>Every model in the ledger with its billable tokens, kept until the ledger or prices change.</summary>
+    public async Task<IReadOnlyList<SeenModel>> SeenModelsAsync(CancellationToken cancellationToken = default)
+    {
+        var version = dataVersion.Current;
+        if (_seen is { } seen && seen.Version == version)
+        {
+            return seen.Models;
+        }
+
+        var includesCached = prometheus.Value.ActiveProfile().InputIncludesCached;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sums = await db.LedgerDays.AsNoTracking()
+            .Where(d => d.TokenType != TokenType.Requests)
+            .GroupBy(d => new { d.Model, d.TokenType })
+            .Select(g => new { g.Key.Model, g.Key.TokenType, Tokens = g.Sum(d => d.Tokens) })
+            .ToListAsync(cancellationToken);
+        IReadOnlyList<SeenModel> models = [.. sums.GroupBy(s => s.Model)
+            .Select(g => new SeenModel(g.Key, g.Where(s => includesCached ? s.TokenType is TokenType.Input or TokenType.Output : true).Sum(s => s.Tokens)))
+            .OrderBy(m => m.Model, StringComparer.Ordinal)];
+        _seen = (version, models);
+        return models;
+    }
+
+    /// <summary>Checks a draft without saving (the editor's live validation and the API's dry run).</summary>
+    public async Task<PriceCheck> CheckAsync(PriceDraft draft, int? replacingId = null, CancellationToken cancellationToken = default)
+    {
+        var stored = await ListAsync(cancellationToken);
+        var seen = (await SeenModelsAsync(cancellationToken)).Select(m => m.Model).ToHashSet(StringComparer.Ordinal);
+        var replacing = replacingId is { } id ? stored.FirstOrDefault(p => p.Id == id)?.Entry : null;
+        return PriceValidation.Check(draft, [.. stored.Select(p => p.Entry)], seen, time.GetUtcNow(), replacing);
+    }
+
+    public Task<PriceChange> AddAsync(PriceDraft draft, string? reason, string expectedStamp, bool confirmed, string actor, CancellationToken cancellationToken = default) =>
+        SaveAsync(PriceAction.Added, draft, null, null, reason, expectedStamp, null, confirmed, actor, cancellationToken);
+
+    public Task<PriceChange> CorrectAsync(int id, int expectedVersion, PriceDraft draft, string? reason, bool confirmed, string actor, CancellationToken cancellationToken = default) =>
+        SaveAsync(PriceAction.Corrected, draft, null, id, reason, null, expectedVersion, confirmed, actor, cancellationToken);
+
+    public Task<PriceChange> RetireAsync(string? model, string? effectiveFrom, string? reason, string expectedStamp, string actor, CancellationToken cancellationToken = default) =>
+        SaveAsync(PriceAction.Retired, null, (model, effectiveFrom), null, reason, expectedStamp, null, confirmed: true, actor, cancellationToken);
+
+    private async Task<PriceChange> SaveAsync(
+        PriceAction action, PriceDraft? draft, (string? Model, string? From)? retirement, int? id, string? reason,
+        string? expectedStamp, int? expectedVersion, bool confirmed, string actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var why = (reason ?? "").Trim();
+        var reasonProblem = ReasonProblem(why, required: action != PriceAction.Added);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // SQLite serialises writers: BEGIN IMMEDIATE holds the write lock from the read of the current state to the commit.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var records = await db.Prices.ToListAsync(cancellationToken);
+        var stored = records.Select(StoredPrice.Of).ToList();
+        var entries = stored.Select(p => p.Entry).ToList();
+        var seen = (await SeenModelsAsync(cancellationToken)).Select(m => m.Model).ToHashSet(StringComparer.Ordinal);
+
+        PriceRecord? record = null;
+        PriceCheck check;
+        if (action == PriceAction.Corrected)
+        {
+            record = records.FirstOrDefault(r => r.Id == id);
+            if (record is null)
+            {
+                return new PriceChange(false, Failed($"Price entry {id} does not exist (was it replaced by an import of another database?)."));
+            }
+
+            if (record.Version != expectedVersion)
+            {
+                return new PriceChange(false, Failed(), await ConflictAsync(db, record.Model, cancellationToken));
+            }
+
+            check = record.Retired
+                ? PriceValidation.CheckRetirement(record.Model, draft!.EffectiveFrom, entries.Where(e => e != record.ToEntry()).ToList(), now)
+                : PriceValidation.Check(draft!, entries, seen, now, record.ToEntry());
+        }
+        else
+        {
+            check = action == PriceAction.Retired
+                ? PriceValidation.CheckRetirement(retirement!.Value.Model, retirement.Value.From, entries, now)
+                : PriceValidation.Check(draft!, entries, seen, now);
+            var model = check.Entry?.Model ?? (draft?.Model ?? retirement?.Model ?? "").Trim();
+            if (expectedStamp != StampOf(stored, model))
+            {
+                return new PriceChange(false, check, await ConflictAsync(db, model, cancellationToken));
+            }
+        }
+
+        if (reasonProblem is not null)
+        {
+            check = check with { Errors = [.. check.Errors, reasonProblem], Entry = null };
+        }
+
+        if (!check.Valid || (check.Confirmations.Count > 0 && !confirmed))
+        {
+            return new PriceChange(false, check);
+        }
+
+        var entry = check.Entry!;
+        var before = record is null ? "" : Describe(record.ToEntry());
+        if (record is null)
+        {
+            record = new PriceRecord { Model = entry.Model, CreatedUtc = now, CreatedBy = actor };
+            db.Prices.Add(record);
+        }
+        else
+        {
+            record.UpdatedUtc = now;
+            record.UpdatedBy = actor;
+            record.Version++;
+        }
+
+        record.CopyFrom(entry);
+        await db.SaveChangesAsync(cancellationToken);
+        db.PriceAudits.Add(new PriceAudit
+        {
+            AtUtc = now,
+            Actor = actor,
+            Action = action,
+            Model = entry.Model,
+            PriceId = record.Id,
+            Before = before,
+            After = Describe(entry),
+            Reason = why,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        dataVersion.Bump();
+        logger.LogInformation("Price {Action} for {Model} by {Actor}: {After}", action, entry.Model, actor, Describe(entry));
+        return new PriceChange(true, check);
+    }
+
+    private static PriceCheck Failed(params string[] errors) => new(null, errors, [], [], []);
+
+    private async Task<string> ConflictAsync(CostConsoleDbContext db, string model, CancellationToken cancellationToken)
+    {
+        var last = await db.PriceAudits.AsNoTracking().Where(a => a.Model == model).ToListAsync(cancellationToken);
+        var latest = last.OrderByDescending(a => a.AtUtc).ThenByDescending(a => a.Id).FirstOrDefault();
+        var who = latest is null ? "Someone" : $"{latest.Actor} ({latest.Action.ToString().ToLowerInvariant()} at {PriceValidation.Hour(latest.AtUtc)[..16]} UTC)";
+        return $"{who} changed the prices of {PriceValidation.Shown(model)} after you opened them. Nothing was saved: reload the timeline, look at their change, then make yours again.";
+    }
+
+    public static string? ReasonProblem(string reason, bool required)
+    {
+        if (required && reason.Length == 0) return "Say why (the reason is kept in the audit trail).";
+        if (reason.Length > PriceAudit.MaxReasonLength) return $"The reason has more than {PriceAudit.MaxReasonLength} characters.";
+        if (reason.Any(c => char.IsControl(c) && c != '\n')) return "The reason contains control characters.";
+        return null;
+    }
+
+    /// <summary>An entry in words, as the audit trail keeps it.</summary>
+    public static string Describe(PriceEntry e) => e.Retired
+        ? $"retired from {PriceValidation.Hour(e.EffectiveFrom)}"
+        : string.Create(CultureInfo.InvariantCulture,
+            $"from {PriceValidation.Hour(e.EffectiveFrom)}: input {PriceValidation.Money(e.InputPerMTok)}, cached {(e.CachedInputPerMTok is { } c ? PriceValidation.Money(c) : "as input")}, cache write {(e.CacheWritePerMTok is { } w ? PriceValidation.Money(w) : "as input")}, output {PriceValidation.Money(e.OutputPerMTok)} per 1M");
+
+    public async Task<IReadOnlyList<PriceAudit>> AuditAsync(string? model = null, int take = 200, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.PriceAudits.AsNoTracking();
+        if (!string.IsNullOrEmpty(model))
+        {
+            query = query.Where(a => a.Model == model);
+        }
+
+        // SQLite orders the ticks column; the id breaks ties within one import.
+        return await query.OrderByDescending(a => a.Id).Take(Math.Clamp(take, 1, 1000)).ToListAsync(cancellationToken);
+    }
+}

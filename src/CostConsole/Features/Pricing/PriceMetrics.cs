@@ -1,0 +1,63 @@
+using System.Text;
+using CostConsole.Features.Metrics;
+
+namespace CostConsole.Features.Pricing;
+
+/// <summary>The prices in force now, as CostConsole's own <c>/metrics</c> shows them for Prometheus rules to join on.</summary>
+public static class PriceMetrics
+{
+    private static readonly TokenType[] Types = [TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.Output];
+
+    /// <summary>
+    /// Model → entry in force at <paramref name="now"/>, for every model with an entry of its own and every model
+    /// seen in the ledger that a pattern prices (Prometheus joins on concrete model names, not patterns).
+    /// </summary>
+    public static IReadOnlyDictionary<string, PriceEntry> InForce(PriceBook book, IEnumerable<string> seenModels, DateTimeOffset now)
+    {
+        var models = book.Entries.Where(e => !e.IsPattern).Select(e => e.Model).Concat(seenModels).Distinct(StringComparer.Ordinal);
+        var prices = new SortedDictionary<string, PriceEntry>(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            if (book.PriceAt(model, now) is { } price)
+            {
+                prices[model] = price;
+            }
+        }
+
+        return prices;
+    }
+
+    public static decimal PerMillion(PriceEntry price, TokenType type) => type switch
+    {
+        TokenType.Input => price.InputPerMTok,
+        TokenType.CachedInput => price.EffectiveCachedInput,
+        TokenType.CacheWrite => price.EffectiveCacheWrite,
+        TokenType.Output => price.OutputPerMTok,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>Prometheus text exposition format 0.0.4.</summary>
+    public static string Write(IReadOnlyDictionary<string, PriceEntry> prices, int unpricedModels)
+    {
+        var text = new StringBuilder();
+        text.Append("# HELP ").Append(CostRules.PriceMetric).Append(" Price in force now in CostConsole's pricing history, USD per token (cached and cache-write fall back to the input price).\n");
+        text.Append("# TYPE ").Append(CostRules.PriceMetric).Append(" gauge\n");
+        foreach (var (model, price) in prices)
+        {
+            foreach (var type in Types)
+            {
+                text.Append(CostRules.PriceMetric).Append("{model=\"").Append(Escape(model)).Append("\",token_type=\"").Append(CostRules.TokenTypeLabel(type)).Append("\"} ")
+                    .Append(CostRules.PerToken(PerMillion(price, type))).Append('\n');
+            }
+        }
+
+        text.Append("# HELP costconsole_priced_models Models with a price in force now.\n# TYPE costconsole_priced_models gauge\n");
+        text.Append("costconsole_priced_models ").Append(prices.Count).Append('\n');
+        text.Append("# HELP costconsole_unpriced_models Models seen in the ledger with no price in force now.\n# TYPE costconsole_unpriced_models gauge\n");
+        text.Append("costconsole_unpriced_models ").Append(unpricedModels).Append('\n');
+        return text.ToString();
+    }
+
+    /// <summary>A label value in the text format: backslash, double quote and line feed escaped.</summary>
+    public static string Escape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+}

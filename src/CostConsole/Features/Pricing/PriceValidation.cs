@@ -1,0 +1,230 @@
+using System.Globalization;
+
+namespace CostConsole.Features.Pricing;
+
+/// <summary>A price entry as typed into the editor or sent to the API: every field as text, checked by <see cref="PriceValidation"/>.</summary>
+public sealed record PriceDraft(string? Model, string? EffectiveFrom, string? Input, string? Output, string? CachedInput = null, string? CacheWrite = null)
+{
+    public static PriceDraft From(PriceEntry entry) => new(
+        entry.Model,
+        entry.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture),
+        Text(entry.InputPerMTok),
+        Text(entry.OutputPerMTok),
+        entry.CachedInputPerMTok is { } cached ? Text(cached) : null,
+        entry.CacheWritePerMTok is { } write ? Text(write) : null);
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// What a check found: errors refuse the change, confirmations must be acknowledged before it is saved, warnings are
+/// shown. <see cref="Catches"/> lists the models seen in the ledger that the entry would price.
+/// </summary>
+public sealed record PriceCheck(PriceEntry? Entry, IReadOnlyList<string> Errors, IReadOnlyList<string> Confirmations, IReadOnlyList<string> Warnings, IReadOnlyList<string> Catches)
+{
+    public bool Valid => Errors.Count == 0 && Entry is not null;
+}
+
+/// <summary>The rules every new or corrected price entry meets, whichever way it arrives (pure: no database, no clock).</summary>
+public static class PriceValidation
+{
+    /// <summary>Above this a price (USD per 1M tokens) is unusual enough to ask for confirmation.</summary>
+    public const decimal ConfirmAbove = 1_000m;
+
+    /// <summary>Entries cannot start before this; older prices have no tokens to apply to.</summary>
+    public static readonly DateTimeOffset Earliest = new(2015, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>How far ahead an entry may be scheduled.</summary>
+    public static readonly TimeSpan LatestAhead = TimeSpan.FromDays(2 * 366);
+
+    /// <summary>
+    /// Checks a draft against the stored entries (without <paramref name="replacing"/>, the entry a correction
+    /// changes) and the models seen in the ledger.
+    /// </summary>
+    public static PriceCheck Check(PriceDraft draft, IReadOnlyList<PriceEntry> stored, IReadOnlyCollection<string> seenModels, DateTimeOffset now, PriceEntry? replacing = null)
+    {
+        List<string> errors = [];
+        List<string> confirmations = [];
+        List<string> warnings = [];
+        var model = (draft.Model ?? "").Trim();
+        errors.AddRange(PriceCsv.ValidateModel(model));
+        var effective = ParseHour(draft.EffectiveFrom, "The effective-from time", now, errors);
+        var input = ParsePrice(draft.Input, "The input price", required: true, errors, confirmations);
+        var output = ParsePrice(draft.Output, "The output price", required: true, errors, confirmations);
+        var cached = ParsePrice(draft.CachedInput, "The cached-input price", required: false, errors, confirmations);
+        var cacheWrite = ParsePrice(draft.CacheWrite, "The cache-write price", required: false, errors, confirmations);
+        if (errors.Count > 0)
+        {
+            return new PriceCheck(null, errors, confirmations, warnings, []);
+        }
+
+        var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite);
+        if (output < input)
+        {
+            confirmations.Add($"The output price ({Money(output.Value)}) is below the input price ({Money(input.Value)}); for chat models it is usually higher. Are the two swapped?");
+        }
+
+        if (cached > input)
+        {
+            confirmations.Add($"The cached-input price ({Money(cached.Value)}) is above the input price ({Money(input.Value)}); cache reads are usually cheaper.");
+        }
+
+        var others = stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.EffectiveFrom == replacing.EffectiveFrom)).ToList();
+        if (others.Any(e => e.Model == model && e.EffectiveFrom == entry.EffectiveFrom))
+        {
+            errors.Add($"{model} already has an entry from {Hour(entry.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour.");
+        }
+
+        var catches = seenModels.Where(m => PriceBook.Catches(model, m)).OrderBy(m => m, StringComparer.Ordinal).ToList();
+        warnings.AddRange(CoverageWarnings(model, catches, others, seenModels));
+        return new PriceCheck(errors.Count == 0 ? entry : null, errors, confirmations, warnings, catches);
+    }
+
+    /// <summary>Checks a retirement: the model must have a price in force at that hour to retire.</summary>
+    public static PriceCheck CheckRetirement(string? model, string? effectiveFrom, IReadOnlyList<PriceEntry> stored, DateTimeOffset now)
+    {
+        List<string> errors = [];
+        var name = (model ?? "").Trim();
+        var effective = ParseHour(effectiveFrom, "The retirement time", now, errors);
+        if (errors.Count > 0)
+        {
+            return new PriceCheck(null, errors, [], [], []);
+        }
+
+        var timeline = stored.Where(e => e.Model == name).OrderBy(e => e.EffectiveFrom).ToList();
+        var inForce = timeline.LastOrDefault(e => e.EffectiveFrom <= effective);
+        if (timeline.Count == 0)
+        {
+            errors.Add($"{Shown(name)} has no price entries to retire.");
+        }
+        else if (inForce is null)
+        {
+            errors.Add($"{name} has no price in force at {Hour(effective!.Value)}; its first entry starts {Hour(timeline[0].EffectiveFrom)}.");
+        }
+        else if (inForce.Retired)
+        {
+            errors.Add($"{name} is already retired from {Hour(inForce.EffectiveFrom)}.");
+        }
+        else if (inForce.EffectiveFrom == effective)
+        {
+            errors.Add($"{name} has an entry starting at {Hour(effective!.Value)}; retire it from a later hour, or correct that entry.");
+        }
+
+        return new PriceCheck(errors.Count == 0 ? PriceEntry.Retirement(name, effective!.Value) : null, errors, [], [], []);
+    }
+
+    /// <summary>Warnings about what an entry covers: a pattern that catches nothing seen, or the same models as another pattern; an exact model never seen.</summary>
+    private static IEnumerable<string> CoverageWarnings(string model, IReadOnlyList<string> catches, IReadOnlyList<PriceEntry> others, IReadOnlyCollection<string> seenModels)
+    {
+        if (!model.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
+        {
+            if (!seenModels.Contains(model))
+            {
+                var similar = seenModels.Where(m => m.Contains(model, StringComparison.OrdinalIgnoreCase) || model.Contains(m, StringComparison.OrdinalIgnoreCase)).Take(5).ToList();
+                yield return similar.Count > 0
+                    ? $"No tokens of {model} have been seen in the ledger. Did you mean {string.Join(", ", similar)}?"
+                    : $"No tokens of {model} have been seen in the ledger; check the spelling (the price will apply once it appears).";
+            }
+
+            yield break;
+        }
+
+        if (catches.Count == 0)
+        {
+            yield return $"The pattern {model} matches no model seen in the ledger.";
+            yield break;
+        }
+
+        var exactOwners = others.Where(e => !e.IsPattern).Select(e => e.Model).ToHashSet(StringComparer.Ordinal);
+        var shadowed = catches.Where(exactOwners.Contains).ToList();
+        if (shadowed.Count > 0)
+        {
+            yield return $"{List(shadowed)} have prices of their own, which beat the pattern.";
+        }
+
+        foreach (var other in others.Where(e => e.IsPattern && e.Model != model && !e.Retired).Select(e => e.Model).Distinct(StringComparer.Ordinal))
+        {
+            var both = catches.Where(m => PriceBook.Catches(other, m)).ToList();
+            if (both.Count > 0)
+            {
+                yield return $"The pattern overlaps {other}: both catch {List(both)} (the entry that started last wins).";
+            }
+        }
+    }
+
+    /// <summary>Reads a time with a zone (or a plain date-time taken as UTC), on the hour, within a sane range.</summary>
+    public static DateTimeOffset? ParseHour(string? raw, string what, DateTimeOffset now, List<string> errors)
+    {
+        var text = (raw ?? "").Trim();
+        if (text.Length == 0)
+        {
+            errors.Add($"{what} is required (UTC, on the hour, e.g. 2026-12-01T00:00Z).");
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            errors.Add($"{what} '{Shown(text)}' is not a date and time (use ISO 8601, e.g. 2026-12-01T00:00Z).");
+            return null;
+        }
+
+        time = time.ToUniversalTime();
+        if (time.UtcTicks % TimeSpan.TicksPerHour != 0)
+        {
+            errors.Add($"{what} {time:yyyy-MM-ddTHH:mm}Z is not on the hour: prices change on whole hours (UTC).");
+            return null;
+        }
+
+        if (time < Earliest || time > now + LatestAhead)
+        {
+            errors.Add($"{what} {Hour(time)} is out of range: use a time between {Earliest:yyyy-MM-dd} and two years from now.");
+            return null;
+        }
+
+        return time;
+    }
+
+    private static decimal? ParsePrice(string? raw, string what, bool required, List<string> errors, List<string> confirmations)
+    {
+        var text = (raw ?? "").Trim().TrimStart('$');
+        if (text.Length == 0)
+        {
+            if (required) errors.Add($"{what} is required (USD per 1M tokens).");
+            return null;
+        }
+
+        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value))
+        {
+            errors.Add($"{what} '{Shown(text)}' is not a number (USD per 1M tokens, e.g. 2.50).");
+            return null;
+        }
+
+        if (value < 0)
+        {
+            errors.Add($"{what} {text} is negative; prices are zero or more.");
+            return null;
+        }
+
+        if (value > PriceCsv.AbsurdPrice)
+        {
+            errors.Add($"{what} {Money(value)} is over {Money(PriceCsv.AbsurdPrice)} per 1M tokens: is it a per-token or per-1K price?");
+            return null;
+        }
+
+        if (value > ConfirmAbove)
+        {
+            confirmations.Add($"{what} {Money(value)} per 1M tokens is over {Money(ConfirmAbove)}; confirm it is meant.");
+        }
+
+        return Math.Round(value, 6);
+    }
+
+    public static string Money(decimal perMillion) => "$" + perMillion.ToString("#,##0.00####", CultureInfo.InvariantCulture);
+
+    public static string Hour(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+
+    private static string List(IReadOnlyList<string> models) => models.Count <= 6 ? string.Join(", ", models) : $"{string.Join(", ", models.Take(6))} and {models.Count - 6} more";
+
+    /// <summary>A value echoed in a message: control characters made visible, long values cut.</summary>
+    public static string Shown(string value) => Spend.SpendEndpoints.Printable(value);
+}

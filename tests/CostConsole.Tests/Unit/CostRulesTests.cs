@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using CostConsole.Features.Metrics;
+using CostConsole.Features.Pricing;
+using CostConsole.Tests.Shared;
+
+namespace CostConsole.Tests.Unit;
+
+/// <summary>The exported rules pass the real <c>promtool check rules</c> for every built-in profile, and the price gauge reads as it should.</summary>
+public sealed class CostRulesTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    private static readonly PriceBook Book = new(
+    [
+        new PriceEntry("gpt-4o-2024-11-20", Now.AddDays(-30), 2.50m, 10.00m, 1.25m),
+        new PriceEntry("re:claude-3-5-.*", Now.AddDays(-30), 3m, 15m, 0.3m, 3.75m),
+        new PriceEntry("old-model", Now.AddDays(-60), 1m, 2m),
+        PriceEntry.Retirement("old-model", Now.AddDays(-1)),
+        new PriceEntry("weird\"model\\name", Now.AddDays(-30), 1m, 2m),
+    ]);
+
+    private static readonly string[] Seen = ["gpt-4o-2024-11-20", "claude-3-5-sonnet", "old-model", "gemini-1.5-flash"];
+
+    public static TheoryData<string, RuleVariant> Profiles()
+    {
+        var data = new TheoryData<string, RuleVariant>();
+        foreach (var profile in MetricProfile.BuiltIn.Keys)
+        {
+            data.Add(profile, RuleVariant.Gauge);
+            data.Add(profile, RuleVariant.Inline);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Profiles))]
+    public async Task The_rules_pass_promtool_check_rules(string profile, RuleVariant variant)
+    {
+        var yaml = CostRules.Write(MetricProfile.BuiltIn[profile], variant, new RuleSettings(250m), PriceMetrics.InForce(Book, Seen, Now), Now);
+
+        var (code, output) = await PromtoolCheckAsync(yaml);
+
+        Assert.True(code == 0, $"promtool check rules failed ({code}):\n{output}\n{yaml}");
+        // One token-rate record per token type, then cost, total and unpriced records, then three alerts.
+        Assert.Contains($"SUCCESS: {MetricProfile.BuiltIn[profile].Tokens.Count + 6} rules found", output);
+    }
+
+    [Fact]
+    public void The_inline_variant_writes_each_price_per_token_and_the_cached_difference()
+    {
+        var yaml = CostRules.Write(MetricProfile.BuiltIn["otel-seed"], RuleVariant.Inline, new RuleSettings(250m), PriceMetrics.InForce(Book, Seen, Now), Now);
+
+        // input 2.50 and output 10.00 per 1M; cached 1.25 is a subset of input, so it adds 1.25 − 2.50 per token.
+        Assert.Contains("costconsole:tokens_input:rate5m{gen_ai_request_model=\"gpt-4o-2024-11-20\"} * 0.0000025,", yaml);
+        Assert.Contains("costconsole:tokens_output:rate5m{gen_ai_request_model=\"gpt-4o-2024-11-20\"} * 0.00001,", yaml);
+        Assert.Contains("costconsole:tokens_cached_input:rate5m{gen_ai_request_model=\"gpt-4o-2024-11-20\"} * -0.00000125,", yaml);
+        // The pattern priced the seen claude model; the retired model and the unpriced one are not in it.
+        Assert.Contains("{gen_ai_request_model=\"claude-3-5-sonnet\"} * 0.000003,", yaml);
+        Assert.DoesNotContain("\"old-model\"}", yaml);
+        Assert.DoesNotContain("gemini", yaml);
+        Assert.Contains("costconsole:cost_usd_per_second:total * 86400 > 250", yaml);
+    }
+
+    [Fact]
+    public void The_gauge_lists_every_priced_model_and_token_type_with_escaped_labels()
+    {
+        var inForce = PriceMetrics.InForce(Book, Seen, Now);
+        var text = PriceMetrics.Write(inForce, unpricedModels: 2);
+
+        Assert.Equal(["claude-3-5-sonnet", "gpt-4o-2024-11-20", "weird\"model\\name"], inForce.Keys);
+        Assert.Contains("costconsole_price_usd_per_token{model=\"gpt-4o-2024-11-20\",token_type=\"input\"} 0.0000025\n", text);
+        Assert.Contains("costconsole_price_usd_per_token{model=\"gpt-4o-2024-11-20\",token_type=\"cached_input\"} 0.00000125\n", text);
+        // No cache-write price: billed at the input price, and the gauge says so.
+        Assert.Contains("costconsole_price_usd_per_token{model=\"gpt-4o-2024-11-20\",token_type=\"cache_write\"} 0.0000025\n", text);
+        Assert.Contains("costconsole_price_usd_per_token{model=\"claude-3-5-sonnet\",token_type=\"cache_write\"} 0.00000375\n", text);
+        Assert.Contains("costconsole_price_usd_per_token{model=\"weird\\\"model\\\\name\",token_type=\"output\"} 0.000002\n", text);
+        Assert.Contains("costconsole_unpriced_models 2\n", text);
+        Assert.Equal(3 * 4, text.Split('\n').Count(l => l.StartsWith("costconsole_price_usd_per_token{", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData(0, 3, 1, "costconsole-cost", "dailyBudget must be more than 0")]
+    [InlineData(100, 1, 1, "costconsole-cost", "spikeFactor must be more than 1")]
+    [InlineData(100, 3, -1, "costconsole-cost", "spikeFloor must be 0 or more")]
+    [InlineData(100, 3, 1, "bad name\n- injected", "group must be")]
+    public void Bad_rule_settings_are_refused(int budget, int factor, int floor, string group, string message)
+    {
+        Assert.Contains(new RuleSettings(budget, factor, floor, group).Problems(), p => p.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    public static async Task<(int Code, string Output)> PromtoolCheckAsync(string yaml)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"costconsole-rules-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(file, yaml);
+        try
+        {
+            var info = new ProcessStartInfo(PrometheusServer.FindBinary("promtool")) { RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add("check");
+            info.ArgumentList.Add("rules");
+            info.ArgumentList.Add(file);
+            using var process = Process.Start(info)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            return (process.ExitCode, await output + await error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
