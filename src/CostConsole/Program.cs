@@ -49,6 +49,16 @@ if (!app.Environment.IsDevelopment())
 
 // Status pages first, so a 403 from authorization is rendered as a page that says so.
 app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
+// The API and /metrics answer with their own status and body; a page re-executed for a POST would fail antiforgery.
+app.Use((context, next) =>
+{
+    if (IdentitySetup.IsMachinePath(context.Request.Path) && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+    {
+        pages.Enabled = false;
+    }
+
+    return next(context);
+});
 app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();

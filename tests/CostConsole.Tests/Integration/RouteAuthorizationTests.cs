@@ -36,6 +36,23 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/healthz"] = ("/healthz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/readyz"] = ("/readyz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/api/v1/spend"] = ("/api/v1/spend?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z&groupBy=feature", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/prices/import"] = ("/prices/import", [Roles.Engineer, Roles.Admin]),
+        ["/prices/rules"] = ("/prices/rules", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/prices"] = ("/api/v1/prices", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/prices/export"] = ("/api/v1/prices/export", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/prices/audit"] = ("/api/v1/prices/audit", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/prometheus/rules"] = ("/api/v1/prometheus/rules?variant=inline", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/metrics"] = ("/metrics", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+    };
+
+    /// <summary>Endpoints that change data: who may call them. A probe that gets past authorisation meets validation (400), never a change.</summary>
+    private static readonly Dictionary<string, (HttpMethod Method, string Probe, string[] Allowed)> Writes = new()
+    {
+        ["/api/v1/prices (POST)"] = (HttpMethod.Post, "/api/v1/prices", [Roles.Engineer, Roles.Admin]),
+        ["/api/v1/prices/{id:int} (PUT)"] = (HttpMethod.Put, "/api/v1/prices/1", [Roles.Engineer, Roles.Admin]),
+        ["/api/v1/prices/retire (POST)"] = (HttpMethod.Post, "/api/v1/prices/retire", [Roles.Engineer, Roles.Admin]),
+        ["/api/v1/prices/preview (POST)"] = (HttpMethod.Post, "/api/v1/prices/preview", [Roles.Engineer, Roles.Admin]),
+        ["/api/v1/prices/import (POST)"] = (HttpMethod.Post, "/api/v1/prices/import?format=csv", [Roles.Engineer, Roles.Admin]),
     };
 
     /// <summary>Endpoints that are not pages to GET: form posts and the framework's own.</summary>
@@ -64,12 +81,12 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
             .Select(e => (Pattern: "/" + e.RoutePattern.RawText?.TrimStart('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
             // Framework endpoints: the circuit hub, static files and their fallback.
             .Where(e => !e.Pattern.StartsWith("/_", StringComparison.Ordinal) && !Path.HasExtension(e.Pattern) && !e.Pattern.Contains(":file}"))
-            .Select(e => e.Methods.Contains("POST") ? $"{e.Pattern} (POST)" : e.Pattern)
+            .Select(e => e.Methods.Contains("POST") ? $"{e.Pattern} (POST)" : e.Methods.Contains("PUT") ? $"{e.Pattern} (PUT)" : e.Pattern)
             .Distinct()
             .ToList();
 
         Assert.NotEmpty(endpoints);
-        Assert.All(endpoints, e => Assert.True(Access.ContainsKey(e) || NotPages.Contains(e), $"endpoint '{e}' has no access rule"));
+        Assert.All(endpoints, e => Assert.True(Access.ContainsKey(e) || Writes.ContainsKey(e) || NotPages.Contains(e), $"endpoint '{e}' has no access rule"));
     }
 
     public static TheoryData<string> Principals => [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin];
@@ -84,7 +101,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         foreach (var (route, (probe, allowed)) in Access)
         {
             using var response = await client.GetAsync(probe);
-            var api = probe.StartsWith("/api/", StringComparison.Ordinal);
+            var api = probe.StartsWith("/api/", StringComparison.Ordinal) || probe == "/metrics";
             var expected = allowed.Contains(principal)
                 ? (probe == "/status/403" ? HttpStatusCode.Forbidden : HttpStatusCode.OK)
                 : principal == Anonymous ? (api ? HttpStatusCode.Unauthorized : HttpStatusCode.Redirect) : HttpStatusCode.Forbidden;
@@ -101,6 +118,29 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
                 // The 403 is rendered as a page that says so, not an empty body.
                 Assert.Contains("403", await response.Content.ReadAsStringAsync());
             }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Principals))]
+    public async Task Each_write_endpoint_is_refused_to_roles_that_may_not_change_prices(string principal)
+    {
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl);
+        var client = principal == Anonymous ? app.Anonymous() : await app.SignedInAsync(principal);
+        var before = await client.GetStringAsync("/api/v1/prices").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+
+        foreach (var (route, (method, probe, allowed)) in Writes)
+        {
+            using var request = new HttpRequestMessage(method, probe) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            using var response = await client.SendAsync(request);
+            var expected = allowed.Contains(principal) ? HttpStatusCode.BadRequest
+                : principal == Anonymous ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
+            Assert.True(expected == response.StatusCode, $"{principal} {method} {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
+        }
+
+        if (before is not null)
+        {
+            Assert.Equal(before, await client.GetStringAsync("/api/v1/prices"));
         }
     }
 

@@ -134,7 +134,7 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
                 ? PriceValidation.CheckRetirement(retirement!.Value.Model, retirement.Value.From, entries, now)
                 : PriceValidation.Check(draft!, entries, seen, now);
             var model = check.Entry?.Model ?? (draft?.Model ?? retirement?.Model ?? "").Trim();
-            if (expectedStamp != StampOf(stored, model))
+            if (check.Valid && expectedStamp != StampOf(stored, model))
             {
                 return new PriceChange(false, check, await ConflictAsync(db, model, cancellationToken));
             }

@@ -73,7 +73,7 @@ public static class PriceEndpoints
                     ? PriceValidation.CheckRetirement(Text(body.RootElement, "model"), Text(body.RootElement, "effectiveFrom"), [.. stored.Select(p => p.Entry)], DateTimeOffset.UtcNow)
                     : await editor.CheckAsync(Draft(body.RootElement), id, cancellationToken);
                 var result = check.Entry is { } entry ? await impact.PreviewAsync(replacing, entry, cancellationToken) : null;
-                return Results.Json(new { check = ToJson(check), impact = result is null ? null : ToJson(result) });
+                return Results.Json(new { check = ToJson(check), impact = result is null ? null : ToJson(result) }, statusCode: check.Valid ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
             }
         }).RequireAuthorization(policy => policy.RequireRole(editors));
 

@@ -59,3 +59,10 @@ public sealed class PriceAudit
     public string After { get; set; } = "";
     public string Reason { get; set; } = "";
 }
+
+public enum PriceEditMode
+{
+    Add,
+    Correct,
+    Retire,
+}
