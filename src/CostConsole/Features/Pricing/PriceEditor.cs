@@ -133,10 +133,9 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
             check = action == PriceAction.Retired
                 ? PriceValidation.CheckRetirement(retirement!.Value.Model, retirement.Value.From, entries, now)
                 : PriceValidation.Check(draft!, entries, seen, now);
-            var model = check.Entry?.Model ?? (draft?.Model ?? retirement?.Model ?? "").Trim();
-            if (check.Valid && expectedStamp != StampOf(stored, model))
+            if (reasonProblem is null && check.Valid && expectedStamp != StampOf(stored, check.Entry!.Model))
             {
-                return new PriceChange(false, check, await ConflictAsync(db, model, cancellationToken));
+                return new PriceChange(false, check, await ConflictAsync(db, check.Entry.Model, cancellationToken));
             }
         }
 
