@@ -66,6 +66,8 @@ public sealed class PrometheusServer : IAsyncDisposable
         IReadOnlyDictionary<string, string>? ruleFiles = null,
         string? scrapeTarget = null,
         string? openMetrics = null,
+        IReadOnlyList<ScrapeJob>? scrapeJobs = null,
+        string evaluationInterval = "5s",
         CancellationToken cancellationToken = default)
     {
         var prometheus = FindBinary("prometheus");
@@ -98,7 +100,13 @@ public sealed class PrometheusServer : IAsyncDisposable
             await BackfillAsync(file, data, cancellationToken);
         }
 
-        var config = WriteConfig(folder.FullName, ruleFiles, scrapeTarget);
+        List<ScrapeJob> jobs = [.. scrapeJobs ?? []];
+        if (scrapeTarget is not null)
+        {
+            jobs.Insert(0, new ScrapeJob("llm-app", scrapeTarget, Interval: "5s"));
+        }
+
+        var config = WriteConfig(folder.FullName, ruleFiles, jobs, evaluationInterval);
         // A port taken between probing and binding makes Prometheus exit at once; then try another.
         for (var attempt = 1; ; attempt++)
         {
@@ -143,9 +151,9 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private static string WriteConfig(string folder, IReadOnlyDictionary<string, string>? ruleFiles, string? scrapeTarget)
+    private static string WriteConfig(string folder, IReadOnlyDictionary<string, string>? ruleFiles, IReadOnlyList<ScrapeJob> jobs, string evaluationInterval)
     {
-        List<string> lines = ["global:", "  scrape_interval: 15s", "  evaluation_interval: 5s"];
+        List<string> lines = ["global:", "  scrape_interval: 15s", $"  evaluation_interval: {evaluationInterval}"];
         if (ruleFiles is { Count: > 0 })
         {
             lines.Add("rule_files:");
@@ -157,9 +165,21 @@ public sealed class PrometheusServer : IAsyncDisposable
             }
         }
 
-        if (scrapeTarget is not null)
+        if (jobs.Count > 0)
         {
-            lines.AddRange(["scrape_configs:", "  - job_name: llm-app", "    honor_labels: true", "    scrape_interval: 5s", "    static_configs:", $"      - targets: ['{scrapeTarget}']"]);
+            lines.Add("scrape_configs:");
+            foreach (var job in jobs)
+            {
+                lines.AddRange([$"  - job_name: {job.Name}", "    honor_labels: true", $"    scrape_interval: {job.Interval}", $"    metrics_path: {job.Path}"]);
+                if (job.BearerToken is not null)
+                {
+                    var tokenFile = Path.Combine(folder, $"{job.Name}.token");
+                    File.WriteAllText(tokenFile, job.BearerToken);
+                    lines.AddRange(["    authorization:", $"      credentials_file: {tokenFile}"]);
+                }
+
+                lines.AddRange(["    static_configs:", $"      - targets: ['{job.Target}']"]);
+            }
         }
 
         var config = Path.Combine(folder, "prometheus.yml");
@@ -280,6 +300,9 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A scrape job of the test Prometheus: a loopback target, optionally with an API token.</summary>
+public sealed record ScrapeJob(string Name, string Target, string? BearerToken = null, string Path = "/metrics", string Interval = "1s");
 
 /// <summary>Collects a child process' output lines for error messages.</summary>
 public sealed class StringWriterLog
