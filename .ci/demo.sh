@@ -65,7 +65,7 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$workload_port']
 YAML
-prometheus --config.file="$state/prometheus/prometheus.yml" --storage.tsdb.path="$state/prometheus/data" \
+prometheus --config.file="$state/prometheus/prometheus.yml" --storage.tsdb.path="$state/prometheus/data" --web.enable-lifecycle \
   --storage.tsdb.retention.time=400d --web.listen-address="127.0.0.1:$prometheus_port" >"$state/prometheus.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$state/prometheus.log"
@@ -82,10 +82,30 @@ for role in Finance Engineer Manager Admin; do
   users+=("$(printf '%-9s %-20s %s' "$role" "$email" "$password")")
 done
 
+echo "==> Creating an API token for Prometheus to scrape CostConsole's price gauge"
+dotnet "$app" tokens create --name prometheus --role Engineer >"$state/prometheus/costconsole.token" 2>/dev/null
+
 echo "==> Starting CostConsole on :$app_port"
 ASPNETCORE_URLS="http://127.0.0.1:$app_port" dotnet "$app" >"$state/costconsole.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$app_port/readyz" CostConsole "$state/costconsole.log"
+
+echo "==> Loading CostConsole's cost rules into Prometheus (prices joined from /metrics)"
+curl -fsS -H "Authorization: Bearer $(cat "$state/prometheus/costconsole.token")" \
+  "http://127.0.0.1:$app_port/api/v1/prometheus/rules?variant=gauge" -o "$state/prometheus/costconsole-rules.yml"
+promtool check rules "$state/prometheus/costconsole-rules.yml" >/dev/null
+cat >>"$state/prometheus/prometheus.yml" <<YAML
+  - job_name: costconsole
+    scrape_interval: 30s
+    metrics_path: /metrics
+    authorization:
+      credentials_file: $state/prometheus/costconsole.token
+    static_configs:
+      - targets: ['127.0.0.1:$app_port']
+rule_files:
+  - $state/prometheus/costconsole-rules.yml
+YAML
+curl -fsS -X POST "http://127.0.0.1:$prometheus_port/-/reload"
 
 cat <<INFO
 
@@ -94,6 +114,7 @@ CostConsole demo is up in $(( $(date +%s) - began )) s.
   CostConsole   http://127.0.0.1:$app_port
   Prometheus    http://127.0.0.1:$prometheus_port
   Live traffic  http://127.0.0.1:$workload_port/metrics
+  Cost rules    $state/prometheus/costconsole-rules.yml (see Prometheus → Alerts)
   Ground truth  $state/history/truth.csv
   Logs          $state/*.log
 
