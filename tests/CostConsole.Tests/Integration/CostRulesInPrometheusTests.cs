@@ -61,7 +61,8 @@ public sealed class CostRulesInPrometheusTests
 
         await using var prometheus = await PrometheusServer.StartAsync(
             ruleFiles: new Dictionary<string, string> { ["cost.yml"] = rules },
-            scrapeJobs: [new ScrapeJob("tokens", exporter.Target), new ScrapeJob("costconsole", $"127.0.0.1:{port}", token)],
+            // Two-second scrapes (the timeout equals the interval) leave room for a test process busy with other tests.
+            scrapeJobs: [new ScrapeJob("tokens", exporter.Target, Interval: "2s"), new ScrapeJob("costconsole", $"127.0.0.1:{port}", token, Interval: "2s")],
             evaluationInterval: "1s");
         using var query = new HttpClient { BaseAddress = new Uri(prometheus.BaseUrl) };
 
@@ -117,7 +118,7 @@ public sealed class CostRulesInPrometheusTests
 
     private static async Task<(double At, Dictionary<(string Feature, string Model), double> Values)> WaitForAsync(HttpClient query, string expr, Func<double, Dictionary<(string Feature, string Model), double>, Task<bool>> done)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(120);
         Dictionary<(string, string), double> last = [];
         while (DateTimeOffset.UtcNow < deadline)
         {
@@ -131,14 +132,17 @@ public sealed class CostRulesInPrometheusTests
             await Task.Delay(500);
         }
 
-        throw new TimeoutException($"{expr} did not reach the expected state within 60 s; last seen: {string.Join(", ", last.Select(v => $"{v.Key}={v.Value}"))}");
+        throw new TimeoutException($"{expr} did not reach the expected state within 120 s; last seen: {string.Join(", ", last.Select(v => $"{v.Key}={v.Value}"))}");
     }
 
+    /// <summary>
+    /// Reads a few seconds back: the rules of a group are written one after another, so "now" may see the cost of one
+    /// evaluation beside the token rates of the next; every record at that instant comes from the same evaluation.
+    /// </summary>
     private static async Task<(double At, Dictionary<(string Feature, string Model), double> Values)> QueryLatestAsync(HttpClient query, string expr)
     {
-        var result = await RawAsync(query, expr, null);
-        var at = result.Count == 0 ? 0 : result.Max(r => r.At);
-        return (at, result.Where(r => r.At == at).ToDictionary(r => r.Key, r => r.Value));
+        var at = Math.Round(DateTimeOffset.UtcNow.AddSeconds(-3).ToUnixTimeMilliseconds() / 1000.0, 3);
+        return (at, await QueryAsync(query, expr, at));
     }
 
     private static async Task<Dictionary<(string Feature, string Model), double>> QueryAsync(HttpClient query, string expr, double at) =>

@@ -13,7 +13,7 @@ public sealed class CounterExporter : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly IReadOnlyList<(string Metric, IReadOnlyDictionary<string, string> Labels, double PerSecond)> _series;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
-    private readonly Task _loop;
+    private readonly Thread _loop;
 
     public CounterExporter(IReadOnlyList<(string Metric, IReadOnlyDictionary<string, string> Labels, double PerSecond)> series)
     {
@@ -21,21 +21,23 @@ public sealed class CounterExporter : IAsyncDisposable
         Port = PrometheusServer.FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
-        _loop = Task.Run(ServeAsync);
+        // Its own thread with blocking I/O: scrapes are answered even when the thread pool is busy with other tests.
+        _loop = new Thread(Serve) { IsBackground = true, Name = "counter-exporter" };
+        _loop.Start();
     }
 
     public int Port { get; }
 
     public string Target => $"127.0.0.1:{Port}";
 
-    private async Task ServeAsync()
+    private void Serve()
     {
         while (_listener.IsListening)
         {
             HttpListenerContext context;
             try
             {
-                context = await _listener.GetContextAsync();
+                context = _listener.GetContext();
             }
             catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
             {
@@ -57,15 +59,23 @@ public sealed class CounterExporter : IAsyncDisposable
 
             var body = Encoding.UTF8.GetBytes(text.ToString());
             context.Response.ContentType = "text/plain; version=0.0.4";
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
+            try
+            {
+                context.Response.OutputStream.Write(body);
+                context.Response.Close();
+            }
+            catch (HttpListenerException)
+            {
+                // Prometheus gave up on this scrape; the next one is answered.
+            }
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         _listener.Stop();
         _listener.Close();
-        await _loop;
+        _loop.Join(TimeSpan.FromSeconds(5));
+        return ValueTask.CompletedTask;
     }
 }
