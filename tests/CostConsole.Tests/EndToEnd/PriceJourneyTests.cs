@@ -120,6 +120,19 @@ public sealed class PriceJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         Assert.Contains("model=gpt-4o-mini", page.Url);
         Assert.Equal(0, await page.Locator("[data-testid='timeline-correct'], [data-testid='timeline-retire'], [data-testid='timeline-add']").CountAsync());
 
+        // The rules page is open to Finance too: the gauge variant by default, the inline one a click away.
+        await page.GotoAsync(_browserApp.BaseUrl + "/prices/rules");
+        await page.WaitForSelectorAsync("[data-interactive='true']");
+        await page.WaitForSelectorAsync("[data-testid='rules-yaml']");
+        var gauge = await page.InnerTextAsync("[data-testid='rules-yaml']");
+        Assert.Contains("record: costconsole:cost_usd_per_second:rate5m", gauge);
+        Assert.Contains("costconsole_price_usd_per_token{token_type=\"input\"}", gauge);
+        await page.ClickAsync("[data-testid='rules-variant'] >> text=Inline prices");
+        await page.WaitForFunctionAsync("() => document.querySelector(\"[data-testid='rules-yaml']\").innerText.includes('* 0.00000015')");
+        Assert.DoesNotContain("costconsole_price_usd_per_token{", await page.InnerTextAsync("[data-testid='rules-yaml']"));
+        Assert.Equal("/api/v1/prometheus/rules?variant=inline&dailyBudget=500&spikeFactor=3&spikeFloor=1", await page.GetAttributeAsync("[data-testid='rules-download']", "href"));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "prices-rules.png"), FullPage = false });
+
         await page.GotoAsync(_browserApp.BaseUrl + "/prices/import");
         await page.WaitForSelectorAsync("text=403");
         Assert.Equal(0, await page.Locator("[data-testid='import-run']").CountAsync());
