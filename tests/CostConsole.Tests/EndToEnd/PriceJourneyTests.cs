@@ -137,4 +137,45 @@ public sealed class PriceJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         await page.WaitForSelectorAsync("text=403");
         Assert.Equal(0, await page.Locator("[data-testid='import-run']").CountAsync());
     }
+
+    [Fact]
+    public async Task An_engineer_uploads_litellms_price_map_previews_adds_and_changes_and_imports_them()
+    {
+        var page = await OpenAsync(Roles.Engineer, "/prices/import");
+        var file = Path.Combine(Path.GetTempPath(), $"model_prices_{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """
+            {
+              "sample_spec": { "input_cost_per_token": 0, "output_cost_per_token": 0 },
+              "gpt-4o-mini": { "input_cost_per_token": 3e-07, "output_cost_per_token": 1.2e-06, "mode": "chat" },
+              "gemini-1.5-flash": { "input_cost_per_token": 7.5e-08, "output_cost_per_token": 3e-07, "cache_read_input_token_cost": 1.875e-08 },
+              "a-model-nobody-here-uses": { "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06 }
+            }
+            """);
+        try
+        {
+            await page.SetInputFilesAsync("[data-testid='import-file'] input[type=file], input[type=file]", file);
+            await page.WaitForSelectorAsync("[data-testid='import-file-name']");
+            await page.FillAsync("#import-from", "2026-11-19 00:00");
+            await page.ClickAsync("[data-testid='import-preview']");
+            await page.WaitForSelectorAsync("[data-testid='import-summary']");
+
+            Assert.Equal("1 to add, 1 to change, 0 unchanged (left alone).", (await page.InnerTextAsync("[data-testid='import-summary']")).Trim());
+            Assert.Contains("1 models that are neither seen in the ledger nor priced already were left out.", await page.ContentAsync());
+            Assert.Equal(1, await page.Locator("[data-testid='import-item'][data-kind='add']").CountAsync());
+            Assert.Contains("$0.075", await page.InnerTextAsync("[data-testid='import-item'][data-kind='add']"));
+            Assert.Contains("$0.30", await page.InnerTextAsync("[data-testid='import-item'][data-kind='change']"));
+            Assert.Null((await _browserApp.App.Services.GetRequiredService<CostConsole.Features.Pricing.PriceStore>().LoadAsync()).PriceAt("gemini-1.5-flash", HistoryFixture.End));
+
+            await page.ClickAsync("[data-testid='import-run']");
+            await page.WaitForSelectorAsync("[data-testid='import-done']");
+            var book = await _browserApp.App.Services.GetRequiredService<CostConsole.Features.Pricing.PriceStore>().LoadAsync();
+            Assert.Equal(0.075m, book.PriceAt("gemini-1.5-flash", HistoryFixture.End)!.InputPerMTok);
+            Assert.Equal(1.2m, book.PriceAt("gpt-4o-mini", HistoryFixture.End)!.OutputPerMTok);
+            Assert.Equal(0.60m, book.PriceAt("gpt-4o-mini", HistoryFixture.End.AddDays(-2))!.OutputPerMTok);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
