@@ -1,6 +1,7 @@
 using CostConsole.Cli;
 using CostConsole.Configuration;
 using CostConsole.Data;
+using CostConsole.Features.Budgets;
 using CostConsole.Features.Health;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
@@ -27,6 +28,7 @@ builder.Services.AddCostConsoleStatus();
 builder.Services.AddCostConsoleLedger(builder.Configuration);
 builder.Services.AddCostConsoleSpend(builder.Configuration);
 builder.Services.AddCostConsolePricing();
+builder.Services.AddCostConsoleBudgets(builder.Configuration);
 builder.Services.AddCostConsoleHealth();
 builder.Services.AddScoped<TeamAdministration>();
 builder.Services.AddScoped<UiPreferences>();
@@ -70,6 +72,7 @@ app.MapAccountEndpoints();
 app.MapSpendApi();
 app.MapSpendExports();
 app.MapPriceApi();
+app.MapBudgetApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

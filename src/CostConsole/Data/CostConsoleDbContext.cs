@@ -1,4 +1,5 @@
 using CostConsole.Features.ApiTokens;
+using CostConsole.Features.Budgets;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
@@ -16,6 +17,12 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
     public DbSet<PriceRecord> Prices => Set<PriceRecord>();
 
     public DbSet<PriceAudit> PriceAudits => Set<PriceAudit>();
+
+    public DbSet<Budget> Budgets => Set<Budget>();
+
+    public DbSet<BudgetAudit> BudgetAudits => Set<BudgetAudit>();
+
+    public DbSet<BudgetCrossing> BudgetCrossings => Set<BudgetCrossing>();
 
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
@@ -58,6 +65,24 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
             audit.Property(a => a.Action).HasConversion<string>().HasMaxLength(16);
             audit.HasIndex(a => new { a.Model, a.AtUtc });
             audit.HasIndex(a => a.AtUtc);
+        });
+
+        builder.Entity<Budget>(budget =>
+        {
+            budget.HasIndex(b => new { b.TeamId, b.FromMonth }).IsUnique();
+            budget.HasOne<Team>().WithMany().HasForeignKey(b => b.TeamId).OnDelete(DeleteBehavior.Cascade);
+            budget.Property(b => b.Thresholds).HasMaxLength(100);
+            budget.Ignore(b => b.ThresholdList);
+        });
+        builder.Entity<BudgetAudit>(audit =>
+        {
+            audit.Property(a => a.Scope).HasMaxLength(Team.MaxNameLength);
+            audit.HasIndex(a => a.AtUtc);
+        });
+        builder.Entity<BudgetCrossing>(crossing =>
+        {
+            crossing.HasIndex(c => new { c.TeamId, c.Month, c.Threshold }).IsUnique();
+            crossing.HasOne<Team>().WithMany().HasForeignKey(c => c.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<LedgerEntry>(entry =>

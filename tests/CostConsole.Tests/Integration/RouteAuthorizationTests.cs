@@ -43,9 +43,12 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/prices/audit"] = ("/api/v1/prices/audit", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/api/v1/prometheus/rules"] = ("/api/v1/prometheus/rules?variant=inline", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/metrics"] = ("/metrics", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/api/v1/budgets"] = ("/api/v1/budgets", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/budgets/export"] = ("/api/v1/budgets/export", [Roles.Finance, Roles.Admin]),
+        ["/api/v1/budgets/audit"] = ("/api/v1/budgets/audit", [Roles.Finance, Roles.Admin]),
     };
 
-    /// <summary>Endpoints that change data: who may call them. A probe that gets past authorisation meets validation (400), never a change.</summary>
+    /// <summary>Endpoints that change data: who may call them. A probe that gets past authorisation meets validation (400; team 1 does not exist), never a change.</summary>
     private static readonly Dictionary<string, (HttpMethod Method, string Probe, string[] Allowed)> Writes = new()
     {
         ["/api/v1/prices (POST)"] = (HttpMethod.Post, "/api/v1/prices", [Roles.Engineer, Roles.Admin]),
@@ -53,6 +56,8 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/prices/retire (POST)"] = (HttpMethod.Post, "/api/v1/prices/retire", [Roles.Engineer, Roles.Admin]),
         ["/api/v1/prices/preview (POST)"] = (HttpMethod.Post, "/api/v1/prices/preview", [Roles.Engineer, Roles.Admin]),
         ["/api/v1/prices/import (POST)"] = (HttpMethod.Post, "/api/v1/prices/import?format=csv", [Roles.Engineer, Roles.Admin]),
+        ["/api/v1/budgets/teams/{id:int} (PUT)"] = (HttpMethod.Put, "/api/v1/budgets/teams/1", [Roles.Manager, Roles.Admin]),
+        ["/api/v1/budgets/org (PUT)"] = (HttpMethod.Put, "/api/v1/budgets/org", [Roles.Finance, Roles.Admin]),
     };
 
     /// <summary>Endpoints that are not pages to GET: form posts and the framework's own.</summary>
@@ -123,7 +128,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
 
     [Theory]
     [MemberData(nameof(Principals))]
-    public async Task Each_write_endpoint_is_refused_to_roles_that_may_not_change_prices(string principal)
+    public async Task Each_write_endpoint_is_refused_to_roles_that_may_not_call_it(string principal)
     {
         using var app = new AppFactory(fixture.Prometheus.BaseUrl);
         var client = principal == Anonymous ? app.Anonymous() : await app.SignedInAsync(principal);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using CostConsole.Features.Identity;
+using static CostConsole.Features.ApiBody;
 using CostConsole.Features.Spend;
 using CostConsole.Prometheus;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,6 @@ public static class PriceEndpoints
 {
     /// <summary>Largest import accepted (LiteLLM's full map is about 1 MB).</summary>
     public const int MaxImportBytes = 8 * 1024 * 1024;
-
-    private const int MaxBodyBytes = 64 * 1024;
 
     public static IServiceCollection AddCostConsolePricing(this IServiceCollection services)
     {
@@ -184,52 +183,6 @@ public static class PriceEndpoints
     private static string Actor(HttpContext context) => context.User.Identity?.Name ?? "unknown";
 
     private static PriceDraft Draft(JsonElement root) => new(Text(root, "model"), Text(root, "effectiveFrom"), Text(root, "input"), Text(root, "output"), Text(root, "cachedInput"), Text(root, "cacheWrite"));
-
-    /// <summary>A field as text: strings as they are, numbers as written, so "abc" and 1e400 reach the validator's messages.</summary>
-    private static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) ? value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.Null => null,
-            _ => value.GetRawText(),
-        } : null;
-
-    private static int? Int(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : null;
-
-    private static bool Bool(JsonElement root, string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
-
-    private static async Task<(JsonDocument? Body, string? Problem)> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        var text = await ReadTextAsync(context.Request.Body, MaxBodyBytes, cancellationToken);
-        if (text is null) return (null, $"The body is larger than {MaxBodyBytes / 1024} KB.");
-        try
-        {
-            var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8 });
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return (document, null);
-            document.Dispose();
-            return (null, "The body must be a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            return (null, $"The body is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
-        }
-    }
-
-    private static async Task<string?> ReadTextAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
 
     public static object ToJson(StoredPrice p) => new
     {

@@ -1,0 +1,113 @@
+using CostConsole.Data;
+using CostConsole.Features.Spend;
+using CostConsole.Prometheus;
+using Microsoft.EntityFrameworkCore;
+
+namespace CostConsole.Features.Budgets;
+
+/// <summary>One team's (or the org's, <see cref="TeamId"/> null) budget and burn this month.</summary>
+public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnOutlook Outlook, IReadOnlyList<int> Thresholds, bool Incomplete);
+
+/// <summary>
+/// Every team's burn this month from the same shared spend views the pages use (four windows, grouped by team),
+/// judged against the budget in force; threshold crossings are recorded once per team, month and threshold.
+/// </summary>
+public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<BudgetOutlooks> logger)
+{
+    public async Task<IReadOnlyList<TeamOutlook>> ComputeAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var hour = RangeWindow.Floor(now, TimeSpan.FromHours(1));
+        var (monthStart, _) = BurnProjection.MonthOf(now);
+        var end = hour.AddHours(1);
+        SpendRequest ByTeam(DateTimeOffset from, DateTimeOffset to) => new(from, to, [SpendDimension.Team]);
+        var month = await views.GetAsync(ByTeam(monthStart, end), cancellationToken);
+        var day = await views.GetAsync(ByTeam(hour.AddHours(-24), hour), cancellationToken);
+        var week = await views.GetAsync(ByTeam(hour.AddDays(-7), hour), cancellationToken);
+        var last = await views.GetAsync(ByTeam(hour.AddHours(-1), hour), cancellationToken);
+
+        // Trailing windows are over closed hours; a ledger younger than the window covers only part of it.
+        double Covered(double hours) => month.LedgerFrom is { } first ? Math.Clamp((hour - first).TotalHours, 0, hours) : 0;
+        var covered24 = Covered(24);
+        var covered7d = Covered(168);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
+        var all = await budgets.ListAsync(cancellationToken);
+        var key = Budget.MonthKey(now);
+        decimal Cost(SpendResult result, string? team) => team is null ? result.Totals.CostUsd
+            : result.Rows.Where(r => string.Equals(r.Keys[0], team, StringComparison.OrdinalIgnoreCase)).Sum(r => r.Figures.CostUsd);
+        var incomplete = month.Incomplete || month.NoData;
+
+        TeamOutlook Outlook(int? id, string name, string? team)
+        {
+            var budget = BudgetBook.InForce(all, id, key);
+            var input = new BurnInput(now, Cost(month, team), Cost(day, team), Cost(week, team), Cost(last, team), budget?.MonthlyUsd, covered7d, covered24);
+            return new TeamOutlook(id, name, budget, BurnProjection.Project(input), budget?.ThresholdList ?? Budget.DefaultThresholds, incomplete);
+        }
+
+        List<TeamOutlook> outlooks = [Outlook(null, "All teams (org)", null), .. teams.Select(t => Outlook(t.Id, t.Name, t.Name))];
+        await RecordCrossingsAsync(db, outlooks, key, now, cancellationToken);
+        return outlooks;
+    }
+
+    /// <summary>Records each threshold a team's spend has reached this month, once (the unique index keeps it so under races).</summary>
+    private async Task RecordCrossingsAsync(CostConsoleDbContext db, IReadOnlyList<TeamOutlook> outlooks, int month, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var known = (await db.BudgetCrossings.AsNoTracking().Where(c => c.Month == month).Select(c => new { c.TeamId, c.Threshold }).ToListAsync(cancellationToken))
+            .Select(c => (c.TeamId, c.Threshold)).ToHashSet();
+        foreach (var outlook in outlooks.Where(o => o.TeamId is not null && o.Budget?.MonthlyUsd is not null && !o.Incomplete))
+        {
+            foreach (var threshold in BurnProjection.Reached(outlook.Outlook.MonthToDateUsd, outlook.Budget!.MonthlyUsd, outlook.Thresholds))
+            {
+                if (!known.Add((outlook.TeamId!.Value, threshold)))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var crossedAt = await CrossedAtAsync(outlook.Name, outlook.Outlook.MonthStart, now, outlook.Budget.MonthlyUsd!.Value * threshold / 100m, cancellationToken) ?? now;
+                    db.BudgetCrossings.Add(new BudgetCrossing
+                    {
+                        TeamId = outlook.TeamId.Value, Month = month, Threshold = threshold, CrossedUtc = crossedAt,
+                        SpendUsd = outlook.Outlook.MonthToDateUsd, BudgetUsd = outlook.Budget.MonthlyUsd!.Value,
+                    });
+                    await db.SaveChangesAsync(cancellationToken);
+                    logger.LogInformation("{Team} reached {Threshold}% of its {Month} budget", outlook.Name, threshold, Budget.MonthText(month));
+                }
+                catch (DbUpdateException)
+                {
+                    // Another request recorded the same crossing first.
+                    db.ChangeTracker.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>The end of the hour in which the team's spend this month first reached the amount (hourly, from the ledger and the live hour).</summary>
+    private async Task<DateTimeOffset?> CrossedAtAsync(string team, DateTimeOffset monthStart, DateTimeOffset now, decimal amount, CancellationToken cancellationToken)
+    {
+        var hourly = await views.GetAsync(new SpendRequest(monthStart, RangeWindow.Floor(now, TimeSpan.FromHours(1)).AddHours(1), ["hour"]).WithFilter(SpendDimension.Team, [team]), cancellationToken);
+        var total = 0m;
+        foreach (var row in hourly.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal))
+        {
+            total += row.Figures.CostUsd;
+            if (total >= amount)
+            {
+                var hour = DateTimeOffset.Parse(row.Keys[0], System.Globalization.CultureInfo.InvariantCulture).ToUniversalTime().AddHours(1);
+                return hour < now ? hour : now;
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<IReadOnlyList<(BudgetCrossing Crossing, string Team)>> CrossingsAsync(int? month = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = month ?? Budget.MonthKey(time.GetUtcNow());
+        var rows = await (from c in db.BudgetCrossings join t in db.Teams on c.TeamId equals t.Id where c.Month == key select new { c, t.Name }).ToListAsync(cancellationToken);
+        return [.. rows.OrderBy(r => r.c.CrossedUtc).ThenBy(r => r.Name).Select(r => (r.c, r.Name))];
+    }
+}

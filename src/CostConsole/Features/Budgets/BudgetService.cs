@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Security.Claims;
+using CostConsole.Data;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Spend;
+using Microsoft.EntityFrameworkCore;
+
+namespace CostConsole.Features.Budgets;
+
+public sealed class BudgetOptions
+{
+    public const string Section = "Budgets";
+
+    /// <summary>A monthly budget above this (USD) must be confirmed: it is more likely a typo than a plan.</summary>
+    public decimal ConfirmAboveUsd { get; set; } = 1_000_000m;
+}
+
+/// <summary>The outcome of a budget change: saved, or the reasons it was not (nothing is written then).</summary>
+public sealed record BudgetChange(bool Saved, IReadOnlyList<string> Errors, IReadOnlyList<string> Confirmations, bool Forbidden = false)
+{
+    public bool NeedsConfirmation => !Saved && !Forbidden && Errors.Count == 0 && Confirmations.Count > 0;
+}
+
+/// <summary>
+/// Sets team and org budgets from a month on. A team's budget is set by its managers or an Admin; the org's by Finance
+/// or an Admin. Past months keep the budget that was in force; every change is audited with before and after.
+/// </summary>
+public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, ILogger<BudgetService> logger)
+{
+    public const decimal MaxBudgetUsd = 1_000_000_000_000m;
+
+    public async Task<IReadOnlyList<Budget>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Budgets.AsNoTracking().OrderBy(b => b.TeamId).ThenBy(b => b.FromMonth).ToListAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<BudgetAudit>> AuditAsync(int take = 200, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.BudgetAudits.AsNoTracking().OrderByDescending(a => a.Id).Take(Math.Clamp(take, 1, 1000)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Whether the user may set this team's budget: an Admin, or a Manager who manages the team.</summary>
+    public async Task<bool> MayManageAsync(ClaimsPrincipal user, int teamId, CancellationToken cancellationToken = default)
+    {
+        if (user.IsInRole(Roles.Admin)) return true;
+        if (!user.IsInRole(Roles.Manager)) return false;
+        var name = user.Identity?.Name;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Teams.AnyAsync(t => t.Id == teamId && t.Managers.Any(m => m.UserName == name || m.Email == name), cancellationToken);
+    }
+
+    public async Task<BudgetChange> SetTeamBudgetAsync(ClaimsPrincipal user, int teamId, string? fromMonth, string? monthlyUsd, string? thresholds, bool confirmed, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var team = await db.Teams.AsNoTracking().SingleOrDefaultAsync(t => t.Id == teamId, cancellationToken);
+        if (team is null)
+        {
+            return new BudgetChange(false, [$"Team {teamId} does not exist."], []);
+        }
+
+        if (!await MayManageAsync(user, teamId, cancellationToken))
+        {
+            return new BudgetChange(false, [$"Only the managers of {team.Name} or an admin can set its budget."], [], Forbidden: true);
+        }
+
+        List<string> errors = [];
+        List<string> confirmations = [];
+        var month = ParseMonth(fromMonth, errors);
+        var amount = ParseAmount(monthlyUsd, "The monthly budget", required: true, errors, confirmations);
+        var levels = ParseThresholds(thresholds, errors);
+        return await SaveAsync(db, teamId, team.Name, month, amount, null, levels, errors, confirmations, confirmed, user, cancellationToken);
+    }
+
+    public async Task<BudgetChange> SetOrgBudgetAsync(ClaimsPrincipal user, string? fromMonth, string? monthlyUsd, string? dailyUsd, bool confirmed, CancellationToken cancellationToken = default)
+    {
+        if (!user.IsInRole(Roles.Finance) && !user.IsInRole(Roles.Admin))
+        {
+            return new BudgetChange(false, ["Only Finance or an admin can set the org-wide budget."], [], Forbidden: true);
+        }
+
+        List<string> errors = [];
+        List<string> confirmations = [];
+        var month = ParseMonth(fromMonth, errors);
+        var monthly = ParseAmount(monthlyUsd, "The monthly budget", required: false, errors, confirmations);
+        var daily = ParseAmount(dailyUsd, "The daily budget", required: false, errors, confirmations);
+        if (errors.Count == 0 && monthly is null && daily is null)
+        {
+            errors.Add("Give a monthly budget, a daily budget, or both.");
+        }
+
+        if (monthly is { } m && daily is { } d && d > m)
+        {
+            errors.Add($"The daily budget ({SpendFormat.Money(d)}) is more than the monthly one ({SpendFormat.Money(m)}).");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await SaveAsync(db, null, "org", month, monthly, daily, Budget.DefaultThresholds, errors, confirmations, confirmed, user, cancellationToken);
+    }
+
+    private async Task<BudgetChange> SaveAsync(CostConsoleDbContext db, int? teamId, string scope, int? month, decimal? monthly, decimal? daily, IReadOnlyList<int>? thresholds,
+        List<string> errors, List<string> confirmations, bool confirmed, ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (errors.Count > 0 || month is null || thresholds is null)
+        {
+            return new BudgetChange(false, errors, confirmations);
+        }
+
+        if (confirmations.Count > 0 && !confirmed)
+        {
+            return new BudgetChange(false, [], confirmations);
+        }
+
+        var now = time.GetUtcNow();
+        var actor = user.Identity?.Name ?? "unknown";
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var existing = await db.Budgets.SingleOrDefaultAsync(b => b.TeamId == teamId && b.FromMonth == month, cancellationToken);
+        var before = existing is null ? "" : Describe(existing);
+        var budget = existing ?? new Budget { TeamId = teamId, FromMonth = month.Value };
+        budget.MonthlyUsd = monthly;
+        budget.DailyUsd = daily;
+        budget.Thresholds = string.Join(',', thresholds.Order());
+        budget.CreatedUtc = now;
+        budget.CreatedBy = actor;
+        if (existing is null)
+        {
+            db.Budgets.Add(budget);
+        }
+
+        db.BudgetAudits.Add(new BudgetAudit { AtUtc = now, Actor = actor, Scope = scope, FromMonth = month.Value, Before = before, After = Describe(budget) });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Budget of {Scope} from {Month} set by {Actor}: {After}", scope, Budget.MonthText(month.Value), actor, Describe(budget));
+        return new BudgetChange(true, [], confirmations);
+    }
+
+    public static string Describe(Budget b)
+    {
+        List<string> parts = [];
+        if (b.MonthlyUsd is { } m) parts.Add($"{SpendFormat.Money(m)} a month");
+        if (b.DailyUsd is { } d) parts.Add($"{SpendFormat.Money(d)} a day");
+        if (b.TeamId is not null) parts.Add($"warnings at {string.Join(", ", b.ThresholdList.Select(t => t + "%"))}");
+        return $"from {Budget.MonthText(b.FromMonth)}: {string.Join("; ", parts)}";
+    }
+
+    /// <summary>"2026-12": this month or later (past months keep the budget that was in force), at most five years ahead.</summary>
+    private int? ParseMonth(string? text, List<string> errors)
+    {
+        var raw = (text ?? "").Trim();
+        if (!DateTime.TryParseExact(raw, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            errors.Add($"The month '{SpendEndpoints.Printable(raw)}' is not a month like 2026-12.");
+            return null;
+        }
+
+        var key = parsed.Year * 100 + parsed.Month;
+        var current = Budget.MonthKey(time.GetUtcNow());
+        if (key < current)
+        {
+            errors.Add($"{raw} is in the past: a budget applies from this month ({Budget.MonthText(current)}) on; past months keep the budget that was in force.");
+            return null;
+        }
+
+        if (key > current + 500)
+        {
+            errors.Add($"{raw} is more than five years ahead.");
+            return null;
+        }
+
+        return key;
+    }
+
+    private decimal? ParseAmount(string? text, string what, bool required, List<string> errors, List<string> confirmations)
+    {
+        var raw = (text ?? "").Trim().TrimStart('$').Replace(",", "");
+        if (raw.Length == 0)
+        {
+            if (required) errors.Add($"{what} is required (USD).");
+            return null;
+        }
+
+        if (!decimal.TryParse(raw, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            errors.Add($"{what} '{SpendEndpoints.Printable(raw)}' is not a number.");
+            return null;
+        }
+
+        if (value <= 0)
+        {
+            errors.Add($"{what} must be more than $0 (was {raw}).");
+            return null;
+        }
+
+        if (value > MaxBudgetUsd)
+        {
+            errors.Add($"{what} {SpendFormat.Money(value)} is beyond any plausible budget.");
+            return null;
+        }
+
+        if (value > options.Value.ConfirmAboveUsd)
+        {
+            confirmations.Add($"{what} {SpendFormat.Money(value)} is over {SpendFormat.Money(options.Value.ConfirmAboveUsd)}; confirm it is meant.");
+        }
+
+        return decimal.Round(value, 2);
+    }
+
+    private static IReadOnlyList<int>? ParseThresholds(string? text, List<string> errors)
+    {
+        var raw = (text ?? "").Trim();
+        if (raw.Length == 0)
+        {
+            return Budget.DefaultThresholds;
+        }
+
+        var parts = raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        List<int> levels = [];
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part.TrimEnd('%'), NumberStyles.None, CultureInfo.InvariantCulture, out var level) || level is < 1 or > 1000)
+            {
+                errors.Add($"The threshold '{SpendEndpoints.Printable(part)}' is not a whole percentage from 1 to 1000.");
+                return null;
+            }
+
+            levels.Add(level);
+        }
+
+        if (levels.Count is 0 or > 10 || levels.Distinct().Count() != levels.Count)
+        {
+            errors.Add("Give one to ten different thresholds, e.g. 50, 80, 100.");
+            return null;
+        }
+
+        return levels;
+    }
+}
