@@ -118,7 +118,7 @@ public static class BudgetEndpoints
     public static string ToCsv(IEnumerable<TeamOutlook> outlooks)
     {
         var csv = new StringBuilder("team,month,budget_usd,month_to_date_usd,used_percent,rate_24h_usd_per_hour,rate_7d_usd_per_hour,projected_month_end_24h_usd,projected_month_end_7d_usd,runs_out_at_utc,status,reason\n");
-        string N(decimal? v) => v is { } x ? decimal.Round(x, 2).ToString(CultureInfo.InvariantCulture) : "";
+        string N(decimal? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "";
         foreach (var o in outlooks)
         {
             csv.Append(SpendEndpoints.Escape(o.Name)).Append(',')
