@@ -31,9 +31,11 @@ public sealed class BrowserApp : IAsyncDisposable
     }
 
     /// <summary>Opens a page that asks for sign-in and signs in as a new user of the role through the real form.</summary>
-    public async Task<IPage> SignInAsync(string role, string? returnPath = null)
+    public async Task<IPage> SignInAsync(string role, string? returnPath = null) => await SignInAsUserAsync(await App.CreateUserAsync(role), returnPath);
+
+    /// <summary>Opens a page that asks for sign-in and signs in as an existing user (made with <see cref="AppFactory.CreateUserAsync"/>).</summary>
+    public async Task<IPage> SignInAsUserAsync(string email, string? returnPath = null)
     {
-        var email = await App.CreateUserAsync(role);
         var page = await _browser.Browser.NewPageAsync();
         await page.GotoAsync(BaseUrl + (returnPath ?? "/"));
         await page.WaitForURLAsync(new Regex("/account/login"));
