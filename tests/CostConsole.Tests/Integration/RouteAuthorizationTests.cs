@@ -43,6 +43,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/prices/audit"] = ("/api/v1/prices/audit", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/api/v1/prometheus/rules"] = ("/api/v1/prometheus/rules?variant=inline", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/metrics"] = ("/metrics", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/alerts"] = ("/alerts", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/budgets"] = ("/budgets", [Roles.Finance, Roles.Manager, Roles.Admin]),
         ["/api/v1/budgets"] = ("/api/v1/budgets", [Roles.Finance, Roles.Manager, Roles.Admin]),
         ["/api/v1/budgets/export"] = ("/api/v1/budgets/export", [Roles.Finance, Roles.Admin]),

@@ -14,6 +14,8 @@ public static class BudgetEndpoints
         services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section));
         services.AddSingleton<BudgetService>();
         services.AddSingleton<BudgetOutlooks>();
+        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
+        services.AddSingleton<AlertStatus>();
         return services;
     }
 
