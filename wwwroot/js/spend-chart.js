@@ -25,11 +25,12 @@ function money(value) {
 }
 
 function options(config, dotNet) {
-    const bar = config.kind !== 'area';
-    const negative = config.series.some(s => s.costs.some(c => c < 0));
+    const bar = config.kind === 'bar';
+    const line = config.kind === 'line';
+    const negative = config.series.some(s => s.costs.some(c => c !== null && c < 0));
     return {
         chart: {
-            type: bar ? 'bar' : 'area',
+            type: bar ? 'bar' : line ? 'line' : 'area',
             stacked: config.stacked,
             height: config.height,
             background: 'transparent',
@@ -53,8 +54,8 @@ function options(config, dotNet) {
         },
         yaxis: { title: { text: config.yTitle }, labels: { formatter: money }, min: negative ? undefined : 0, forceNiceScale: true },
         dataLabels: { enabled: false },
-        stroke: { width: bar ? 0 : 2, curve: 'straight' },
-        fill: { opacity: bar ? 1 : 0.35 },
+        stroke: { width: bar ? 0 : 2, curve: 'straight', dashArray: config.series.map(s => s.dashed ? 6 : 0) },
+        fill: { opacity: bar || line ? 1 : 0.35 },
         legend: { position: 'bottom', showForSingleSeries: false },
         grid: { strokeDashArray: 3 },
         states: { active: { filter: { type: 'none' } } },

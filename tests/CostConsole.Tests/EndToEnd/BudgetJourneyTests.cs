@@ -44,7 +44,8 @@ public sealed class BudgetJourneyTests(HistoryFixture prometheus) : IAsyncLifeti
     [Fact]
     public async Task A_manager_sets_their_teams_budget_and_sees_no_other_team()
     {
-        var team = _teams.Keys.Order(StringComparer.Ordinal).First();
+        // The team with the most gpt-4o tokens: priced, so its chart has a line to show.
+        var team = prometheus.History.GroundTruth.Where(t => t.Key.Model == "gpt-4o-2024-11-20").GroupBy(t => t.Key.Team).MaxBy(g => g.Sum(t => t.Value))!.Key;
         var email = await _browserApp.App.CreateUserAsync(Roles.Manager);
         await using (var scope = _browserApp.App.Services.CreateAsyncScope())
         {
@@ -65,6 +66,9 @@ public sealed class BudgetJourneyTests(HistoryFixture prometheus) : IAsyncLifeti
         await page.ClickAsync("[data-testid='budget-save']");
         await page.WaitForSelectorAsync("[data-testid='budget-row'] [data-testid='budget-amount']:has-text('$5,000.00')");
         Assert.Equal("on track", (await page.InnerTextAsync("[data-testid='budget-status']")).Trim());
+        // The team's burn chart: cumulative spend, the projection and now the budget line.
+        await page.WaitForSelectorAsync("[data-testid='burn-chart'][data-chart-series='3'] .apexcharts-svg");
+        Assert.Equal(30, int.Parse(await page.GetAttributeAsync("[data-testid='burn-chart']", "data-chart-categories") ?? "0"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "budgets-manager.png"), FullPage = true });
     }
 

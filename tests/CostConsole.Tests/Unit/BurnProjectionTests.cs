@@ -139,4 +139,26 @@ public sealed class BurnProjectionTests
     {
         Assert.Equal(reached, BurnProjection.Reached(spend, 1000m, [100, 50, 80]));
     }
+
+    [Fact]
+    public void The_burn_chart_accumulates_days_so_far_and_projects_the_rest_at_the_24_hour_rate()
+    {
+        var now = At(2026, 2, 3, 12);
+        var outlook = BurnProjection.Project(new BurnInput(now, MonthToDateUsd: 60m, Last24hUsd: 48m, Last7dUsd: 0m, LastHourUsd: 2m, BudgetUsd: 2000m));
+
+        var (days, series) = BurnChart.Build(outlook, [10m, 20m, 30m], now);
+
+        Assert.Equal(28, days.Count);
+        Assert.Equal("Feb 1", days[0]);
+        var (spent, projection, budget) = (series[0], series[1], series[2]);
+        Assert.Equal([10m, 30m, 60m], spent.Costs.Take(3));
+        Assert.Equal(Enumerable.Range(3, 25), spent.Missing!.Order());
+        Assert.Equal([0, 1], projection.Missing!.Order());
+        Assert.Equal(60m, projection.Costs[2]);
+        // The end of Feb 4 is 36 hours after noon on Feb 3; the month's end 8.5 days after.
+        Assert.Equal(60m + 2m * 36m, projection.Costs[3]);
+        Assert.Equal(outlook.ProjectedMonthEnd24h, projection.Costs[27]);
+        Assert.True(projection.Dashed && budget.Dashed && !spent.Dashed);
+        Assert.All(budget.Costs, c => Assert.Equal(2000m, c));
+    }
 }

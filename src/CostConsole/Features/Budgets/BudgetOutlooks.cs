@@ -6,7 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace CostConsole.Features.Budgets;
 
 /// <summary>One team's (or the org's, <see cref="TeamId"/> null) budget and burn this month.</summary>
-public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnOutlook Outlook, IReadOnlyList<int> Thresholds, bool Incomplete);
+public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnOutlook Outlook, IReadOnlyList<int> Thresholds, bool Incomplete)
+{
+    /// <summary>Spend per UTC day of the month so far (index 0 is the 1st; today last).</summary>
+    public IReadOnlyList<decimal> Daily { get; init; } = [];
+}
 
 /// <summary>
 /// Every team's burn this month from the same shared spend views the pages use (four windows, grouped by team),
@@ -25,6 +29,19 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
         var day = await views.GetAsync(ByTeam(hour.AddHours(-24), hour), cancellationToken);
         var week = await views.GetAsync(ByTeam(hour.AddDays(-7), hour), cancellationToken);
         var last = await views.GetAsync(ByTeam(hour.AddHours(-1), hour), cancellationToken);
+        var byDay = await views.GetAsync(new SpendRequest(monthStart, end, [SpendDimension.Team, "day"]), cancellationToken);
+        var days = (int)(hour - monthStart).TotalDays + 1;
+        IReadOnlyList<decimal> Daily(string? team)
+        {
+            var daily = new decimal[days];
+            foreach (var row in byDay.Rows.Where(r => team is null || string.Equals(r.Keys[0], team, StringComparison.OrdinalIgnoreCase)))
+            {
+                var index = (int)(DateTimeOffset.Parse(row.Keys[1] + "T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture) - monthStart).TotalDays;
+                if (index >= 0 && index < days) daily[index] += row.Figures.CostUsd;
+            }
+
+            return daily;
+        }
 
         // Trailing windows are over closed hours; a ledger younger than the window covers only part of it.
         double Covered(double hours) => month.LedgerFrom is { } first ? Math.Clamp((hour - first).TotalHours, 0, hours) : 0;
@@ -43,7 +60,7 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
         {
             var budget = BudgetBook.InForce(all, id, key);
             var input = new BurnInput(now, Cost(month, team), Cost(day, team), Cost(week, team), Cost(last, team), budget?.MonthlyUsd, covered7d, covered24);
-            return new TeamOutlook(id, name, budget, BurnProjection.Project(input), budget?.ThresholdList ?? Budget.DefaultThresholds, incomplete);
+            return new TeamOutlook(id, name, budget, BurnProjection.Project(input), budget?.ThresholdList ?? Budget.DefaultThresholds, incomplete) { Daily = Daily(team) };
         }
 
         List<TeamOutlook> outlooks = [Outlook(null, "All teams (org)", null), .. teams.Select(t => Outlook(t.Id, t.Name, t.Name))];

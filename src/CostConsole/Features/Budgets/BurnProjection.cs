@@ -103,3 +103,41 @@ public static class BurnProjection
     public static IReadOnlyList<int> Reached(decimal spendUsd, decimal? budgetUsd, IEnumerable<int> thresholds) =>
         budgetUsd is > 0 ? [.. thresholds.Where(t => spendUsd >= budgetUsd.Value * t / 100m).Order()] : [];
 }
+
+/// <summary>The burn chart of one team: cumulative spend per day so far, the budget line, and the projection to the month's end.</summary>
+public static class BurnChart
+{
+    public static (IReadOnlyList<string> Days, IReadOnlyList<Spend.ChartSeries> Series) Build(BurnOutlook outlook, IReadOnlyList<decimal> daily, DateTimeOffset now)
+    {
+        var days = (int)(outlook.MonthEnd - outlook.MonthStart).TotalDays;
+        var labels = Enumerable.Range(0, days).Select(d => outlook.MonthStart.AddDays(d).ToString("MMM d", CultureInfo.InvariantCulture)).ToList();
+        var today = Math.Min(daily.Count, days) - 1;
+        var spent = new decimal[days];
+        var running = 0m;
+        for (var d = 0; d <= today; d++)
+        {
+            running += daily[d];
+            spent[d] = running;
+        }
+
+        // From today's figure on, at the last 24 hours' rate up to the end of each later day.
+        var projection = new decimal[days];
+        for (var d = Math.Max(today, 0); d < days; d++)
+        {
+            var endOfDay = outlook.MonthStart.AddDays(d + 1);
+            projection[d] = d == today ? outlook.MonthToDateUsd : outlook.MonthToDateUsd + outlook.RatePerHour24h * (decimal)(endOfDay - now).TotalHours;
+        }
+
+        List<Spend.ChartSeries> series =
+        [
+            new("Spent (cumulative)", spent, []) { Missing = Enumerable.Range(today + 1, Math.Max(0, days - today - 1)).ToHashSet() },
+            new("Projection (24 h rate)", projection, []) { Missing = Enumerable.Range(0, Math.Max(today, 0)).ToHashSet(), Dashed = true },
+        ];
+        if (outlook.BudgetUsd is { } budget)
+        {
+            series.Add(new Spend.ChartSeries("Budget", Enumerable.Repeat(budget, days).ToList(), []) { Dashed = true });
+        }
+
+        return (labels, series);
+    }
+}

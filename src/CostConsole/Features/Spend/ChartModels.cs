@@ -5,12 +5,20 @@ public enum ChartKind
     StackedBars,
     Bars,
     Area,
+    /// <summary>Lines, not stacked; series may leave points out (<see cref="ChartSeries.Missing"/>) and be dashed.</summary>
+    Lines,
 }
 
 /// <summary>One series of a chart: a cost and a token count per category.</summary>
 public sealed record ChartSeries(string Name, IReadOnlyList<decimal> Costs, IReadOnlyList<long> Tokens)
 {
     public const string OtherName = "Other";
+
+    /// <summary>Category indexes with no value (drawn as a gap, not as zero).</summary>
+    public IReadOnlySet<int>? Missing { get; init; }
+
+    /// <summary>Drawn dashed: a line that is a limit or a projection, not a measurement.</summary>
+    public bool Dashed { get; init; }
 }
 
 public readonly record struct ChartPoint(int Series, int Category);
