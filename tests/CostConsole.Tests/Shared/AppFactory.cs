@@ -32,6 +32,7 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
             ["Prometheus:TimeoutSeconds"] = "5",
             // Tests drive ingestion themselves; the background loop would race them.
             ["Ledger:Enabled"] = "false",
+            ["Budgets:CheckMinutes"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -14,6 +14,7 @@ public static class BudgetEndpoints
         services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section));
         services.AddSingleton<BudgetService>();
         services.AddSingleton<BudgetOutlooks>();
+        services.AddHostedService<BudgetWatcher>();
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
         services.AddSingleton<AlertStatus>();
         return services;

@@ -128,3 +128,30 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
         return [.. rows.OrderBy(r => r.c.CrossedUtc).ThenBy(r => r.Name).Select(r => (r.c, r.Name))];
     }
 }
+
+/// <summary>Checks every team's thresholds every few minutes, so a crossing is recorded when it happens, not when someone looks.</summary>
+public sealed class BudgetWatcher(IServiceProvider services, CostConsole.Data.DatabaseStatus database, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.CheckMinutes <= 0 || !database.Ready)
+        {
+            logger.LogInformation("Background budget checks are off ({Reason})", !database.Ready ? "the database is not ready" : "Budgets:CheckMinutes is 0");
+            return;
+        }
+
+        var outlooks = services.GetRequiredService<BudgetOutlooks>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMinutes(options.Value.CheckMinutes), time, stoppingToken);
+            try
+            {
+                await outlooks.ComputeAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Budget check failed: {Error}", ex.Message);
+            }
+        }
+    }
+}

@@ -13,6 +13,9 @@ public sealed class BudgetOptions
 
     /// <summary>A monthly budget above this (USD) must be confirmed: it is more likely a typo than a plan.</summary>
     public decimal ConfirmAboveUsd { get; set; } = 1_000_000m;
+
+    /// <summary>How often thresholds are checked in the background, in minutes (0: only when a page or the API computes budgets).</summary>
+    public int CheckMinutes { get; set; } = 5;
 }
 
 /// <summary>The outcome of a budget change: saved, or the reasons it was not (nothing is written then).</summary>
