@@ -82,6 +82,14 @@ for role in Finance Engineer Manager Admin; do
   users+=("$(printf '%-9s %-20s %s' "$role" "$email" "$password")")
 done
 
+echo "==> Creating the generated workload's teams (manager@demo.test manages search and growth)"
+declare -A team_ids
+for team in search growth mobile platform support data-science; do
+  manager=""
+  case "$team" in search|growth) manager="--manager manager@demo.test" ;; esac
+  team_ids[$team]=$(dotnet "$app" teams create --name "$team" $manager 2>/dev/null)
+done
+
 echo "==> Creating an API token for Prometheus to scrape CostConsole's price gauge"
 dotnet "$app" tokens create --name prometheus --role Engineer >"$state/prometheus/costconsole.token" 2>/dev/null
 
@@ -106,6 +114,17 @@ rule_files:
   - $state/prometheus/costconsole-rules.yml
 YAML
 curl -fsS -X POST "http://127.0.0.1:$prometheus_port/-/reload"
+
+echo "==> Setting this month's budgets (search, growth, and the org)"
+admin_token=$(dotnet "$app" tokens create --name "demo-budgets-$(date +%s)" --role Admin 2>/dev/null)
+month=$(date -u +%Y-%m)
+budget() { # path, json
+  curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+    "http://127.0.0.1:$app_port/api/v1/budgets/$1" -d "$2"
+}
+budget "teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"900\"}"
+budget "teams/${team_ids[growth]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"450\",\"thresholds\":\"50,75,90,100\"}"
+budget org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"2500\",\"dailyUsd\":\"120\"}"
 
 cat <<INFO
 

@@ -5,6 +5,7 @@ using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
 using CostConsole.Prometheus;
 using CostConsole.Features.Identity;
+using CostConsole.Features.Teams;
 
 namespace CostConsole.Cli;
 
@@ -16,7 +17,7 @@ public static class CommandLine
 {
     public const string PasswordVariable = "COSTCONSOLE_PASSWORD";
 
-    private static readonly HashSet<string> Commands = ["migrate", "users", "prices", "tokens", "ledger", "help", "--help"];
+    private static readonly HashSet<string> Commands = ["migrate", "users", "prices", "tokens", "teams", "ledger", "help", "--help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -44,6 +45,8 @@ public static class CommandLine
                     return await ImportPricesAsync(builder, file, output, error);
                 case ["tokens", "create", .. var rest]:
                     return await CreateTokenAsync(builder, Options(rest), output, error);
+                case ["teams", "create", .. var rest]:
+                    return await CreateTeamAsync(builder, Options(rest), output, error);
                 case ["ledger", "sync", .. var rest]:
                     return await SyncLedgerAsync(builder, Options(rest), output, error);
                 default:
@@ -145,6 +148,35 @@ public static class CommandLine
         return 0;
     }
 
+    /// <summary>Creates a team (or finds it) and optionally makes a Manager its manager; prints the team's id.</summary>
+    private static async Task<int> CreateTeamAsync(WebApplicationBuilder builder, IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
+    {
+        await using var app = await MigratedAppAsync(builder);
+        await using var scope = app.Services.CreateAsyncScope();
+        var teams = scope.ServiceProvider.GetRequiredService<TeamAdministration>();
+        var name = options.GetValueOrDefault("name")?.Trim();
+        var created = await teams.CreateAsync(name);
+        var team = (await teams.ListAsync()).FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (team is null)
+        {
+            foreach (var message in created.Errors) await error.WriteLineAsync($"error: {message}");
+            return 1;
+        }
+
+        if (options.GetValueOrDefault("manager") is { Length: > 0 } manager)
+        {
+            var added = await teams.AddManagerAsync(team.Id, manager);
+            if (!added.Succeeded && !added.Errors.Any(e => e.Contains("already", StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var message in added.Errors) await error.WriteLineAsync($"error: {message}");
+                return 1;
+            }
+        }
+
+        await output.WriteLineAsync(team.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    }
+
     private static async Task<int> CreateTokenAsync(WebApplicationBuilder builder, IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
     {
         await using var app = await MigratedAppAsync(builder);
@@ -238,6 +270,8 @@ public static class CommandLine
               import price entries from CSV (header: model,effective_from_utc,input_usd_per_mtok,...); all or nothing
           CostConsole tokens create --name NAME --role ROLE
               create an API token for scripts; it is printed once
+          CostConsole teams create --name NAME [--manager EMAIL]
+              create a team (or find it), optionally with a manager; prints the team's id
           CostConsole ledger sync [--until ISO]
               ingest closed hours into the token ledger up to that hour (default: now), with progress, then exit
         """;

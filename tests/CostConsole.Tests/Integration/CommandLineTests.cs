@@ -37,6 +37,27 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Teams_create_prints_the_id_finds_an_existing_team_and_adds_a_manager()
+    {
+        Assert.Equal(0, (await RunAsync(AppFactory.Password, "users", "create", "--email", "lead@example.test", "--role", "Manager")).Code);
+
+        var first = await RunAsync(null, "teams", "create", "--name", "search", "--manager", "lead@example.test");
+        var again = await RunAsync(null, "teams", "create", "--name", "search");
+        var bad = await RunAsync(null, "teams", "create", "--name", "search", "--manager", "nobody@example.test");
+
+        Assert.Equal(0, first.Code);
+        Assert.Equal((0, first.Output), (again.Code, again.Output));
+        Assert.True(int.TryParse(first.Output.Trim(), out _), first.Output);
+        Assert.Equal(1, bad.Code);
+        Assert.Contains("error:", bad.Error);
+        await using var db = new SqliteConnection($"Data Source={Database}");
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = "SELECT u.Email FROM TeamManagers m JOIN AspNetUsers u ON u.Id = m.ManagersId JOIN Teams t ON t.Id = m.ManagedTeamsId WHERE t.Name = 'search'";
+        Assert.Equal("lead@example.test", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Migrate_creates_the_schema_in_WAL_mode()
     {
         var (code, output, _) = await RunAsync(null, "migrate");
