@@ -122,7 +122,7 @@ budget() { # path, json
   curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
     "http://127.0.0.1:$app_port/api/v1/budgets/$1" -d "$2"
 }
-budget "teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"900\"}"
+budget "teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"280\"}"
 budget "teams/${team_ids[growth]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"450\",\"thresholds\":\"50,75,90,100\"}"
 budget org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"2500\",\"dailyUsd\":\"120\"}"
 
