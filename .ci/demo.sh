@@ -22,7 +22,7 @@ stop() {
   fi
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 wait_for() { # url, name, log
   for _ in $(seq 1 240); do
