@@ -8,7 +8,7 @@ WORKDIR /source
 # The build copies apexcharts (pinned in package.json) from npm into wwwroot/lib.
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 # Restore first, from the project files only, so the layer is reused while only code changes.
 COPY global.json Directory.Build.props CostConsole.sln ./
 COPY src/CostConsole/CostConsole.csproj src/CostConsole/

@@ -48,7 +48,10 @@ dotnet "$workload" history --out "$state/history" --days "$days" --pods-per-team
 ls "$state"/history/*.om | xargs -P 2 -I{} promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h {} "$state/prometheus/data"
 rm -f "$state"/history/*.om
 
+[ -x node_modules/.bin/maildev ] || npm ci --no-audit --no-fund
 workload_port=$(free_port 9464)
+smtp_port=$(free_port 1025)
+mail_port=$(free_port 1080)
 prometheus_port=$(free_port 9090)
 app_port=$(free_port 5080)
 
@@ -70,7 +73,14 @@ prometheus --config.file="$state/prometheus/prometheus.yml" --storage.tsdb.path=
 pids+=($!)
 wait_for "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$state/prometheus.log"
 
+echo "==> Starting maildev (SMTP on :$smtp_port, read mail at :$mail_port)"
+node_modules/.bin/maildev --smtp "$smtp_port" --web "$mail_port" --ip 127.0.0.1 --web-ip 127.0.0.1 >"$state/maildev.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$mail_port/email" maildev "$state/maildev.log"
+
 export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db"
+export Smtp__Host=127.0.0.1 Smtp__Port="$smtp_port" Smtp__Security=None
+export Budgets__PublicUrl="http://127.0.0.1:$app_port"
 export Prometheus__BaseUrl="http://127.0.0.1:$prometheus_port"
 
 echo "==> Creating demo users (demo only: random passwords, printed below)"
@@ -125,6 +135,8 @@ budget() { # path, json
 budget "teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"280\"}"
 budget "teams/${team_ids[growth]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"450\",\"thresholds\":\"50,75,90,100\"}"
 budget org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"2500\",\"dailyUsd\":\"120\"}"
+# Computing the outlooks records the thresholds already crossed; their managers are mailed at once.
+curl -fsS -o /dev/null -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$app_port/api/v1/budgets"
 
 cat <<INFO
 
@@ -133,6 +145,7 @@ CostConsole demo is up in $(( $(date +%s) - began )) s.
   CostConsole   http://127.0.0.1:$app_port
   Prometheus    http://127.0.0.1:$prometheus_port
   Live traffic  http://127.0.0.1:$workload_port/metrics
+  Mail          http://127.0.0.1:$mail_port (maildev: every mail CostConsole sends, e.g. budget thresholds)
   Cost rules    $state/prometheus/costconsole-rules.yml (see Prometheus → Alerts)
   Ground truth  $state/history/truth.csv
   Logs          $state/*.log

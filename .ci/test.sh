@@ -15,6 +15,8 @@ mkdir -p "$results"
 cleanup() { pkill -f 'costconsole-prom-' 2>/dev/null || true; }
 trap cleanup EXIT
 
+# The browser libraries and maildev (the loopback SMTP server of the mail tests) come from package-lock.json.
+[ -x node_modules/.bin/maildev ] && [ -f node_modules/apexcharts/dist/apexcharts.min.js ] || npm ci --no-audit --no-fund
 dotnet build CostConsole.sln -c Release -v quiet -nologo
 status=0
 dotnet test CostConsole.sln -c Release --no-build --logger "trx;LogFileName=results.trx" --results-directory "$results" || status=$?

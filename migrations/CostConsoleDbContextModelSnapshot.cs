@@ -152,6 +152,9 @@ namespace CostConsole.Migrations
                     b.Property<long?>("NotifiedUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("NotifyError")
+                        .HasColumnType("TEXT");
+
                     b.Property<decimal>("SpendUsd")
                         .HasColumnType("TEXT");
 

@@ -124,6 +124,50 @@ public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_crossing_is_mailed_to_the_teams_managers_once_through_a_real_smtp_server()
+    {
+        await using var smtp = await MailDevServer.StartAsync();
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, new Dictionary<string, string?>
+        {
+            ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
+            ["Ledger:ChunkHours"] = "24",
+            ["Smtp:Host"] = "127.0.0.1",
+            ["Smtp:Port"] = smtp.SmtpPort.ToString(CultureInfo.InvariantCulture),
+            ["Smtp:Security"] = "None",
+        }, time: new SettableTimeProvider(HistoryFixture.End));
+        await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
+        var team = _teams.Keys.MaxBy(t => HourlyCost(t).Values.Sum())!;
+        var spent = HourlyCost(team).Values.Sum();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var teams = scope.ServiceProvider.GetRequiredService<TeamAdministration>();
+            Assert.True((await teams.CreateAsync(team)).Succeeded);
+            var id = (await teams.ListAsync()).Single(t => t.Name == team).Id;
+            foreach (var manager in new[] { "lead@example.test", "deputy@example.test" })
+            {
+                await app.CreateUserAsync(Roles.Manager, manager);
+                Assert.True((await teams.AddManagerAsync(id, manager)).Succeeded);
+            }
+
+            // Spend so far is 90% of the budget: the 50% and 80% thresholds are reached, 100% is not.
+            var admin = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity([new(System.Security.Claims.ClaimTypes.Role, Roles.Admin), new(System.Security.Claims.ClaimTypes.Name, "admin@example.test")], "test"));
+            var budget = decimal.Round(spent / 0.9m, 2).ToString(CultureInfo.InvariantCulture);
+            Assert.True((await app.Services.GetRequiredService<BudgetService>().SetTeamBudgetAsync(admin, id, "2026-11", budget, null, false)).Saved);
+        }
+
+        await app.Services.GetRequiredService<BudgetOutlooks>().ComputeAsync();
+        var notifier = app.Services.GetRequiredService<ThresholdNotifier>();
+        Assert.Equal(2, await notifier.NotifyPendingAsync("https://costconsole.example.test"));
+        Assert.Equal(0, await notifier.NotifyPendingAsync("https://costconsole.example.test"));
+
+        var messages = await smtp.MessagesAsync();
+        Assert.Equal([$"[CostConsole] {team} reached 50% of its November 2026 budget", $"[CostConsole] {team} reached 80% of its November 2026 budget"], messages.Select(m => m.Subject).Order());
+        Assert.All(messages, m => Assert.Equal(["deputy@example.test", "lead@example.test"], m.To.Order()));
+        Assert.All(messages, m => Assert.Contains($"https://costconsole.example.test/budgets?team={team}", m.Text));
+        Assert.All(await app.Services.GetRequiredService<BudgetOutlooks>().CrossingsAsync(202611), c => Assert.NotNull(c.Crossing.NotifiedUtc));
+    }
+
+    [Fact]
     public async Task A_manager_sets_their_own_teams_budget_but_not_another_teams()
     {
         var (mine, other) = (_teams.Keys.First(), _teams.Keys.Last());

@@ -62,6 +62,9 @@ public sealed class BudgetCrossing
     public DateTimeOffset CrossedUtc { get; set; }
     public decimal SpendUsd { get; set; }
     public decimal BudgetUsd { get; set; }
-    /// <summary>When the managers were told; null until the mail path exists or while it fails.</summary>
+    /// <summary>When the managers' mail server accepted the notification; null while mail is off or failing.</summary>
     public DateTimeOffset? NotifiedUtc { get; set; }
+
+    /// <summary>Why the managers will not be told (a permanent SMTP refusal, no manager); no more attempts then.</summary>
+    public string? NotifyError { get; set; }
 }

@@ -14,6 +14,9 @@ public static class BudgetEndpoints
         services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section));
         services.AddSingleton<BudgetService>();
         services.AddSingleton<BudgetOutlooks>();
+        services.AddSingleton<Mail.MailSender>();
+        services.AddSingleton<ThresholdNotifier>();
+        services.AddSingleton<CrossingSignal>();
         services.AddHostedService<BudgetWatcher>();
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
         services.AddSingleton<AlertStatus>();

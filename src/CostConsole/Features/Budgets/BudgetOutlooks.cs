@@ -16,7 +16,7 @@ public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnO
 /// Every team's burn this month from the same shared spend views the pages use (four windows, grouped by team),
 /// judged against the budget in force; threshold crossings are recorded once per team, month and threshold.
 /// </summary>
-public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<BudgetOutlooks> logger)
+public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, CrossingSignal signal, TimeProvider time, ILogger<BudgetOutlooks> logger)
 {
     public async Task<IReadOnlyList<TeamOutlook>> ComputeAsync(CancellationToken cancellationToken = default)
     {
@@ -91,6 +91,7 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
                         SpendUsd = outlook.Outlook.MonthToDateUsd, BudgetUsd = outlook.Budget.MonthlyUsd!.Value,
                     });
                     await db.SaveChangesAsync(cancellationToken);
+                    signal.Raise();
                     logger.LogInformation("{Team} reached {Threshold}% of its {Month} budget", outlook.Name, threshold, Budget.MonthText(month));
                 }
                 catch (DbUpdateException)
@@ -129,8 +130,24 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
     }
 }
 
-/// <summary>Checks every team's thresholds every few minutes, so a crossing is recorded when it happens, not when someone looks.</summary>
-public sealed class BudgetWatcher(IServiceProvider services, CostConsole.Data.DatabaseStatus database, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetWatcher> logger) : BackgroundService
+/// <summary>Wakes the watcher when a crossing is recorded, so its managers are told at once rather than at the next round.</summary>
+public sealed class CrossingSignal
+{
+    private readonly SemaphoreSlim _raised = new(0);
+
+    public void Raise()
+    {
+        if (_raised.CurrentCount == 0) _raised.Release();
+    }
+
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _raised.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>
+/// Checks every team's thresholds every few minutes, so a crossing is recorded when it happens, not when someone
+/// looks, and mails the managers of each new crossing (at once when a page recorded it).
+/// </summary>
+public sealed class BudgetWatcher(IServiceProvider services, CostConsole.Data.DatabaseStatus database, CrossingSignal signal, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, ILogger<BudgetWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -141,12 +158,18 @@ public sealed class BudgetWatcher(IServiceProvider services, CostConsole.Data.Da
         }
 
         var outlooks = services.GetRequiredService<BudgetOutlooks>();
+        var notifier = services.GetRequiredService<ThresholdNotifier>();
         while (!stoppingToken.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromMinutes(options.Value.CheckMinutes), time, stoppingToken);
+            var woken = await signal.WaitAsync(TimeSpan.FromMinutes(options.Value.CheckMinutes), stoppingToken);
             try
             {
-                await outlooks.ComputeAsync(stoppingToken);
+                if (!woken)
+                {
+                    await outlooks.ComputeAsync(stoppingToken);
+                }
+
+                await notifier.NotifyPendingAsync(options.Value.PublicUrl, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -16,6 +16,9 @@ public sealed class BudgetOptions
 
     /// <summary>How often thresholds are checked in the background, in minutes (0: only when a page or the API computes budgets).</summary>
     public int CheckMinutes { get; set; } = 5;
+
+    /// <summary>The address users open CostConsole at, for links in mail (e.g. https://costconsole.example.com); empty: no link.</summary>
+    public string? PublicUrl { get; set; }
 }
 
 /// <summary>The outcome of a budget change: saved, or the reasons it was not (nothing is written then).</summary>

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace CostConsole.Tests.Shared;
+
+/// <summary>
+/// A real SMTP server on loopback: the npm package maildev (a dev dependency in package.json), whose REST API lists
+/// what arrived. Stopped on dispose and on process exit.
+/// </summary>
+public sealed class MailDevServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringWriterLog _log;
+
+    private MailDevServer(Process process, int smtpPort, int webPort, StringWriterLog log)
+    {
+        (_process, SmtpPort, WebPort, _log) = (process, smtpPort, webPort, log);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+    }
+
+    public int SmtpPort { get; }
+
+    public int WebPort { get; }
+
+    public static async Task<MailDevServer> StartAsync()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "package.json")))
+        {
+            root = root.Parent;
+        }
+
+        var bin = Path.Combine(root?.FullName ?? throw new DirectoryNotFoundException("package.json was not found above the tests"), "node_modules", ".bin", "maildev");
+        if (!File.Exists(bin))
+        {
+            throw new FileNotFoundException($"maildev is not installed at {bin}: run `npm ci` at the repository root (the test command does).");
+        }
+
+        var (smtp, web) = (PrometheusServer.FreePort(), PrometheusServer.FreePort());
+        var info = new ProcessStartInfo(bin) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--smtp", $"{smtp}", "--web", $"{web}", "--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var log = new StringWriterLog();
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => log.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => log.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new MailDevServer(process, smtp, web, log);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"maildev exited with {process.ExitCode}: {log.Text}");
+            try
+            {
+                await http.GetStringAsync($"http://127.0.0.1:{web}/email");
+                return server;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        await server.DisposeAsync();
+        throw new TimeoutException($"maildev did not answer within 30 s: {log.Text}");
+    }
+
+    /// <summary>What arrived: subject, recipients' addresses, and the plain text.</summary>
+    public async Task<IReadOnlyList<(string Subject, IReadOnlyList<string> To, string Text)>> MessagesAsync()
+    {
+        using var http = new HttpClient();
+        using var document = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{WebPort}/email"));
+        return [.. document.RootElement.EnumerateArray().Select(m => (
+            m.GetProperty("subject").GetString() ?? "",
+            (IReadOnlyList<string>)[.. m.GetProperty("to").EnumerateArray().Select(t => t.GetProperty("address").GetString() ?? "")],
+            m.TryGetProperty("text", out var text) ? text.GetString() ?? "" : ""))];
+    }
+
+    private void Stop()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
