@@ -5,17 +5,15 @@ namespace CostConsole.Tests.Shared;
 
 /// <summary>
 /// A real SMTP server on loopback: the npm package maildev (a dev dependency in package.json), whose REST API lists
-/// what arrived. Stopped on dispose and on process exit.
+/// what arrived. Stopped on dispose, and (started like Prometheus) on the test process' exit.
 /// </summary>
 public sealed class MailDevServer : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringWriterLog _log;
 
-    private MailDevServer(Process process, int smtpPort, int webPort, StringWriterLog log)
+    private MailDevServer(Process process, int smtpPort, int webPort)
     {
-        (_process, SmtpPort, WebPort, _log) = (process, smtpPort, webPort, log);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+        (_process, SmtpPort, WebPort) = (process, smtpPort, webPort);
     }
 
     public int SmtpPort { get; }
@@ -37,19 +35,9 @@ public sealed class MailDevServer : IAsyncDisposable
         }
 
         var (smtp, web) = (PrometheusServer.FreePort(), PrometheusServer.FreePort());
-        var info = new ProcessStartInfo(bin) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--smtp", $"{smtp}", "--web", $"{web}", "--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent" })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
         var log = new StringWriterLog();
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => log.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => log.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new MailDevServer(process, smtp, web, log);
+        var process = PrometheusServer.Start(bin, ["--smtp", $"{smtp}", "--web", $"{web}", "--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"], log);
+        var server = new MailDevServer(process, smtp, web);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))

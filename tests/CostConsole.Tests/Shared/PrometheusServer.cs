@@ -219,7 +219,8 @@ public sealed class PrometheusServer : IAsyncDisposable
         throw new TimeoutException($"Prometheus was not ready within {limit.TotalSeconds} s: {Log.Text}");
     }
 
-    private static Process Start(string file, IEnumerable<string> arguments, StringWriterLog log)
+    /// <summary>Starts a child process of the tests with its output collected; it is killed when the test process exits.</summary>
+    public static Process Start(string file, IEnumerable<string> arguments, StringWriterLog log)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)

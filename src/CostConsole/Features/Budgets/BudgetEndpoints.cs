@@ -77,13 +77,8 @@ public static class BudgetEndpoints
             return all;
         }
 
-        List<TeamOutlook> mine = [];
-        foreach (var outlook in all.Where(o => o.TeamId is not null))
-        {
-            if (await budgets.MayManageAsync(context.User, outlook.TeamId!.Value, cancellationToken)) mine.Add(outlook);
-        }
-
-        return mine;
+        var mine = await budgets.ManageableTeamsAsync(context.User, cancellationToken);
+        return [.. all.Where(o => o.TeamId is { } id && mine.Contains(id))];
     }
 
     private static IResult Answer(BudgetChange change)

@@ -85,6 +85,10 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
         return PriceValidation.Check(draft, [.. stored.Select(p => p.Entry)], seen, time.GetUtcNow(), replacing);
     }
 
+    /// <summary>Checks a retirement without saving (the editor's preview and the API's).</summary>
+    public async Task<PriceCheck> CheckRetirementAsync(string? model, string? effectiveFrom, CancellationToken cancellationToken = default) =>
+        PriceValidation.CheckRetirement(model, effectiveFrom, [.. (await ListAsync(cancellationToken)).Select(p => p.Entry)], time.GetUtcNow());
+
     public Task<PriceChange> AddAsync(PriceDraft draft, string? reason, string expectedStamp, bool confirmed, string actor, CancellationToken cancellationToken = default) =>
         SaveAsync(PriceAction.Added, draft, null, null, reason, expectedStamp, null, confirmed, actor, cancellationToken);
 

@@ -69,7 +69,7 @@ public static class PriceEndpoints
                 var replacing = id is { } i ? stored.FirstOrDefault(p => p.Id == i)?.Entry : null;
                 if (id is not null && replacing is null) return Invalid($"Price entry {id} does not exist.");
                 var check = Bool(body.RootElement, "retire")
-                    ? PriceValidation.CheckRetirement(Text(body.RootElement, "model"), Text(body.RootElement, "effectiveFrom"), [.. stored.Select(p => p.Entry)], DateTimeOffset.UtcNow)
+                    ? await editor.CheckRetirementAsync(Text(body.RootElement, "model"), Text(body.RootElement, "effectiveFrom"), cancellationToken)
                     : await editor.CheckAsync(Draft(body.RootElement), id, cancellationToken);
                 var result = check.Entry is { } entry ? await impact.PreviewAsync(replacing, entry, cancellationToken) : null;
                 return Results.Json(new { check = ToJson(check), impact = result is null ? null : ToJson(result) }, statusCode: check.Valid ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
@@ -133,7 +133,7 @@ public static class PriceEndpoints
                 unchanged = plan.Count(ImportKind.Unchanged),
                 notes = plan.Notes,
                 problems = plan.Problems.Select(p => p.ToString()),
-                items = plan.Items.Where(i => i.Kind != ImportKind.Unchanged).Select(i => new
+                items = plan.ToWrite.Select(i => new
                 {
                     kind = i.Kind.ToString().ToLowerInvariant(),
                     entry = ToJson(i.Entry),
