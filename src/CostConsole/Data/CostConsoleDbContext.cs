@@ -1,5 +1,6 @@
 using CostConsole.Features.ApiTokens;
 using CostConsole.Features.Budgets;
+using CostConsole.Features.Digests;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
@@ -23,6 +24,10 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
     public DbSet<BudgetAudit> BudgetAudits => Set<BudgetAudit>();
 
     public DbSet<BudgetCrossing> BudgetCrossings => Set<BudgetCrossing>();
+
+    public DbSet<DigestSubscription> DigestSubscriptions => Set<DigestSubscription>();
+
+    public DbSet<DigestDelivery> DigestDeliveries => Set<DigestDelivery>();
 
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
@@ -104,6 +109,26 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         {
             owner.HasKey(o => o.Feature);
             owner.HasOne<Team>().WithMany().HasForeignKey(o => o.TeamId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<DigestSubscription>(subscription =>
+        {
+            subscription.Property(s => s.TimeZone).HasMaxLength(64);
+            subscription.Property(s => s.Days).HasConversion<string>().HasMaxLength(16);
+            subscription.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+            subscription.HasOne<Team>().WithMany().HasForeignKey(s => s.TeamId).OnDelete(DeleteBehavior.Cascade);
+            subscription.HasIndex(s => new { s.UserId, s.TeamId });
+        });
+
+        builder.Entity<DigestDelivery>(delivery =>
+        {
+            delivery.Property(d => d.LocalDate).HasMaxLength(10);
+            delivery.Property(d => d.Kind).HasConversion<string>().HasMaxLength(16);
+            delivery.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            delivery.HasOne<DigestSubscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
+            // The at-most-once guarantee: one scheduled digest per subscription and local date, whoever inserts first.
+            delivery.HasIndex(d => new { d.SubscriptionId, d.LocalDate }).IsUnique().HasFilter("\"Kind\" = 'Scheduled'");
+            delivery.HasIndex(d => new { d.SubscriptionId, d.CreatedUtc });
         });
 
         builder.Entity<ApiToken>(token =>

@@ -48,6 +48,10 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/budgets"] = ("/api/v1/budgets", [Roles.Finance, Roles.Manager, Roles.Admin]),
         ["/api/v1/budgets/export"] = ("/api/v1/budgets/export", [Roles.Finance, Roles.Admin]),
         ["/api/v1/budgets/audit"] = ("/api/v1/budgets/audit", [Roles.Finance, Roles.Admin]),
+        ["/digests"] = ("/digests", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/digests/{Id:int}"] = ("/digests/999", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/digests"] = ("/api/v1/digests", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/hangfire/{**path}"] = ("/hangfire", [Roles.Admin]),
     };
 
     /// <summary>Endpoints that change data: who may call them. A probe that gets past authorisation meets validation (400; team 1 does not exist), never a change.</summary>
@@ -60,6 +64,17 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/prices/import (POST)"] = (HttpMethod.Post, "/api/v1/prices/import?format=csv", [Roles.Engineer, Roles.Admin]),
         ["/api/v1/budgets/teams/{id:int} (PUT)"] = (HttpMethod.Put, "/api/v1/budgets/teams/1", [Roles.Manager, Roles.Admin]),
         ["/api/v1/budgets/org (PUT)"] = (HttpMethod.Put, "/api/v1/budgets/org", [Roles.Finance, Roles.Admin]),
+        ["/api/v1/digests (POST)"] = (HttpMethod.Post, "/api/v1/digests", [Roles.Finance, Roles.Manager, Roles.Admin]),
+    };
+
+    /// <summary>Endpoints about one subscription: past authorisation a probe for one that does not exist meets 404, never a change.</summary>
+    private static readonly Dictionary<string, (HttpMethod Method, string Probe, string[] Allowed)> ById = new()
+    {
+        ["/api/v1/digests/{id:int} (PUT)"] = (HttpMethod.Put, "/api/v1/digests/999", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/digests/{id:int} (DELETE)"] = (HttpMethod.Delete, "/api/v1/digests/999", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/digests/{id:int}/preview"] = (HttpMethod.Get, "/api/v1/digests/999/preview", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/digests/{id:int}/deliveries"] = (HttpMethod.Get, "/api/v1/digests/999/deliveries", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/digests/{id:int}/test (POST)"] = (HttpMethod.Post, "/api/v1/digests/999/test", [Roles.Finance, Roles.Manager, Roles.Admin]),
     };
 
     /// <summary>Endpoints that are not pages to GET: form posts and the framework's own.</summary>
@@ -88,12 +103,12 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
             .Select(e => (Pattern: "/" + e.RoutePattern.RawText?.TrimStart('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
             // Framework endpoints: the circuit hub, static files and their fallback.
             .Where(e => !e.Pattern.StartsWith("/_", StringComparison.Ordinal) && !Path.HasExtension(e.Pattern) && !e.Pattern.Contains(":file}"))
-            .Select(e => e.Methods.Contains("POST") ? $"{e.Pattern} (POST)" : e.Methods.Contains("PUT") ? $"{e.Pattern} (PUT)" : e.Pattern)
+            .Select(e => e.Methods.Contains("POST") ? $"{e.Pattern} (POST)" : e.Methods.Contains("PUT") ? $"{e.Pattern} (PUT)" : e.Methods.Contains("DELETE") ? $"{e.Pattern} (DELETE)" : e.Pattern)
             .Distinct()
             .ToList();
 
         Assert.NotEmpty(endpoints);
-        Assert.All(endpoints, e => Assert.True(Access.ContainsKey(e) || Writes.ContainsKey(e) || NotPages.Contains(e), $"endpoint '{e}' has no access rule"));
+        Assert.All(endpoints, e => Assert.True(Access.ContainsKey(e) || Writes.ContainsKey(e) || ById.ContainsKey(e) || NotPages.Contains(e), $"endpoint '{e}' has no access rule"));
     }
 
     public static TheoryData<string> Principals => [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin];
@@ -141,6 +156,15 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
             using var request = new HttpRequestMessage(method, probe) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
             using var response = await client.SendAsync(request);
             var expected = allowed.Contains(principal) ? HttpStatusCode.BadRequest
+                : principal == Anonymous ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
+            Assert.True(expected == response.StatusCode, $"{principal} {method} {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
+        }
+
+        foreach (var (route, (method, probe, allowed)) in ById)
+        {
+            using var request = new HttpRequestMessage(method, probe) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+            using var response = await client.SendAsync(request);
+            var expected = allowed.Contains(principal) ? HttpStatusCode.NotFound
                 : principal == Anonymous ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
             Assert.True(expected == response.StatusCode, $"{principal} {method} {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
         }

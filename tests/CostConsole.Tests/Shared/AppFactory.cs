@@ -33,6 +33,7 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
             // Tests drive ingestion themselves; the background loop would race them.
             ["Ledger:Enabled"] = "false",
             ["Budgets:CheckMinutes"] = "0",
+            ["Digests:Worker"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -58,15 +58,16 @@ public sealed class MailDevServer : IAsyncDisposable
         throw new TimeoutException($"maildev did not answer within 30 s: {log.Text}");
     }
 
-    /// <summary>What arrived: subject, recipients' addresses, and the plain text.</summary>
-    public async Task<IReadOnlyList<(string Subject, IReadOnlyList<string> To, string Text)>> MessagesAsync()
+    /// <summary>What arrived: subject, recipients' addresses, the plain text and the HTML.</summary>
+    public async Task<IReadOnlyList<(string Subject, IReadOnlyList<string> To, string Text, string Html)>> MessagesAsync()
     {
         using var http = new HttpClient();
         using var document = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{WebPort}/email"));
         return [.. document.RootElement.EnumerateArray().Select(m => (
             m.GetProperty("subject").GetString() ?? "",
             (IReadOnlyList<string>)[.. m.GetProperty("to").EnumerateArray().Select(t => t.GetProperty("address").GetString() ?? "")],
-            m.TryGetProperty("text", out var text) ? text.GetString() ?? "" : ""))];
+            m.TryGetProperty("text", out var text) ? text.GetString() ?? "" : "",
+            m.TryGetProperty("html", out var html) ? html.GetString() ?? "" : ""))];
     }
 
     private void Stop()

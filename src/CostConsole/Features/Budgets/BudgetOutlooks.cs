@@ -18,9 +18,18 @@ public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnO
 /// </summary>
 public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, CrossingSignal signal, TimeProvider time, ILogger<BudgetOutlooks> logger)
 {
-    public async Task<IReadOnlyList<TeamOutlook>> ComputeAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<TeamOutlook>> ComputeAsync(CancellationToken cancellationToken = default) =>
+        ComputeAsync(time.GetUtcNow(), record: true, cancellationToken);
+
+    /// <summary>
+    /// The outlooks as the page showed them just before <paramref name="cut"/> (a digest's cut-off): the month of the
+    /// instant before it, with trailing windows over the hours closed by then. Nothing is recorded.
+    /// </summary>
+    public Task<IReadOnlyList<TeamOutlook>> ComputeAsOfAsync(DateTimeOffset cut, CancellationToken cancellationToken = default) =>
+        ComputeAsync(cut.AddTicks(-1), record: false, cancellationToken);
+
+    private async Task<IReadOnlyList<TeamOutlook>> ComputeAsync(DateTimeOffset now, bool record, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var hour = RangeWindow.Floor(now, TimeSpan.FromHours(1));
         var (monthStart, _) = BurnProjection.MonthOf(now);
         var end = hour.AddHours(1);
@@ -64,7 +73,11 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
         }
 
         List<TeamOutlook> outlooks = [Outlook(null, "All teams (org)", null), .. teams.Select(t => Outlook(t.Id, t.Name, t.Name))];
-        await RecordCrossingsAsync(db, outlooks, key, now, cancellationToken);
+        if (record)
+        {
+            await RecordCrossingsAsync(db, outlooks, key, now, cancellationToken);
+        }
+
         return outlooks;
     }
 

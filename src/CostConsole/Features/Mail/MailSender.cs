@@ -68,11 +68,32 @@ public sealed class MailSender(IOptions<SmtpOptions> options, ILogger<MailSender
         }
         catch (AuthenticationException ex)
         {
-            return new MailResult(MailOutcome.Permanent, $"Smtp:Username/Password were refused by {smtp.Host}: {ex.Message}");
+            return new MailResult(MailOutcome.Permanent, $"Smtp:Username/Smtp:Password were refused by {smtp.Host}: {ex.Message}");
         }
-        catch (Exception ex) when (ex is SmtpProtocolException or IOException or SocketException or SslHandshakeException or ServiceNotConnectedException or TimeoutException)
+        catch (NotSupportedException ex) when (smtp.Security == SmtpSecurity.StartTls && !client.IsAuthenticated && !client.IsSecure && ex.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase))
+        {
+            return new MailResult(MailOutcome.Permanent, $"Smtp:Security is StartTls but {smtp.Host}:{smtp.Port} does not offer STARTTLS; set Smtp:Security to None or Auto, or use the server's TLS port.");
+        }
+        catch (NotSupportedException ex) when (!string.IsNullOrEmpty(smtp.Username) && !client.IsAuthenticated)
+        {
+            return new MailResult(MailOutcome.Permanent, $"Smtp:Username is set but {smtp.Host}:{smtp.Port} offers no authentication ({ex.Message}); clear Smtp:Username or use the server's submission port.");
+        }
+        catch (SslHandshakeException ex)
+        {
+            return new MailResult(MailOutcome.Permanent, $"TLS with {smtp.Host}:{smtp.Port} failed (Smtp:Security is {smtp.Security}): {ex.Message}");
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain && !client.IsConnected)
+        {
+            return new MailResult(MailOutcome.Temporary, $"Smtp:Host '{smtp.Host}' could not be resolved: {ex.Message}");
+        }
+        catch (SocketException ex) when (!client.IsConnected)
         {
             logger.LogWarning("SMTP {Host}:{Port} could not be reached: {Message}", smtp.Host, smtp.Port, ex.Message);
+            return new MailResult(MailOutcome.Temporary, $"Nothing answered at Smtp:Host/Smtp:Port {smtp.Host}:{smtp.Port}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or TimeoutException)
+        {
+            logger.LogWarning("SMTP {Host}:{Port} dropped the connection: {Message}", smtp.Host, smtp.Port, ex.Message);
             return new MailResult(MailOutcome.Temporary, $"{smtp.Host}:{smtp.Port} could not be reached or dropped the connection: {ex.Message}");
         }
     }

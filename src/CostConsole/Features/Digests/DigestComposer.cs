@@ -1,0 +1,138 @@
+using CostConsole.Data;
+using CostConsole.Features.Budgets;
+using CostConsole.Features.Spend;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Digests;
+
+/// <summary>One line of a top-three list: a feature or model, its spend yesterday and the week before.</summary>
+public sealed record DigestMover(string Name, decimal Yesterday, decimal WeekBefore, bool Unpriced)
+{
+    public decimal Change => Yesterday - WeekBefore;
+    public decimal? ChangePercent => WeekBefore != 0 ? Change / WeekBefore * 100m : null;
+}
+
+/// <summary>A threshold crossing of the digest's month, up to its cut-off.</summary>
+public sealed record DigestCrossing(string Team, int Threshold, DateTimeOffset CrossedUtc, decimal BudgetUsd);
+
+/// <summary>
+/// Everything one digest says, computed by the same services the pages use (spend views, the period comparison,
+/// the budget outlooks, the alert status), so the mail and the pages agree.
+/// </summary>
+public sealed record DigestContent(
+    string Scope,
+    string? Team,
+    DateOnly Date,
+    TimeZoneInfo Zone,
+    Period Yesterday,
+    Period WeekBefore,
+    /// <summary>No figure of yesterday is known (the ledger does not cover it): not the same as no spend.</summary>
+    bool NoData,
+    decimal YesterdayUsd,
+    decimal WeekBeforeUsd,
+    long YesterdayTokens,
+    long UnpricedTokens,
+    IReadOnlyList<string> UnpricedModels,
+    TeamOutlook? Outlook,
+    IReadOnlyList<DigestMover> FeaturesBySpend,
+    IReadOnlyList<DigestMover> FeaturesByIncrease,
+    IReadOnlyList<DigestMover> ModelsBySpend,
+    IReadOnlyList<DigestMover> ModelsByIncrease,
+    IReadOnlyList<DigestCrossing> Crossings,
+    IReadOnlyList<CostAlert> FiringAlerts,
+    IReadOnlyList<string> Warnings,
+    string? ExplorerUrl,
+    string? BudgetUrl)
+{
+    /// <summary>The same weekday a week before is not (wholly) in the ledger: there is nothing to compare with.</summary>
+    public bool WeekBeforeUnknown { get; init; }
+
+    public DateOnly Day => Date.AddDays(-1);
+
+    /// <summary>The ledger covers yesterday and nothing was used: a short "no spend recorded" digest.</summary>
+    public bool NoSpend => !NoData && YesterdayTokens == 0 && UnpricedTokens == 0 && YesterdayUsd == 0;
+
+    public decimal Change => YesterdayUsd - WeekBeforeUsd;
+    public decimal? ChangePercent => WeekBeforeUsd != 0 ? Change / WeekBeforeUsd * 100m : null;
+}
+
+/// <summary>Gathers a digest's figures for a scope (a team or the org) and a local date; the digest reports the day before.</summary>
+public sealed class DigestComposer(
+    SpendViews views,
+    PeriodComparison comparison,
+    BudgetOutlooks outlooks,
+    AlertStatus alerts,
+    IDbContextFactory<CostConsoleDbContext> dbFactory,
+    IOptions<BudgetOptions> budgetOptions)
+{
+    public const int Top = 3;
+
+    public async Task<DigestContent> ComposeAsync(int? teamId, DateOnly date, TimeZoneInfo zone, CancellationToken cancellationToken = default)
+    {
+        string? team = null;
+        if (teamId is { } id)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            team = await db.Teams.AsNoTracking().Where(t => t.Id == id).Select(t => t.Name).SingleOrDefaultAsync(cancellationToken)
+                ?? throw new InvalidOperationException($"Team {id} does not exist.");
+        }
+
+        var day = date.AddDays(-1);
+        var cut = SpendPeriods.StartOf(date, zone);
+        var yesterday = new Period(SpendPeriods.StartOf(day, zone), cut, day.ToString("dddd, MMMM d", System.Globalization.CultureInfo.InvariantCulture));
+        var weekBefore = new Period(SpendPeriods.StartOf(day.AddDays(-7), zone), SpendPeriods.StartOf(day.AddDays(-6), zone), "the same weekday a week before");
+        var filters = new SpendRequest(yesterday.From, yesterday.To, [SpendDimension.Feature]) { TimeZone = zone };
+        if (team is not null) filters = filters.WithFilter(SpendDimension.Team, [team]);
+
+        var byFeature = comparison.CompareAsync(weekBefore, yesterday, SpendDimension.Feature, filters, cancellationToken);
+        var byModel = comparison.CompareAsync(weekBefore, yesterday, SpendDimension.Model, filters, cancellationToken);
+        var figures = views.GetAsync(filters, cancellationToken);
+        var earlier = views.GetAsync(filters with { From = weekBefore.From, To = weekBefore.To }, cancellationToken);
+        var outlook = outlooks.ComputeAsOfAsync(cut, cancellationToken);
+        var firing = alerts.ReadAsync(cancellationToken);
+        await Task.WhenAll(byFeature, byModel, figures, earlier, outlook, firing);
+
+        var result = await figures;
+        var monthKey = Budget.MonthKey(cut.AddTicks(-1));
+        var crossings = (await outlooks.CrossingsAsync(monthKey, cancellationToken))
+            .Where(c => c.Crossing.CrossedUtc <= cut && (team is null || string.Equals(c.Team, team, StringComparison.OrdinalIgnoreCase)))
+            .Select(c => new DigestCrossing(c.Team, c.Crossing.Threshold, c.Crossing.CrossedUtc, c.Crossing.BudgetUsd))
+            .ToList();
+        var alertStatus = await firing;
+        List<string> warnings = [.. (await byFeature).Warnings, .. alertStatus.Problems.Where(p => p.Contains("could not be read", StringComparison.Ordinal))];
+        if (result.Incomplete) warnings.Add("Part of yesterday could not be read: its figures are a floor.");
+
+        var teamOutlook = (await outlook).FirstOrDefault(o => o.TeamId == teamId);
+        var baseUrl = budgetOptions.Value.PublicUrl?.TrimEnd('/');
+        string? explorer = null;
+        string? budget = null;
+        if (!string.IsNullOrEmpty(baseUrl))
+        {
+            var state = ExplorerState.Default(zone.Id) with { Range = SpendPeriods.Custom, From = day, To = day };
+            if (team is not null) state = state.WithFilter(SpendDimension.Team, [team]);
+            explorer = baseUrl + "/explore" + state.ToQuery();
+            budget = baseUrl + "/budgets" + (team is null ? "" : "?team=" + Uri.EscapeDataString(team));
+        }
+
+        static IReadOnlyList<DigestMover> Movers(ChangeExplanation explanation, bool byIncrease) =>
+        [
+            .. explanation.Rows
+                .Where(r => byIncrease ? r.Change > 0 : r.After > 0 || r.Unpriced)
+                .OrderByDescending(r => byIncrease ? r.Change : r.After).ThenBy(r => r.Keys[0], StringComparer.Ordinal)
+                .Take(Top)
+                .Select(r => new DigestMover(SpendDimension.Display(r.Keys[0]), r.After, r.Before, r.Unpriced)),
+        ];
+
+        var features = await byFeature;
+        var models = await byModel;
+        return new DigestContent(
+            team ?? "All teams (org)", team, date, zone, yesterday, weekBefore, result.NoData,
+            result.Totals.CostUsd, features.Total.Before, result.Totals.BillableTokens, result.Totals.UnpricedTokens, result.UnpricedModels,
+            teamOutlook, Movers(features, false), Movers(features, true), Movers(models, false), Movers(models, true),
+            crossings, [.. alertStatus.Alerts.Where(a => a.State == "firing")], warnings, explorer, budget)
+        {
+            WeekBeforeUnknown = (await earlier) is { } before && (before.NoData || before.StartsBeforeLedger),
+        };
+    }
+}
