@@ -409,7 +409,7 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
     public async Task Subscriptions_are_their_owners_and_admins_and_changes_reschedule_the_job()
     {
         using var app = App(_mail.SmtpPort);
-        var (id, _, manager, _) = await SubscribedManagerAsync(app, TopTeam(), ingest: false);
+        var (id, email, manager, teamId) = await SubscribedManagerAsync(app, TopTeam(), ingest: false);
         var otherManager = await app.SignedInAsync(Roles.Manager);
         var admin = await app.SignedInAsync(Roles.Admin);
         var finance = await app.SignedInAsync(Roles.Finance);
@@ -433,6 +433,21 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         var jobs = app.Services.GetRequiredService<DigestScheduler>().Registered();
         Assert.Equal(("45 18 * * 1-5", "Asia/Tokyo"), (jobs[$"digest-{id}"].Cron, jobs[$"digest-{id}"].TimeZone));
         Assert.Equal(2, jobs.Count);
+        // A manager taken off the team no longer receives its digest: recorded as failed, nothing mailed.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            Assert.True((await scope.ServiceProvider.GetRequiredService<TeamAdministration>().RemoveManagerAsync(teamId, email)).Succeeded);
+        }
+
+        var refused = await app.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, Date, "schedule");
+        Assert.Equal(DeliveryStatus.Failed, refused.Delivery!.Status);
+        Assert.Equal($"{email} no longer manages this team: its digest is not sent.", refused.Delivery.Reply);
+        Assert.Empty(await _mail.MessagesAsync());
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            Assert.True((await scope.ServiceProvider.GetRequiredService<TeamAdministration>().AddManagerAsync(teamId, email)).Succeeded);
+        }
+
         Assert.Equal(HttpStatusCode.OK, (await manager.PutAsJsonAsync($"/api/v1/digests/{id}", new { sendAt = "18:45", timeZone = "Asia/Tokyo", paused = true })).StatusCode);
         Assert.False(app.Services.GetRequiredService<DigestScheduler>().Registered().ContainsKey($"digest-{id}"));
         Assert.Equal(HttpStatusCode.OK, (await manager.DeleteAsync($"/api/v1/digests/{id}")).StatusCode);

@@ -23,6 +23,7 @@ public sealed record DeliveryOutcome(DigestDelivery? Delivery, string Message)
 public sealed class DigestDeliveries(
     IDbContextFactory<CostConsoleDbContext> dbFactory,
     DigestComposer composer,
+    DigestSubscriptions subscriptions,
     MailSender mail,
     IBackgroundJobClient jobs,
     IOptions<DigestOptions> options,
@@ -113,9 +114,17 @@ public sealed class DigestDeliveries(
     private async Task<DeliveryOutcome> AttemptAsync(CostConsoleDbContext db, DigestDelivery delivery, DigestSubscription subscription, DateOnly date, TimeZoneInfo zone, CancellationToken cancellationToken)
     {
         MailResult result;
+        var scopes = await subscriptions.ScopesForAsync(subscription.UserId, cancellationToken);
         if (!MailboxAddress.TryParse(delivery.Recipient, out var to) || delivery.Recipient.Length == 0)
         {
             result = new MailResult(MailOutcome.Permanent, $"The user has no usable email address ('{delivery.Recipient}').");
+        }
+        else if (subscription.TeamId is { } team ? !scopes.Teams.ContainsKey(team) : !scopes.MayOrg)
+        {
+            // Teams and roles change: a digest goes only to someone who may still read it.
+            result = new MailResult(MailOutcome.Permanent, subscription.TeamId is null
+                ? $"{delivery.Recipient} is no longer in Finance or Admin: the org-wide digest is not sent."
+                : $"{delivery.Recipient} no longer manages this team: its digest is not sent.");
         }
         else
         {
