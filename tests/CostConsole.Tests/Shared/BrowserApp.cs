@@ -19,10 +19,10 @@ public sealed class BrowserApp : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public static async Task<BrowserApp> StartAsync(string prometheusUrl, TimeProvider? time = null)
+    public static async Task<BrowserApp> StartAsync(string prometheusUrl, TimeProvider? time = null, IDictionary<string, string?>? settings = null)
     {
         var port = PrometheusServer.FreePort();
-        var app = new AppFactory(prometheusUrl, time: time);
+        var app = new AppFactory(prometheusUrl, settings, time);
         app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         app.StartServer();
         var started = new BrowserApp(app, $"http://127.0.0.1:{port}");

@@ -58,7 +58,8 @@ public sealed class MailSender(IOptions<SmtpOptions> options, ILogger<MailSender
 
             var reply = await client.SendAsync(message, cancellationToken);
             await client.DisconnectAsync(true, cancellationToken);
-            return new MailResult(MailOutcome.Sent, reply);
+            // MailKit returns the text of the final reply; a message is accepted only with 250.
+            return new MailResult(MailOutcome.Sent, "250 " + reply);
         }
         catch (SmtpCommandException ex)
         {
