@@ -35,7 +35,8 @@ public static class DigestSetup
         {
             services.AddHangfireServer(server =>
             {
-                server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+                // Sending mail waits on the network more than it computes: Hangfire's default (5 per core, at most 20).
+                server.WorkerCount = Math.Min(Environment.ProcessorCount * 5, 20);
                 server.SchedulePollingInterval = TimeSpan.FromSeconds(Math.Clamp(digestOptions.PollSeconds, 1, 3600));
                 server.ServerName = "costconsole";
             });
