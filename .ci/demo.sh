@@ -138,6 +138,17 @@ budget org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"2500\",\"dailyUsd\":\"120
 # Computing the outlooks records the thresholds already crossed; their managers are mailed at once.
 curl -fsS -o /dev/null -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$app_port/api/v1/budgets"
 
+echo "==> Subscribing the demo manager and finance users to daily digests"
+# The manager's digest of search is due two minutes from now (UTC), so the first one lands in maildev during the demo.
+digest_at=$(date -u -d "+2 minutes" +%H:%M)
+subscribe() { # json
+  curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+    "http://127.0.0.1:$app_port/api/v1/digests" -d "$1"
+}
+subscribe "{\"user\":\"manager@demo.test\",\"scope\":\"${team_ids[search]}\",\"sendAt\":\"$digest_at\",\"timeZone\":\"UTC\",\"days\":\"everyday\"}"
+subscribe "{\"user\":\"manager@demo.test\",\"scope\":\"${team_ids[growth]}\",\"sendAt\":\"08:00\",\"timeZone\":\"Europe/Berlin\",\"days\":\"weekdays\"}"
+subscribe "{\"user\":\"finance@demo.test\",\"scope\":\"org\",\"sendAt\":\"07:30\",\"timeZone\":\"America/New_York\",\"days\":\"everyday\"}"
+
 cat <<INFO
 
 CostConsole demo is up in $(( $(date +%s) - began )) s.
@@ -145,7 +156,9 @@ CostConsole demo is up in $(( $(date +%s) - began )) s.
   CostConsole   http://127.0.0.1:$app_port
   Prometheus    http://127.0.0.1:$prometheus_port
   Live traffic  http://127.0.0.1:$workload_port/metrics
-  Mail          http://127.0.0.1:$mail_port (maildev: every mail CostConsole sends, e.g. budget thresholds)
+  Mail          http://127.0.0.1:$mail_port (maildev: every mail CostConsole sends: budget thresholds, digests)
+  Digests       manager@demo.test's digest of search arrives at $digest_at UTC; Digests → Preview & log sends a test now
+  Jobs          http://127.0.0.1:$app_port/hangfire (Hangfire dashboard, Admin only)
   Cost rules    $state/prometheus/costconsole-rules.yml (see Prometheus → Alerts)
   Ground truth  $state/history/truth.csv
   Logs          $state/*.log
