@@ -14,7 +14,8 @@ public sealed record DigestMover(string Name, decimal Yesterday, decimal WeekBef
 }
 
 /// <summary>A threshold crossing of the digest's month, up to its cut-off.</summary>
-public sealed record DigestCrossing(string Team, int Threshold, DateTimeOffset CrossedUtc, decimal BudgetUsd);
+/// <param name="Recorded">False for a threshold the month's spend has reached that the background check has not recorded yet (its hour is not known; the cut-off is shown).</param>
+public sealed record DigestCrossing(string Team, int Threshold, DateTimeOffset CrossedUtc, decimal BudgetUsd, bool Recorded = true);
 
 /// <summary>
 /// Everything one digest says, computed by the same services the pages use (spend views, the period comparison,
@@ -99,6 +100,17 @@ public sealed class DigestComposer(
             .Where(c => c.Crossing.CrossedUtc <= cut && (team is null || string.Equals(c.Team, team, StringComparison.OrdinalIgnoreCase)))
             .Select(c => new DigestCrossing(c.Team, c.Crossing.Threshold, c.Crossing.CrossedUtc, c.Crossing.BudgetUsd))
             .ToList();
+        // Thresholds the month's spend has reached by the cut-off but not recorded yet (the check runs every few minutes).
+        foreach (var o in (await outlook).Where(o => o.TeamId is not null && !o.Incomplete && o.Budget?.MonthlyUsd is not null && (team is null || o.TeamId == teamId)))
+        {
+            foreach (var threshold in BurnProjection.Reached(o.Outlook.MonthToDateUsd, o.Budget!.MonthlyUsd, o.Thresholds)
+                .Where(t => !crossings.Any(c => c.Threshold == t && string.Equals(c.Team, o.Name, StringComparison.OrdinalIgnoreCase))))
+            {
+                crossings.Add(new DigestCrossing(o.Name, threshold, cut, o.Budget.MonthlyUsd!.Value, Recorded: false));
+            }
+        }
+
+        crossings = [.. crossings.OrderBy(c => c.Team, StringComparer.OrdinalIgnoreCase).ThenBy(c => c.Threshold)];
         var alertStatus = await firing;
         List<string> warnings = [.. (await byFeature).Warnings, .. alertStatus.Problems.Where(p => p.Contains("could not be read", StringComparison.Ordinal))];
         if (result.Incomplete) warnings.Add("Part of yesterday could not be read: its figures are a floor.");

@@ -113,7 +113,7 @@ public static class DigestRenderer
         text.AppendLine();
         text.AppendLine("Budget thresholds crossed this month");
         if (digest.Crossings.Count == 0) text.AppendLine("  (none)");
-        foreach (var c in digest.Crossings) text.AppendLine($"  - {Clean(c.Team)} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)} by {c.CrossedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC");
+        foreach (var c in digest.Crossings) text.AppendLine($"  - {Clean(c.Team)} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)} {CrossedText(c)}");
         text.AppendLine();
         text.AppendLine("Cost alerts firing in Prometheus");
         if (digest.FiringAlerts.Count == 0) text.AppendLine("  (none)");
@@ -183,7 +183,7 @@ public static class DigestRenderer
             h.Append("<table data-part=\"crossings\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:14px\">");
             foreach (var c in digest.Crossings)
             {
-                Row(h, $"{c.Team} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)}", c.CrossedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm", Us) + " UTC");
+                Row(h, $"{c.Team} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)}", CrossedText(c));
             }
 
             h.Append("</table>");
@@ -215,6 +215,9 @@ public static class DigestRenderer
         h.Append("</td></tr></table></body></html>");
         return h.ToString();
     }
+
+    public static string CrossedText(DigestCrossing crossing) =>
+        (crossing.Recorded ? "by " : "before ") + crossing.CrossedUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm", Us) + " UTC" + (crossing.Recorded ? "" : " (being recorded)");
 
     private static void Row(StringBuilder h, string label, string value) =>
         h.Append($"<tr><td style=\"{Cell}\">{E(label)}</td><td style=\"{Number}\">{E(value)}</td></tr>");
