@@ -55,16 +55,7 @@ public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
         var cost = new SortedDictionary<DateTimeOffset, decimal>();
         foreach (var (key, tokens) in fixture.History.GroundTruth.Where(t => t.Key.Team == team))
         {
-            var perMillion = (key.Model, key.TokenType) switch
-            {
-                ("gpt-4o-2024-11-20", Family.InputTokens) => 2.50m,
-                ("gpt-4o-2024-11-20", Family.CachedInputTokens) => 1.25m - 2.50m,
-                ("gpt-4o-2024-11-20", Family.OutputTokens) => 10.00m,
-                ("gpt-4o-mini", Family.InputTokens) => 0.15m,
-                ("gpt-4o-mini", Family.OutputTokens) => 0.60m,
-                _ => 0m,
-            };
-            cost[key.Hour] = cost.GetValueOrDefault(key.Hour) + tokens * perMillion / 1_000_000m;
+            cost[key.Hour] = cost.GetValueOrDefault(key.Hour) + StarterPriceCost.Of(key, tokens);
         }
 
         return cost;

@@ -45,18 +45,9 @@ public sealed class DigestHistoryFixture : IAsyncLifetime
         if (Prometheus is not null) await Prometheus.DisposeAsync();
     }
 
-    /// <summary>Cost of one ground-truth entry at the starter prices (gpt-4o 2.50 / 1.25 cached / 10.00, gpt-4o-mini 0.15 / 0.60; others unpriced).</summary>
-    public static decimal Cost(TruthKey key, long tokens) => tokens * (key.Model, key.TokenType) switch
-    {
-        ("gpt-4o-2024-11-20", Family.InputTokens) => 2.50m,
-        ("gpt-4o-2024-11-20", Family.CachedInputTokens) => 1.25m - 2.50m,
-        ("gpt-4o-2024-11-20", Family.OutputTokens) => 10.00m,
-        ("gpt-4o-mini", Family.InputTokens) => 0.15m,
-        ("gpt-4o-mini", Family.OutputTokens) => 0.60m,
-        _ => 0m,
-    } / 1_000_000m;
+    public static decimal Cost(TruthKey key, long tokens) => StarterPriceCost.Of(key, tokens);
 
-    public static bool Priced(string model) => model is "gpt-4o-2024-11-20" or "gpt-4o-mini";
+    public static bool Priced(string model) => StarterPriceCost.Priced(model);
 
     public decimal Spend(Func<TruthKey, bool> where, DateTimeOffset from, DateTimeOffset to) =>
         History.GroundTruth.Where(t => t.Key.Hour >= from && t.Key.Hour < to && where(t.Key)).Sum(t => Cost(t.Key, t.Value));
@@ -341,6 +332,16 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         Assert.Contains("unknown, not zero", before);
     }
 
+    /// <summary>What "send me a test" answers with these SMTP settings (the digest itself needs no ledger here).</summary>
+    private async Task<string> TestReplyAsync(int smtpPort, IDictionary<string, string?>? settings = null)
+    {
+        using var app = App(smtpPort, settings);
+        var (id, _, manager, _) = await SubscribedManagerAsync(app, TopTeam(), ingest: false);
+        using var response = await manager.PostAsync($"/api/v1/digests/{id}/test", null);
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
+    }
+
     [Fact]
     public async Task A_test_goes_to_whoever_asks_and_wrong_smtp_settings_say_which()
     {
@@ -354,20 +355,9 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         Assert.Equal([email], message.To);
 
         var closed = PrometheusServer.FreePort();
-        using var wrongPort = App(closed);
-        var (id2, _, manager2, _) = await SubscribedManagerAsync(wrongPort, TopTeam());
-        var refused = await (await manager2.PostAsync($"/api/v1/digests/{id2}/test", null)).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains($"Nothing answered at Smtp:Host/Smtp:Port 127.0.0.1:{closed}", refused.GetProperty("detail").GetString());
-
-        using var wrongTls = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Smtp:Security"] = "StartTls" });
-        var (id3, _, manager3, _) = await SubscribedManagerAsync(wrongTls, TopTeam());
-        var tls = await (await manager3.PostAsync($"/api/v1/digests/{id3}/test", null)).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains("Smtp:Security is StartTls but", tls.GetProperty("detail").GetString());
-
-        using var wrongAuth = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Smtp:Username"] = "digests", ["Smtp:Password"] = "not-a-secret" });
-        var (id4, _, manager4, _) = await SubscribedManagerAsync(wrongAuth, TopTeam());
-        var auth = await (await manager4.PostAsync($"/api/v1/digests/{id4}/test", null)).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains("Smtp:Username is set but", auth.GetProperty("detail").GetString());
+        Assert.Contains($"Nothing answered at Smtp:Host/Smtp:Port 127.0.0.1:{closed}", await TestReplyAsync(closed));
+        Assert.Contains("Smtp:Security is StartTls but", await TestReplyAsync(_mail.SmtpPort, new Dictionary<string, string?> { ["Smtp:Security"] = "StartTls" }));
+        Assert.Contains("Smtp:Username is set but", await TestReplyAsync(_mail.SmtpPort, new Dictionary<string, string?> { ["Smtp:Username"] = "digests", ["Smtp:Password"] = "not-a-secret" }));
         Assert.Single(await _mail.MessagesAsync());
     }
 
