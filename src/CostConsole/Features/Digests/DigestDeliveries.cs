@@ -213,23 +213,24 @@ public sealed class DigestDeliveries(
             jobs.Schedule<DigestJobs>(j => j.RetryAsync(retry.Id), wait);
         }
 
+        // The digests of the last eight days already claimed, read once: a catch-up is only ever for the latest due date.
+        var since = DigestSchedule.DateText(DateOnly.FromDateTime(now.UtcDateTime).AddDays(-9));
+        var claimed = (await db.DigestDeliveries.AsNoTracking()
+                .Where(d => d.Kind == DeliveryKind.Scheduled && string.Compare(d.LocalDate, since) >= 0)
+                .Select(d => new { d.SubscriptionId, d.LocalDate }).ToListAsync(cancellationToken))
+            .Select(d => (d.SubscriptionId, d.LocalDate)).ToHashSet();
         var caughtUp = 0;
         foreach (var subscription in await db.DigestSubscriptions.AsNoTracking().Where(s => !s.Paused).ToListAsync(cancellationToken))
         {
             var zone = SpendPeriods.FindZone(subscription.TimeZone) ?? TimeZoneInfo.Utc;
             if (DigestSchedule.LatestDue(subscription.SendAt, subscription.Days, zone, now) is not { } latest
-                || DigestSchedule.DueAt(subscription.SendAt, latest, zone) < subscription.CreatedUtc)
+                || DigestSchedule.DueAt(subscription.SendAt, latest, zone) < subscription.CreatedUtc
+                || claimed.Contains((subscription.Id, DigestSchedule.DateText(latest))))
             {
                 continue;
             }
 
-            var text = DigestSchedule.DateText(latest);
-            if (await db.DigestDeliveries.AnyAsync(d => d.SubscriptionId == subscription.Id && d.Kind == DeliveryKind.Scheduled && d.LocalDate == text, cancellationToken))
-            {
-                continue;
-            }
-
-            logger.LogInformation("Digest {Subscription} for {Date} was missed while the app was down; sending it once", subscription.Id, text);
+            logger.LogInformation("Digest {Subscription} for {Date} was missed while the app was down; sending it once", subscription.Id, DigestSchedule.DateText(latest));
             var outcome = await RunScheduledAsync(subscription.Id, latest, "catch-up after downtime", cancellationToken);
             if (outcome.Delivery is not null) caughtUp++;
         }

@@ -61,6 +61,8 @@ public sealed class DigestStartup(IServiceProvider services, DatabaseStatus data
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off the host's start: catching up may mean composing and mailing digests.
+        await Task.Yield();
         if (!database.Ready)
         {
             logger.LogWarning("Digest jobs are not registered: the database is not ready");
