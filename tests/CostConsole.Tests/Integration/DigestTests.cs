@@ -315,6 +315,39 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_prometheus_down_the_digest_keeps_the_ledgers_figures_and_says_alert_states_are_unknown()
+    {
+        var folder = Directory.CreateTempSubdirectory("costconsole-digest-down-");
+        var database = Path.Combine(folder.FullName, "costconsole.db");
+        try
+        {
+            var team = TopTeam();
+            int id;
+            using (var up = App(_mail.SmtpPort, database: database))
+            {
+                id = (await SubscribedManagerAsync(up, team)).Subscription;
+            }
+
+            using var down = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Prometheus:BaseUrl"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}" }, database: database);
+            var outcome = await down.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, null, "schedule");
+
+            Assert.True(outcome.Sent, outcome.Message);
+            var message = Assert.Single(await _mail.MessagesAsync());
+            var day = DigestHistoryFixture.Start.AddDays(7);
+            Assert.Contains($"{team} spent {SpendFormat.Money(fixture.Spend(k => k.Team == team, day, day.AddDays(1)))} on Sun, Nov 8 2026", message.Text);
+            var alerts = message.Text[message.Text.IndexOf("Cost alerts firing", StringComparison.Ordinal)..];
+            Assert.Contains("Unknown: Prometheus' rules could not be read", alerts);
+            Assert.DoesNotContain("(none)", alerts.Split("\n\n")[0]);
+            Assert.Contains("alert states are unknown, not quiet", message.Html);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_team_without_traffic_gets_a_short_no_spend_digest_and_a_day_before_the_ledger_says_unknown()
     {
         using var app = App(_mail.SmtpPort);

@@ -46,6 +46,9 @@ public sealed record DigestContent(
     string? ExplorerUrl,
     string? BudgetUrl)
 {
+    /// <summary>Why the alert states are not known (Prometheus' rules could not be read), or null: then none firing means none.</summary>
+    public string? AlertsUnknown { get; init; }
+
     /// <summary>The same weekday a week before is not (wholly) in the ledger: there is nothing to compare with.</summary>
     public bool WeekBeforeUnknown { get; init; }
 
@@ -112,7 +115,9 @@ public sealed class DigestComposer(
 
         crossings = [.. crossings.OrderBy(c => c.Team, StringComparer.OrdinalIgnoreCase).ThenBy(c => c.Threshold)];
         var alertStatus = await firing;
-        List<string> warnings = [.. (await byFeature).Warnings, .. alertStatus.Problems.Where(p => p.Contains("could not be read", StringComparison.Ordinal))];
+        List<string> warnings = [.. (await byFeature).Warnings];
+        // No rules at all reads the same as none firing here; rules that could not be read are unknown, not quiet.
+        var alertsUnknown = alertStatus.Problems.FirstOrDefault(p => p.Contains("could not be read", StringComparison.Ordinal));
         if (result.Incomplete) warnings.Add("Part of yesterday could not be read: its figures are a floor.");
 
         var teamOutlook = (await outlook).FirstOrDefault(o => o.TeamId == teamId);
@@ -145,6 +150,7 @@ public sealed class DigestComposer(
             crossings, [.. alertStatus.Alerts.Where(a => a.State == "firing")], warnings, explorer, budget)
         {
             WeekBeforeUnknown = (await earlier) is { } before && (before.NoData || before.StartsBeforeLedger),
+            AlertsUnknown = alertsUnknown,
         };
     }
 }

@@ -116,7 +116,8 @@ public static class DigestRenderer
         foreach (var c in digest.Crossings) text.AppendLine($"  - {Clean(c.Team)} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)} {CrossedText(c)}");
         text.AppendLine();
         text.AppendLine("Cost alerts firing in Prometheus");
-        if (digest.FiringAlerts.Count == 0) text.AppendLine("  (none)");
+        if (digest.AlertsUnknown is { } unknown) text.AppendLine("  Unknown: " + unknown);
+        else if (digest.FiringAlerts.Count == 0) text.AppendLine("  (none)");
         foreach (var a in digest.FiringAlerts) text.AppendLine($"  - {Clean(a.Name)}{(a.Summary is { } s ? ": " + Clean(s) : "")}");
         if (digest.UnpricedTokens > 0)
         {
@@ -190,7 +191,11 @@ public static class DigestRenderer
         }
 
         h.Append($"<h2 style=\"{Font}font-size:15px;margin:16px 0 6px\">Cost alerts firing</h2>");
-        if (digest.FiringAlerts.Count == 0)
+        if (digest.AlertsUnknown is { } unknown)
+        {
+            h.Append($"<p data-part=\"alerts\" style=\"{Font}font-size:14px;margin:0;color:#b26a00\">Unknown: {E(unknown)}</p>");
+        }
+        else if (digest.FiringAlerts.Count == 0)
         {
             h.Append($"<p style=\"{Font}font-size:14px;margin:0\">None.</p>");
         }
