@@ -225,21 +225,27 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         Assert.True(raced.Count(r => r.Delivery is not null) <= 1);
     }
 
-    [Fact]
-    public async Task A_server_answering_4xx_then_accepting_gets_exactly_one_digest_after_backing_off()
+    [Theory]
+    [InlineData("451 4.3.0 Mailbox busy, try again later", ": 451 ")]
+    // A dropped connection reads as "nothing answered" or "dropped the connection", naming the host and port either way.
+    [InlineData(null, "127.0.0.1:")]
+    public async Task A_server_answering_4xx_or_dropping_the_connection_then_accepting_gets_exactly_one_digest_after_backing_off(string? refusal, string logged)
     {
-        await using var relay = new RefusingSmtpRelay(_mail.SmtpPort, refusals: 2, "451 4.3.0 Mailbox busy, try again later");
+        await using var relay = new RefusingSmtpRelay(_mail.SmtpPort, refusals: 2, refusal);
         using var app = App(relay.Port, new Dictionary<string, string?> { ["Digests:Worker"] = "true", ["Digests:PollSeconds"] = "1", ["Digests:RetrySeconds"] = "1,2,60" });
         var (id, email, _, _) = await SubscribedManagerAsync(app, TopTeam());
 
         var first = await app.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, null, "schedule");
 
         Assert.Equal(DeliveryStatus.Retrying, first.Delivery!.Status);
-        Assert.StartsWith("451", first.Delivery.Reply);
+        Assert.Contains(logged.Trim(' ', ':'), first.Delivery.Reply);
         await WaitForAsync(async () => (await DeliveriesAsync(app)).Single().Status == DeliveryStatus.Sent, "the digest to be accepted");
         var delivery = Assert.Single(await DeliveriesAsync(app));
         Assert.Equal(3, delivery.Attempts);
-        Assert.Equal(2, delivery.History.Split('\n').Count(l => l.Contains(": 451 ", StringComparison.Ordinal)));
+        var attempts = delivery.History.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, attempts.Length);
+        Assert.All(attempts[..2], a => Assert.Contains(logged, a));
+        Assert.Contains("attempt 3: 250 ", attempts[2]);
         var message = Assert.Single(await _mail.MessagesAsync());
         Assert.Equal([email], message.To);
         Assert.Equal((3, 2), (relay.Connections, relay.Refused));

@@ -6,7 +6,8 @@ namespace CostConsole.Tests.Shared;
 
 /// <summary>
 /// An SMTP server on loopback that refuses the first <c>refusals</c> connections at RCPT TO with a chosen reply (a 4xx
-/// "try later" or a 5xx "no such user"), speaking just enough SMTP for a real client, and relays every later
+/// "try later" or a 5xx "no such user"; a null reply drops the connection before the greeting, as a broken network
+/// would), speaking just enough SMTP for a real client, and relays every later
 /// connection byte for byte to a real server (maildev), so what is finally accepted can be read there.
 /// </summary>
 public sealed class RefusingSmtpRelay : IAsyncDisposable
@@ -15,11 +16,11 @@ public sealed class RefusingSmtpRelay : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly int _upstreamPort;
     private readonly int _refusals;
-    private readonly string _reply;
+    private readonly string? _reply;
     private int _connections;
     private int _refused;
 
-    public RefusingSmtpRelay(int upstreamPort, int refusals, string reply)
+    public RefusingSmtpRelay(int upstreamPort, int refusals, string? reply)
     {
         (_upstreamPort, _refusals, _reply) = (upstreamPort, refusals, reply);
         _listener.Start();
@@ -56,6 +57,13 @@ public sealed class RefusingSmtpRelay : IAsyncDisposable
     {
         using (client)
         {
+            if (_reply is null)
+            {
+                Interlocked.Increment(ref _refused);
+                client.Client.LingerState = new LingerOption(true, 0);
+                return;
+            }
+
             try
             {
                 var stream = client.GetStream();

@@ -30,18 +30,9 @@ public static class DigestSetup
             };
         });
         services.AddHangfire(config => config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
-        var digestOptions = configuration.GetSection(DigestOptions.Section).Get<DigestOptions>() ?? new DigestOptions();
-        if (digestOptions.Worker)
-        {
-            services.AddHangfireServer(server =>
-            {
-                // Sending mail waits on the network more than it computes: Hangfire's default (5 per core, at most 20).
-                server.WorkerCount = Math.Min(Environment.ProcessorCount * 5, 20);
-                server.SchedulePollingInterval = TimeSpan.FromSeconds(Math.Clamp(digestOptions.PollSeconds, 1, 3600));
-                server.ServerName = "costconsole";
-            });
-        }
-
+        // The worker is started from the bound options at run time (not read here at registration, where settings
+        // added later by the host, e.g. the tests', are not visible yet).
+        services.AddHostedService<DigestWorker>();
         services.AddSingleton<DigestComposer>();
         services.AddSingleton<PeriodComparison>();
         services.AddSingleton<DigestDeliveries>();

@@ -1,7 +1,9 @@
 using CostConsole.Data;
 using CostConsole.Features.Spend;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 
 namespace CostConsole.Features.Digests;
@@ -79,4 +81,44 @@ public sealed class DigestStartup(IServiceProvider services, DatabaseStatus data
             logger.LogError(ex, "Digest jobs could not be registered or recovered");
         }
     }
+}
+
+/// <summary>
+/// Hangfire's worker in this process when <c>Digests:Worker</c> is on: it runs the recurring digest jobs and the
+/// delayed retries (picked up every <c>Digests:PollSeconds</c>), with jobs activated from the app's services.
+/// </summary>
+public sealed class DigestWorker(IServiceProvider services, IOptions<DigestOptions> options, ILogger<DigestWorker> logger) : IHostedService, IDisposable
+{
+    private BackgroundJobServer? _server;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.Worker)
+        {
+            logger.LogInformation("The digest worker is off (Digests:Worker is false): jobs are registered but run elsewhere");
+            return Task.CompletedTask;
+        }
+
+        var server = new BackgroundJobServerOptions
+        {
+            ServerName = "costconsole",
+            // Sending mail waits on the network more than it computes: Hangfire's default (5 per core, at most 20).
+            WorkerCount = Math.Min(Environment.ProcessorCount * 5, 20),
+            SchedulePollingInterval = TimeSpan.FromSeconds(settings.PollSeconds),
+            Activator = services.GetRequiredService<JobActivator>(),
+            FilterProvider = services.GetRequiredService<IJobFilterProvider>(),
+        };
+        _server = new BackgroundJobServer(server, services.GetRequiredService<JobStorage>());
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is null) return;
+        _server.SendStop();
+        await _server.WaitForShutdownAsync(cancellationToken);
+    }
+
+    public void Dispose() => _server?.Dispose();
 }
