@@ -22,6 +22,8 @@ public static class DigestSetup
         // so several instances in one process — the tests — never share Hangfire's global one.
         services.AddSingleton<JobStorage>(provider =>
         {
+            // Hangfire's own settings (serializer, log provider) are applied when its configuration is first resolved.
+            provider.GetRequiredService<IGlobalConfiguration>();
             var options = provider.GetRequiredService<IOptions<DigestOptions>>().Value;
             return options.Storage switch
             {
@@ -29,7 +31,9 @@ public static class DigestSetup
                 _ => new InMemoryStorage(),
             };
         });
-        services.AddHangfire(config => config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
+        services.AddHangfire((provider, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()
+            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>())));
         // The worker is started from the bound options at run time (not read here at registration, where settings
         // added later by the host, e.g. the tests', are not visible yet).
         services.AddHostedService<DigestWorker>();
