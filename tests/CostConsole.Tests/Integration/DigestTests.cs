@@ -127,6 +127,20 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         return (id, email, client, teamId);
     }
 
+    /// <summary>A database file that outlives one app instance, for restarts; removed with the test.</summary>
+    private sealed class SharedDatabase : IDisposable
+    {
+        private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("costconsole-digest-db-");
+
+        public string Path => System.IO.Path.Combine(_folder.FullName, "costconsole.db");
+
+        public void Dispose()
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            _folder.Delete(recursive: true);
+        }
+    }
+
     private static async Task<List<DigestDelivery>> DeliveriesAsync(AppFactory app)
     {
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
@@ -276,81 +290,65 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_restart_after_missed_days_sends_exactly_one_catch_up_digest_and_the_jobs_come_back()
     {
-        var folder = Directory.CreateTempSubdirectory("costconsole-digest-restart-");
-        var database = Path.Combine(folder.FullName, "costconsole.db");
-        try
+        using var shared = new SharedDatabase();
+        var database = shared.Path;
+        int id;
+        // Subscribed on the 5th, before that day's 08:00; then the app is down until 10:00 on the 9th.
+        var clock = new SettableTimeProvider(Now.AddDays(-4).AddHours(-3));
+        using (var first = App(_mail.SmtpPort, time: clock, database: database))
         {
-            int id;
-            // Subscribed on the 5th, before that day's 08:00; then the app is down until 10:00 on the 9th.
-            var clock = new SettableTimeProvider(Now.AddDays(-4).AddHours(-3));
-            using (var first = App(_mail.SmtpPort, time: clock, database: database))
-            {
-                id = (await SubscribedManagerAsync(first, TopTeam(), zone: "Europe/Berlin")).Subscription;
-                // The ledger keeps filling while the app "is down" for digests (the hours are closed by the 9th).
-                clock.Now = Now.AddHours(2);
-                await first.Services.GetRequiredService<LedgerIngestor>().SyncAsync(DigestHistoryFixture.End);
-            }
-
-            var later = new SettableTimeProvider(Now.AddHours(2));
-            using (var second = App(_mail.SmtpPort, time: later, database: database))
-            {
-                _ = second.Server;
-                await WaitForAsync(async () => (await DeliveriesAsync(second)) is [{ Status: not DeliveryStatus.Sending }], "the catch-up digest");
-                var delivery = Assert.Single(await DeliveriesAsync(second));
-                Assert.Equal(("2026-11-09", "catch-up after downtime", DeliveryStatus.Sent), (delivery.LocalDate, delivery.Trigger, delivery.Status));
-                var job = second.Services.GetRequiredService<DigestScheduler>().Registered()[$"digest-{id}"];
-                Assert.Equal(("0 8 * * *", "Europe/Berlin"), (job.Cron, job.TimeZone));
-            }
-
-            using (var third = App(_mail.SmtpPort, time: later, database: database))
-            {
-                _ = third.Server;
-                await Task.Delay(TimeSpan.FromSeconds(2));
-                Assert.Single(await DeliveriesAsync(third));
-                Assert.True(third.Services.GetRequiredService<DigestScheduler>().Registered().ContainsKey($"digest-{id}"));
-            }
-
-            var message = Assert.Single(await _mail.MessagesAsync());
-            Assert.Contains("on Sun Nov 8", message.Subject);
+            id = (await SubscribedManagerAsync(first, TopTeam(), zone: "Europe/Berlin")).Subscription;
+            // The ledger keeps filling while the app "is down" for digests (the hours are closed by the 9th).
+            clock.Now = Now.AddHours(2);
+            await first.Services.GetRequiredService<LedgerIngestor>().SyncAsync(DigestHistoryFixture.End);
         }
-        finally
+
+        var later = new SettableTimeProvider(Now.AddHours(2));
+        using (var second = App(_mail.SmtpPort, time: later, database: database))
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
+            _ = second.Server;
+            await WaitForAsync(async () => (await DeliveriesAsync(second)) is [{ Status: not DeliveryStatus.Sending }], "the catch-up digest");
+            var delivery = Assert.Single(await DeliveriesAsync(second));
+            Assert.Equal(("2026-11-09", "catch-up after downtime", DeliveryStatus.Sent), (delivery.LocalDate, delivery.Trigger, delivery.Status));
+            var job = second.Services.GetRequiredService<DigestScheduler>().Registered()[$"digest-{id}"];
+            Assert.Equal(("0 8 * * *", "Europe/Berlin"), (job.Cron, job.TimeZone));
         }
+
+        using (var third = App(_mail.SmtpPort, time: later, database: database))
+        {
+            _ = third.Server;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Single(await DeliveriesAsync(third));
+            Assert.True(third.Services.GetRequiredService<DigestScheduler>().Registered().ContainsKey($"digest-{id}"));
+        }
+
+        var message = Assert.Single(await _mail.MessagesAsync());
+        Assert.Contains("on Sun Nov 8", message.Subject);
     }
 
     [Fact]
     public async Task With_prometheus_down_the_digest_keeps_the_ledgers_figures_and_says_alert_states_are_unknown()
     {
-        var folder = Directory.CreateTempSubdirectory("costconsole-digest-down-");
-        var database = Path.Combine(folder.FullName, "costconsole.db");
-        try
+        using var shared = new SharedDatabase();
+        var database = shared.Path;
+        var team = TopTeam();
+        int id;
+        using (var up = App(_mail.SmtpPort, database: database))
         {
-            var team = TopTeam();
-            int id;
-            using (var up = App(_mail.SmtpPort, database: database))
-            {
-                id = (await SubscribedManagerAsync(up, team)).Subscription;
-            }
-
-            using var down = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Prometheus:BaseUrl"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}" }, database: database);
-            var outcome = await down.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, null, "schedule");
-
-            Assert.True(outcome.Sent, outcome.Message);
-            var message = Assert.Single(await _mail.MessagesAsync());
-            var day = DigestHistoryFixture.Start.AddDays(7);
-            Assert.Contains($"{team} spent {SpendFormat.Money(fixture.Spend(k => k.Team == team, day, day.AddDays(1)))} on Sun, Nov 8 2026", message.Text);
-            var alerts = message.Text[message.Text.IndexOf("Cost alerts firing", StringComparison.Ordinal)..];
-            Assert.Contains("Unknown: Prometheus' rules could not be read", alerts);
-            Assert.DoesNotContain("(none)", alerts.Split("\n\n")[0]);
-            Assert.Contains("alert states are unknown, not quiet", message.Html);
+            id = (await SubscribedManagerAsync(up, team)).Subscription;
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            folder.Delete(recursive: true);
-        }
+
+        using var down = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Prometheus:BaseUrl"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}" }, database: database);
+        var outcome = await down.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, null, "schedule");
+
+        Assert.True(outcome.Sent, outcome.Message);
+        var message = Assert.Single(await _mail.MessagesAsync());
+        var day = DigestHistoryFixture.Start.AddDays(7);
+        Assert.Contains($"{team} spent {SpendFormat.Money(fixture.Spend(k => k.Team == team, day, day.AddDays(1)))} on Sun, Nov 8 2026", message.Text);
+        var alerts = message.Text[message.Text.IndexOf("Cost alerts firing", StringComparison.Ordinal)..];
+        Assert.Contains("Unknown: Prometheus' rules could not be read", alerts);
+        Assert.DoesNotContain("(none)", alerts.Split("\n\n")[0]);
+        Assert.Contains("alert states are unknown, not quiet", message.Html);
     }
 
     [Fact]
