@@ -46,6 +46,9 @@ public sealed class MailDevServer : IAsyncDisposable
             try
             {
                 await http.GetStringAsync($"http://127.0.0.1:{web}/email");
+                // Another maildev started at the same moment may hold a port this one failed to bind; this one would then be exiting.
+                await Task.Delay(300);
+                if (process.HasExited) throw new InvalidOperationException($"maildev exited with {process.ExitCode}: {log.Text}");
                 return server;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)

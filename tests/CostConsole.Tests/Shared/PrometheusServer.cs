@@ -124,7 +124,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             var server = new PrometheusServer(process, folder, port, simulation, log);
             try
             {
-                await server.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
+                await server.WaitReadyAsync(TimeSpan.FromSeconds(60), data, cancellationToken);
                 return server;
             }
             catch (Exception) when (attempt < 3 && process.HasExited && log.Text.Contains("address already in use"))
@@ -187,7 +187,11 @@ public sealed class PrometheusServer : IAsyncDisposable
         return config;
     }
 
-    private async Task WaitReadyAsync(TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until this process answers ready. Another Prometheus started at the same moment may hold the port this one
+    /// failed to bind: so the one answering must be serving <paramref name="dataFolder"/>, else this one is not up.
+    /// </summary>
+    private async Task WaitReadyAsync(TimeSpan limit, string dataFolder, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
@@ -203,7 +207,15 @@ public sealed class PrometheusServer : IAsyncDisposable
                 using var response = await http.GetAsync($"{BaseUrl}/-/ready", cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    return;
+                    using var flags = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"{BaseUrl}/api/v1/status/flags", cancellationToken));
+                    if (flags.RootElement.GetProperty("data").GetProperty("storage.tsdb.path").GetString() == dataFolder)
+                    {
+                        return;
+                    }
+
+                    // Someone else's Prometheus: this one lost the port and is exiting.
+                    await _process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                    throw new InvalidOperationException($"Port {Port} is served by another Prometheus: {Log.Text}");
                 }
             }
             catch (HttpRequestException)
