@@ -84,7 +84,7 @@ public static class SubscriptionValidation
         {
             errors.Add(int.TryParse(scope, NumberStyles.None, CultureInfo.InvariantCulture, out _)
                 ? $"You do not manage team {scope}; you can subscribe to " + (teams.Count == 0 ? "no team." : string.Join(", ", teams.Values.Order(StringComparer.OrdinalIgnoreCase)) + ".")
-                : $"'{Printable(scope)}' is not a team id or 'org'.");
+                : $"'{SpendEndpoints.Printable(scope)}' is not a team id or 'org'.");
         }
 
         var time = ParseTime(draft.SendAt, errors);
@@ -95,7 +95,7 @@ public static class SubscriptionValidation
         }
         else if (SpendPeriods.FindZone(zoneId) is null)
         {
-            errors.Add($"'{Printable(zoneId)}' is not a known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC.");
+            errors.Add($"'{SpendEndpoints.Printable(zoneId)}' is not a known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC.");
         }
 
         DigestDays days = DigestDays.EveryDay;
@@ -107,7 +107,7 @@ public static class SubscriptionValidation
                 days = DigestDays.Weekdays;
                 break;
             default:
-                errors.Add($"Days '{Printable(draft.Days!)}' is not 'everyday' or 'weekdays'.");
+                errors.Add($"Days '{SpendEndpoints.Printable(draft.Days!)}' is not 'everyday' or 'weekdays'.");
                 break;
         }
 
@@ -128,13 +128,7 @@ public static class SubscriptionValidation
             return time;
         }
 
-        errors.Add($"'{Printable(value)}' is not a time of day between 00:00 and 23:59 (24-hour, hours:minutes).");
+        errors.Add($"'{SpendEndpoints.Printable(value)}' is not a time of day between 00:00 and 23:59 (24-hour, hours:minutes).");
         return null;
-    }
-
-    public static string Printable(string text)
-    {
-        var clean = new string([.. text.Take(64).Select(c => char.IsControl(c) ? '?' : c)]);
-        return text.Length > 64 ? clean + "…" : clean;
     }
 }
