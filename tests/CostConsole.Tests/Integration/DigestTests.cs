@@ -486,5 +486,11 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         using var badDate = await finance.GetAsync($"/api/v1/digests/{(await finance.GetFromJsonAsync<JsonElement>("/api/v1/digests"))[0].GetProperty("id").GetInt32()}/preview?date=2026-13-01");
         Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
         Assert.Contains("'2026-13-01' is not a date such as", await badDate.Content.ReadAsStringAsync());
+        foreach (var outOfRange in new[] { "2014-12-31", "2026-11-11" })
+        {
+            using var far = await finance.GetAsync($"/api/v1/digests/{(await finance.GetFromJsonAsync<JsonElement>("/api/v1/digests"))[0].GetProperty("id").GetInt32()}/preview?date={outOfRange}");
+            Assert.Equal(HttpStatusCode.BadRequest, far.StatusCode);
+            Assert.Contains($"{outOfRange} is out of range: a digest can be shown for dates from 2015 to tomorrow (2026-11-10)", await far.Content.ReadAsStringAsync());
+        }
     }
 }

@@ -64,6 +64,9 @@ public sealed class StartupProblemTests
     [InlineData("Prometheus:Profiles:mine:Output", "x_total", "Prometheus:Profiles:mine:Input must name the input token metric")]
     [InlineData("Prometheus:Profiles:mine:Labels:colour", "c", "Prometheus:Profiles:mine:Labels:colour is not a dimension")]
     [InlineData("Ledger:ChunkHours", "0", "Ledger:ChunkHours must be between 1 and 168")]
+    [InlineData("Digests:RetrySeconds", "60,soon", "Digests:RetrySeconds '60,soon' must be up to 10 comma-separated delays")]
+    [InlineData("Digests:PollSeconds", "0", "Digests:PollSeconds must be between 1 and 3600")]
+    [InlineData("Digests:Storage", "PostgreSql", "Digests:Storage is PostgreSql but Digests:StorageConnection is empty")]
     [InlineData("Ledger:BackfillFrom", "2026-01-01T00:30:00Z", "Ledger:BackfillFrom '2026-01-01T00:30:00.0000000+00:00' is not on the hour")]
     public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
     {
