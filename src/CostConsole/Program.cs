@@ -21,6 +21,16 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+// A build output (bin/…, what `dotnet run` and the tests start) has no wwwroot of its own: its static web assets
+// (the app's, MudBlazor's, Blazor's script) are described by a runtime manifest that points into the sources and the
+// NuGet cache. ASP.NET reads that manifest only in Development, so a build output started in Production served every
+// asset as an empty 200. Read it whenever it is there, whatever the environment; a published folder (the Dockerfile,
+// the demo) has no manifest and serves its own wwwroot.
+if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.ApplicationName}.staticwebassets.runtime.json")))
+{
+    builder.WebHost.UseStaticWebAssets();
+}
+
 builder.Services.AddCostConsoleSettings(builder.Configuration);
 builder.Services.AddCostConsoleData(builder.Configuration);
 builder.Services.AddCostConsoleIdentity(builder.Configuration);
@@ -43,6 +53,17 @@ if (CommandLine.IsCommand(args))
 }
 
 var app = builder.Build();
+// Every setting is checked before anything starts: a bad one ends the start with lines naming the key, no stack trace.
+if (StartupSettings.Problems(app.Services) is { Count: > 0 } problems)
+{
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine($"error: {problem}");
+    }
+
+    return 2;
+}
+
 await app.MigrateAtStartupAsync();
 await app.SeedIdentityAsync();
 

@@ -1,4 +1,5 @@
 using System.Text;
+using CostConsole.Configuration;
 using CostConsole.Data;
 using CostConsole.Features.ApiTokens;
 using CostConsole.Features.Ledger;
@@ -25,7 +26,15 @@ public static class CommandLine
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // A command's output is its answer: logs only at Warning and above unless --verbose asks for more. A rule for
+        // the console provider outranks appsettings.json's provider-less "Default": "Information".
+        var verbose = args.Contains("--verbose");
+        args = [.. args.Where(a => a != "--verbose")];
+        if (!verbose)
+        {
+            builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
+        }
+
         // Standard output carries only the command's result (a token, a count); logs go to standard error.
         builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         try
@@ -34,7 +43,7 @@ public static class CommandLine
             {
                 case ["migrate", ..]:
                 {
-                    await using var app = builder.Build();
+                    await using var app = CheckedBuild(builder);
                     await DatabaseSetup.MigrateAsync(app.Services);
                     await output.WriteLineAsync("The database is up to date.");
                     return 0;
@@ -53,6 +62,15 @@ public static class CommandLine
                     await error.WriteLineAsync(Usage);
                     return args is ["help" or "--help", ..] ? 0 : 2;
             }
+        }
+        catch (InvalidSettingsException ex)
+        {
+            foreach (var problem in ex.Problems)
+            {
+                await error.WriteLineAsync($"error: {problem}");
+            }
+
+            return 2;
         }
         catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
         {
@@ -92,7 +110,7 @@ public static class CommandLine
             }
         }
 
-        await using var app = builder.Build();
+        await using var app = CheckedBuild(builder);
         await DatabaseSetup.MigrateAsync(app.Services);
         await using var scope = app.Services.CreateAsyncScope();
         var admin = scope.ServiceProvider.GetRequiredService<UserAdministration>();
@@ -111,9 +129,28 @@ public static class CommandLine
         return 0;
     }
 
-    private static async Task<WebApplication> MigratedAppAsync(WebApplicationBuilder builder)
+    /// <summary>Builds the app for a command and checks every setting first, as the web app does at start.</summary>
+    private static WebApplication CheckedBuild(WebApplicationBuilder builder)
     {
         var app = builder.Build();
+        var problems = StartupSettings.Problems(app.Services);
+        if (problems.Count > 0)
+        {
+            ((IDisposable)app).Dispose();
+            throw new InvalidSettingsException(problems);
+        }
+
+        return app;
+    }
+
+    private sealed class InvalidSettingsException(IReadOnlyList<string> problems) : Exception(string.Join(" ", problems))
+    {
+        public IReadOnlyList<string> Problems { get; } = problems;
+    }
+
+    private static async Task<WebApplication> MigratedAppAsync(WebApplicationBuilder builder)
+    {
+        var app = CheckedBuild(builder);
         await DatabaseSetup.MigrateAsync(app.Services);
         return app;
     }
@@ -274,5 +311,7 @@ public static class CommandLine
               create a team (or find it), optionally with a manager; prints the team's id
           CostConsole ledger sync [--until ISO]
               ingest closed hours into the token ledger up to that hour (default: now), with progress, then exit
+
+        Every command checks the settings first. Add --verbose to see the log's Information lines as well.
         """;
 }

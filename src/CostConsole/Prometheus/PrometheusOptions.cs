@@ -43,10 +43,13 @@ public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptio
             failures.Add($"Prometheus:BaseUrl '{options.BaseUrl}' is not an absolute http or https URL.");
         }
 
-        var knownProfiles = MetricProfile.BuiltIn.Keys.Concat(options.Profiles.Keys).ToList();
-        if (!knownProfiles.Contains(options.Profile, StringComparer.Ordinal))
+        if (!MetricProfile.BuiltIn.ContainsKey(options.Profile) && !options.Profiles.ContainsKey(options.Profile))
         {
-            failures.Add($"Prometheus:Profile '{options.Profile}' is not a known metric profile; use one of: {string.Join(", ", knownProfiles)}.");
+            // Profiles whose names start with '_' are samples to copy (appsettings.json's _example-gateway), not choices.
+            var choices = MetricProfile.BuiltIn.Keys.Concat(options.Profiles.Keys.Where(k => !k.StartsWith('_'))).ToList();
+            var guess = Closest(options.Profile, choices);
+            failures.Add($"Prometheus:Profile '{Configuration.OptionText.Printable(options.Profile)}' is not a known metric profile; use one of: {string.Join(", ", choices)}"
+                + (guess is null ? "." : $" (did you mean {guess}?)."));
         }
 
         foreach (var (profileName, custom) in options.Profiles)
@@ -60,5 +63,33 @@ public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptio
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The choice a misspelt name most likely meant: one that starts with it, or is within a few edits of it.</summary>
+    internal static string? Closest(string typed, IReadOnlyList<string> choices)
+    {
+        if (typed.Length == 0) return null;
+        var prefixed = choices.Where(c => c.StartsWith(typed, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (prefixed.Count == 1) return prefixed[0];
+        var (best, distance) = choices.Select(c => (c, Distance(typed.ToLowerInvariant(), c.ToLowerInvariant()))).MinBy(p => p.Item2);
+        return best is not null && distance <= Math.Max(2, typed.Length / 3) ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var previous = row[0];
+            row[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var current = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), previous + (a[i - 1] == b[j - 1] ? 0 : 1));
+                previous = current;
+            }
+        }
+
+        return row[b.Length];
     }
 }

@@ -36,6 +36,59 @@ public sealed class CommandLineTests : IDisposable
         return rows;
     }
 
+    private Task<(int Code, string Output, string Error)> RunWithAsync(string key, string value, params string[] args) =>
+        AppProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__CostConsole"] = $"Data Source={Database}",
+            ["Prometheus__BaseUrl"] = "http://127.0.0.1:9",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}",
+            [key] = value,
+        }, args);
+
+    public static TheoryData<string, string, string[]> MisspeltSettings => new()
+    {
+        // A gateway profile's name half-remembered: the commands and the app say so in one line and list the real choices.
+        { "Prometheus__Profile", "otel-genai", ["ledger", "sync"] },
+        { "Prometheus__Profile", "otel-genai", ["migrate"] },
+        { "Prometheus__Profile", "otel-genai", [] },
+        // A check interval no timer can wait: it used to stop the host from a background service with a stack trace.
+        { "Budgets__CheckMinutes", "100000", [] },
+        { "Budgets__CheckMinutes", "100000", ["tokens", "create", "--name", "x", "--role", "Admin"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisspeltSettings))]
+    public async Task A_bad_setting_ends_a_command_or_the_app_with_one_line_naming_the_key_and_nothing_written(string key, string value, string[] args)
+    {
+        var (code, output, error) = await RunWithAsync(key, value, args);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"error: {key.Replace("__", ":")} ", line);
+        Assert.DoesNotContain("_example-gateway", line);
+        if (key == "Prometheus__Profile")
+        {
+            Assert.Equal("error: Prometheus:Profile 'otel-genai' is not a known metric profile; use one of: otel-seed, otel-genai-histogram, bifrost, litellm (did you mean otel-genai-histogram?).", line);
+        }
+
+        // The check comes before any work: not even the database file was created.
+        Assert.False(File.Exists(Database), "the database was created before the settings were checked");
+    }
+
+    [Fact]
+    public async Task A_commands_output_is_its_answer_with_log_lines_only_when_asked()
+    {
+        var quiet = await RunAsync(AppFactory.Password, "users", "create", "--email", "quiet@example.test", "--role", "Finance");
+        var verbose = await RunAsync(AppFactory.Password, "users", "create", "--email", "loud@example.test", "--role", "Finance", "--verbose");
+
+        Assert.Equal((0, "Created quiet@example.test with the role Finance.\n", ""), quiet);
+        Assert.Equal(0, verbose.Code);
+        Assert.Equal("Created loud@example.test with the role Finance.\n", verbose.Output);
+        Assert.Contains("info: ", verbose.Error);
+        Assert.Contains("loud@example.test", verbose.Error);
+    }
+
     [Fact]
     public async Task Teams_create_prints_the_id_finds_an_existing_team_and_adds_a_manager()
     {

@@ -68,13 +68,51 @@ public sealed class StartupProblemTests
     [InlineData("Digests:PollSeconds", "0", "Digests:PollSeconds must be between 1 and 3600")]
     [InlineData("Digests:Storage", "PostgreSql", "Digests:Storage is PostgreSql but Digests:StorageConnection is empty")]
     [InlineData("Ledger:BackfillFrom", "2026-01-01T00:30:00Z", "Ledger:BackfillFrom '2026-01-01T00:30:00.0000000+00:00' is not on the hour")]
+    [InlineData("Prometheus:Profile", "otel-genai", "Prometheus:Profile 'otel-genai' is not a known metric profile; use one of: otel-seed, otel-genai-histogram, bifrost, litellm (did you mean otel-genai-histogram?).")]
+    [InlineData("Budgets:CheckMinutes", "100000", "Budgets:CheckMinutes must be between 0 (check only when budgets are shown) and 1440 (was 100000).")]
+    [InlineData("Budgets:CheckMinutes", "soon", "Failed to convert configuration value 'soon' at 'Budgets:CheckMinutes' to type 'System.Int32'.")]
+    [InlineData("Budgets:ConfirmAboveUsd", "-5", "Budgets:ConfirmAboveUsd must be more than 0")]
+    [InlineData("Budgets:PublicUrl", "costconsole.example.com", "Budgets:PublicUrl 'costconsole.example.com' is not an absolute http or https URL")]
+    [InlineData("Alerts:GroupName", "", "Alerts:GroupName '' must be 1–100 letters, digits")]
+    [InlineData("Alerts:Label", "source", "Alerts:Label 'source' must be name=value with a Prometheus label name")]
+    [InlineData("Alerts:Label", "1st=x", "Alerts:Label '1st=x' must be name=value")]
+    [InlineData("Bootstrap:AdminEmail", "root", "Bootstrap:AdminEmail 'root' is not a mail address.")]
+    [InlineData("Bootstrap:AdminEmail", "root@example.test", "Bootstrap:AdminEmail is set but Bootstrap:AdminPassword is not")]
+    [InlineData("Rules:DailyBudgetUsd", "0", "Rules:DailyBudgetUsd must be more than 0")]
+    [InlineData("Rules:SpikeFactor", "1", "Rules:SpikeFactor must be more than 1 and at most 1000 (was 1).")]
+    [InlineData("Rules:SpikeFloorUsdPerHour", "-1", "Rules:SpikeFloorUsdPerHour must be 0 or more")]
+    [InlineData("Rules:GroupName", "cost rules", "Rules:GroupName 'cost rules' must be 1–100 letters")]
+    [InlineData("Security:MaxFailedSignIns", "0", "Security:MaxFailedSignIns must be between 1 and 100 (was 0).")]
+    [InlineData("Security:LockoutMinutes", "99999", "Security:LockoutMinutes must be between 1 and 10080, a week (was 99999).")]
+    [InlineData("DataProtection:KeysFolder", "/etc/hostname", "DataProtection:KeysFolder '/etc/hostname' is a file, not a folder.")]
+    [InlineData("Display:TimeZone", "", "Display:TimeZone '' is not a known time zone")]
     public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
     {
         using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { [key] = value });
 
-        var ex = Assert.Throws<OptionsValidationException>(() => app.Services);
+        // The app checks every section before it starts (Program.cs); the product's exit code and output are
+        // proven by ProductStartTests on the real binary. Here: each validator's message, through the same check.
+        IReadOnlyList<string> problems;
+        try
+        {
+            problems = CostConsole.Configuration.StartupSettings.Problems(app.Services);
+        }
+        catch (OptionsValidationException ex)
+        {
+            problems = [.. ex.Failures];
+        }
 
-        Assert.Contains(message, ex.Message);
+        Assert.Contains(problems, p => p.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sample_profiles_are_not_offered_as_choices()
+    {
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { ["Prometheus:Profile"] = "made-up" });
+
+        var problem = Assert.Single(CostConsole.Configuration.StartupSettings.Problems(app.Services));
+
+        Assert.Equal("Prometheus:Profile 'made-up' is not a known metric profile; use one of: otel-seed, otel-genai-histogram, bifrost, litellm.", problem);
     }
 
     [Fact]

@@ -11,14 +11,16 @@ public static class BudgetEndpoints
 {
     public static IServiceCollection AddCostConsoleBudgets(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section));
+        services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BudgetOptions>, Configuration.ValidateBudgetOptions>();
         services.AddSingleton<BudgetService>();
         services.AddSingleton<BudgetOutlooks>();
         services.AddSingleton<Mail.MailSender>();
         services.AddSingleton<ThresholdNotifier>();
         services.AddSingleton<CrossingSignal>();
         services.AddHostedService<BudgetWatcher>();
-        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section));
+        services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AlertOptions>, Configuration.ValidateAlertOptions>();
         services.AddSingleton<AlertStatus>();
         return services;
     }

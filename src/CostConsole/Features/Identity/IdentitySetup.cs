@@ -25,6 +25,9 @@ public static class IdentitySetup
 {
     public const string LoginPath = "/account/login";
 
+    /// <summary>Length over composition rules (NIST SP 800-63B).</summary>
+    public const int MinimumPasswordLength = 12;
+
     /// <summary>API paths with a bearer token authenticate by token; everything else by the sign-in cookie.</summary>
     public const string SelectScheme = "CookieOrToken";
 
@@ -52,15 +55,12 @@ public static class IdentitySetup
             {
                 options.User.RequireUniqueEmail = true;
                 options.SignIn.RequireConfirmedAccount = false;
-                // Length over composition rules (NIST SP 800-63B).
-                options.Password.RequiredLength = 12;
+                options.Password.RequiredLength = MinimumPasswordLength;
                 options.Password.RequireDigit = false;
                 options.Password.RequireLowercase = false;
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = configuration.GetValue("Security:MaxFailedSignIns", 5);
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(configuration.GetValue("Security:LockoutMinutes", 15));
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<CostConsoleDbContext>()
@@ -104,7 +104,14 @@ public static class IdentitySetup
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
-        services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section));
+        // Lockout from the validated Security section, read when Identity first asks (hosts and tests add settings late).
+        services.AddOptions<IdentityOptions>().Configure<IOptions<Configuration.SecurityOptions>>((identity, security) =>
+        {
+            identity.Lockout.MaxFailedAccessAttempts = security.Value.MaxFailedSignIns;
+            identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(security.Value.LockoutMinutes);
+        });
+        services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BootstrapOptions>, Configuration.ValidateBootstrapOptions>();
         services.AddScoped<UserAdministration>();
         return services;
     }

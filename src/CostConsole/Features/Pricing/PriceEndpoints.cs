@@ -270,13 +270,9 @@ public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProv
 }
 
 /// <summary>Builds the rules file from the query string (variant, budget, spike settings) and the prices in force.</summary>
-public sealed class RulesExport(PriceStore prices, PriceEditor editor, IOptions<PrometheusOptions> prometheus, IConfiguration configuration, TimeProvider time)
+public sealed class RulesExport(PriceStore prices, PriceEditor editor, IOptions<PrometheusOptions> prometheus, IOptions<Configuration.RuleOptions> rules, TimeProvider time)
 {
-    public RuleSettings Defaults => new(
-        configuration.GetValue("Rules:DailyBudgetUsd", 500m),
-        configuration.GetValue("Rules:SpikeFactor", 3m),
-        configuration.GetValue("Rules:SpikeFloorUsdPerHour", 1m),
-        configuration.GetValue("Rules:GroupName", CostRules.DefaultGroup) ?? CostRules.DefaultGroup);
+    public RuleSettings Defaults => rules.Value.ToSettings();
 
     public async Task<(string? Yaml, string? Problem)> ExportAsync(IQueryCollection query, CancellationToken cancellationToken = default)
     {

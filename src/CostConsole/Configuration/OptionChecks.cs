@@ -1,0 +1,234 @@
+using CostConsole.Features.Budgets;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Pricing;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Configuration;
+
+/// <summary>
+/// Validators of the option sections that had none. Each message names the configuration key and says what is
+/// allowed, so a bad value stops the start with one line (see <see cref="StartupSettings"/>).
+/// </summary>
+internal sealed class ValidateBudgetOptions : IValidateOptions<BudgetOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BudgetOptions options)
+    {
+        List<string> failures = [];
+        if (options.ConfirmAboveUsd <= 0 || options.ConfirmAboveUsd > BudgetService.MaxBudgetUsd)
+        {
+            failures.Add($"Budgets:ConfirmAboveUsd must be more than 0 and at most {BudgetService.MaxBudgetUsd:N0} (was {options.ConfirmAboveUsd}).");
+        }
+
+        // A timer cannot wait longer than ~49 days; a day is already far longer than a useful check interval.
+        if (options.CheckMinutes is < 0 or > 1440)
+        {
+            failures.Add($"Budgets:CheckMinutes must be between 0 (check only when budgets are shown) and 1440 (was {options.CheckMinutes}).");
+        }
+
+        if (!string.IsNullOrEmpty(options.PublicUrl) && !OptionText.IsHttpUrl(options.PublicUrl))
+        {
+            failures.Add($"Budgets:PublicUrl '{OptionText.Printable(options.PublicUrl)}' is not an absolute http or https URL (for example https://costconsole.example.com).");
+        }
+
+        return OptionText.Result(failures);
+    }
+}
+
+internal sealed class ValidateAlertOptions : IValidateOptions<AlertOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AlertOptions options)
+    {
+        List<string> failures = [];
+        if (!OptionText.IsRuleGroup(options.GroupName))
+        {
+            failures.Add($"Alerts:GroupName '{OptionText.Printable(options.GroupName)}' must be 1–100 letters, digits, '-', '_', '.' or ':'.");
+        }
+
+        if (!string.IsNullOrEmpty(options.Label)
+            && (options.Label.Split('=', 2) is not [var label, var value] || !OptionText.IsLabelName(label.Trim()) || value.Trim().Length == 0 || value.Any(char.IsControl)))
+        {
+            failures.Add($"Alerts:Label '{OptionText.Printable(options.Label)}' must be name=value with a Prometheus label name (for example source=costconsole), or empty.");
+        }
+
+        return OptionText.Result(failures);
+    }
+}
+
+internal sealed class ValidateBootstrapOptions : IValidateOptions<BootstrapOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BootstrapOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.AdminEmail))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        List<string> failures = [];
+        if (!System.Net.Mail.MailAddress.TryCreate(options.AdminEmail.Trim(), out _))
+        {
+            failures.Add($"Bootstrap:AdminEmail '{OptionText.Printable(options.AdminEmail)}' is not a mail address.");
+        }
+
+        if (string.IsNullOrEmpty(options.AdminPassword))
+        {
+            failures.Add("Bootstrap:AdminEmail is set but Bootstrap:AdminPassword is not; set it through the environment (Bootstrap__AdminPassword).");
+        }
+        else if (options.AdminPassword.Length < IdentitySetup.MinimumPasswordLength)
+        {
+            failures.Add($"Bootstrap:AdminPassword must be at least {IdentitySetup.MinimumPasswordLength} characters.");
+        }
+
+        return OptionText.Result(failures);
+    }
+}
+
+/// <summary>Defaults of the exported Prometheus rules (the page and the API take other values per request).</summary>
+public sealed class RuleOptions
+{
+    public const string Section = "Rules";
+
+    public decimal DailyBudgetUsd { get; set; } = 500m;
+    public decimal SpikeFactor { get; set; } = 3m;
+    public decimal SpikeFloorUsdPerHour { get; set; } = 1m;
+    public string GroupName { get; set; } = CostRules.DefaultGroup;
+
+    public RuleSettings ToSettings() => new(DailyBudgetUsd, SpikeFactor, SpikeFloorUsdPerHour, GroupName);
+}
+
+internal sealed class ValidateRuleOptions : IValidateOptions<RuleOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RuleOptions options)
+    {
+        List<string> failures = [];
+        if (options.DailyBudgetUsd <= 0 || options.DailyBudgetUsd > RuleSettings.MaxBudget)
+        {
+            failures.Add($"Rules:DailyBudgetUsd must be more than 0 and at most {RuleSettings.MaxBudget:N0} (was {options.DailyBudgetUsd}).");
+        }
+
+        if (options.SpikeFactor <= 1 || options.SpikeFactor > 1000)
+        {
+            failures.Add($"Rules:SpikeFactor must be more than 1 and at most 1000 (was {options.SpikeFactor}).");
+        }
+
+        if (options.SpikeFloorUsdPerHour < 0 || options.SpikeFloorUsdPerHour > RuleSettings.MaxBudget)
+        {
+            failures.Add($"Rules:SpikeFloorUsdPerHour must be 0 or more, at most {RuleSettings.MaxBudget:N0} (was {options.SpikeFloorUsdPerHour}).");
+        }
+
+        if (!OptionText.IsRuleGroup(options.GroupName))
+        {
+            failures.Add($"Rules:GroupName '{OptionText.Printable(options.GroupName)}' must be 1–100 letters, digits, '-', '_', '.' or ':'.");
+        }
+
+        return OptionText.Result(failures);
+    }
+}
+
+/// <summary>Sign-in lockout: after this many failed passwords in a row, the account waits this long.</summary>
+public sealed class SecurityOptions
+{
+    public const string Section = "Security";
+
+    public int MaxFailedSignIns { get; set; } = 5;
+    public int LockoutMinutes { get; set; } = 15;
+}
+
+internal sealed class ValidateSecurityOptions : IValidateOptions<SecurityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SecurityOptions options)
+    {
+        List<string> failures = [];
+        if (options.MaxFailedSignIns is < 1 or > 100)
+        {
+            failures.Add($"Security:MaxFailedSignIns must be between 1 and 100 (was {options.MaxFailedSignIns}).");
+        }
+
+        if (options.LockoutMinutes is < 1 or > 10_080)
+        {
+            failures.Add($"Security:LockoutMinutes must be between 1 and 10080, a week (was {options.LockoutMinutes}).");
+        }
+
+        return OptionText.Result(failures);
+    }
+}
+
+/// <summary>Where the keys that protect sign-in cookies are kept; empty: a "keys" folder beside the SQLite database.</summary>
+public sealed class DataProtectionSettings
+{
+    public const string Section = "DataProtection";
+
+    public string? KeysFolder { get; set; }
+}
+
+internal sealed class ValidateDataProtectionSettings : IValidateOptions<DataProtectionSettings>
+{
+    public ValidateOptionsResult Validate(string? name, DataProtectionSettings options)
+    {
+        if (string.IsNullOrWhiteSpace(options.KeysFolder))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        var folder = options.KeysFolder;
+        if (folder.Any(char.IsControl))
+        {
+            return ValidateOptionsResult.Fail($"DataProtection:KeysFolder '{OptionText.Printable(folder)}' contains control characters.");
+        }
+
+        var full = Path.GetFullPath(folder);
+        if (File.Exists(full))
+        {
+            return ValidateOptionsResult.Fail($"DataProtection:KeysFolder '{full}' is a file, not a folder.");
+        }
+
+        // The folder is created on first use; its nearest existing parent must be a folder the app can write to.
+        var existing = new DirectoryInfo(full);
+        while (existing is { Exists: false } && existing.Parent is not null)
+        {
+            existing = existing.Parent;
+        }
+
+        return existing is { Exists: true } && !OptionText.CanWrite(existing)
+            ? ValidateOptionsResult.Fail($"DataProtection:KeysFolder '{full}' cannot be written: {existing.FullName} is not writable by this user.")
+            : ValidateOptionsResult.Success;
+    }
+}
+
+internal static class OptionText
+{
+    public static ValidateOptionsResult Result(List<string> failures) =>
+        failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+    public static bool IsHttpUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    public static bool IsRuleGroup(string? text) =>
+        text is { Length: > 0 and <= 100 } && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+
+    public static bool IsLabelName(string text) =>
+        text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>A setting echoed in a message: control characters shown as escapes, long values cut.</summary>
+    public static string Printable(string? text)
+    {
+        var value = string.Concat((text ?? "").Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return value.Length > 120 ? value[..120] + "…" : value;
+    }
+
+    public static bool CanWrite(DirectoryInfo folder)
+    {
+        try
+        {
+            var probe = Path.Combine(folder.FullName, $".costconsole-write-check-{Guid.NewGuid():N}");
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
