@@ -98,4 +98,60 @@ public sealed class BudgetJourneyTests(HistoryFixture prometheus) : IAsyncLifeti
         Assert.Equal(1, await page.Locator("[data-testid='budget-row'][data-team='All teams (org)'] [data-testid='budget-set']").CountAsync());
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "budgets-finance.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task Each_teams_status_and_reason_are_visible_at_1280_and_readable_at_390()
+    {
+        // A budget halfway between each team's spend so far and its projected month end: at risk (or on track where the
+        // two are within a cent), with the longest reasons.
+        await using (var scope = _browserApp.App.Services.CreateAsyncScope())
+        {
+            var admin = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+                [new(System.Security.Claims.ClaimTypes.Name, "layout-test"), new(System.Security.Claims.ClaimTypes.Role, Roles.Admin)], "test"));
+            var outlooks = await scope.ServiceProvider.GetRequiredService<CostConsole.Features.Budgets.BudgetOutlooks>().ComputeAsync();
+            foreach (var outlook in outlooks.Where(o => o.TeamId is not null))
+            {
+                var o = outlook.Outlook;
+                var budget = decimal.Round((o.MonthToDateUsd + Math.Max(o.ProjectedMonthEnd24h, o.ProjectedMonthEnd7d)) / 2m, 2) + 0.01m;
+                var saved = await scope.ServiceProvider.GetRequiredService<CostConsole.Features.Budgets.BudgetService>()
+                    .SetTeamBudgetAsync(admin, outlook.TeamId!.Value, "2026-11", budget.ToString(System.Globalization.CultureInfo.InvariantCulture), null, confirmed: true);
+                Assert.True(saved.Saved, string.Join(" ", saved.Errors));
+            }
+        }
+
+        var page = await OpenAsync(await _browserApp.SignInAsync(Roles.Finance, "/budgets"));
+        var rows = page.Locator("[data-testid='budget-row']");
+        Assert.Equal(_teams.Count + 1, await rows.CountAsync());
+        for (var i = 1; i < _teams.Count + 1; i++)
+        {
+            var status = await rows.Nth(i).Locator("[data-testid='budget-status']").BoundingBoxAsync();
+            var reason = await rows.Nth(i).Locator("[data-testid='budget-reason']").BoundingBoxAsync();
+            var figures = await rows.Nth(i).Locator("tr").First.BoundingBoxAsync();
+            Assert.Contains((await rows.Nth(i).Locator("[data-testid='budget-status']").InnerTextAsync()).Trim(), (string[])["at risk", "on track"]);
+            Assert.True(status!.X >= 0 && status.X + status.Width <= 1280, $"the status of row {i} ends at {status.X + status.Width} px, off a 1280 px page");
+            Assert.True(reason!.X + reason.Width <= 1280, $"the reason of row {i} ends at {reason.X + reason.Width} px, off a 1280 px page");
+            Assert.True(reason.Height <= 40, $"the reason of row {i} wraps into a {reason.Height} px tall cell");
+            Assert.True(figures!.Height <= 56, $"row {i} is {figures.Height} px tall");
+            Assert.StartsWith("At ", await rows.Nth(i).Locator("[data-testid='budget-reason']").InnerTextAsync());
+        }
+
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "budgets-at-risk-1280x800.png"), FullPage = true });
+
+        // A phone: one card per team, status and reason inside the screen, nothing to scroll sideways.
+        await page.SetViewportSizeAsync(390, 844);
+        await page.WaitForSelectorAsync("[data-testid='budget-card']");
+        Assert.False(await page.Locator("[data-testid='budgets-table']").IsVisibleAsync());
+        var cards = page.Locator("[data-testid='budget-card']");
+        Assert.Equal(_teams.Count + 1, await cards.CountAsync());
+        for (var i = 1; i < _teams.Count + 1; i++)
+        {
+            var status = await cards.Nth(i).Locator("[data-testid='budget-card-status']").BoundingBoxAsync();
+            var reason = await cards.Nth(i).Locator("[data-testid='budget-card-reason']").BoundingBoxAsync();
+            Assert.True(status!.X + status.Width <= 390 && reason!.X + reason.Width <= 390, $"card {i} runs off a 390 px screen");
+        }
+
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "budgets-at-risk-390x844.png"), FullPage = true });
+        // The drawer slides away as the page narrows; once it has, nothing is wider than the screen.
+        await page.WaitForFunctionAsync("() => document.documentElement.scrollWidth <= window.innerWidth", null, new() { Timeout = 10_000 });
+    }
 }

@@ -36,6 +36,12 @@ public sealed class AlertStatusTests
         Assert.Contains($"data-alert=\"{CostRules.SpikeAlert}\" data-state=\"inactive\"", page);
         Assert.Contains("LLM spend is running at $", page);
         Assert.DoesNotContain("data-testid=\"alerts-problem\"", page);
+        // The pending alert's value in dollars per day (Prometheus says e.g. 1.723195701728395e+03); no template anywhere.
+        var value = System.Text.RegularExpressions.Regex.Match(page, $"data-alert=\"{CostRules.BurnAlert}\"[\\s\\S]*?data-testid=\"alert-value\"[^>]*>([^<]*)<").Groups[1].Value;
+        Assert.Matches(@"^\$[0-9,]+\.[0-9]{2} per day$", value);
+        Assert.DoesNotContain("{{", page);
+        Assert.DoesNotContain("e+0", page);
+        Assert.Contains("Fires when the cost rate stays over 3 times its average of the past day for 10 minutes.", page);
 
         using var elsewhere = new AppFactory(prometheus.BaseUrl, new Dictionary<string, string?> { ["Alerts:GroupName"] = "team-alerts", ["Alerts:Label"] = "" });
         var missing = await (await elsewhere.SignedInAsync(Roles.Finance)).GetStringAsync("/alerts");

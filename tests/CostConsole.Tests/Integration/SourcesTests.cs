@@ -32,6 +32,9 @@ public sealed class SourcesTests
             text.Append(CultureInfo.InvariantCulture, $"gen_ai_client_token_usage_input_total{{feature=\"chat\",user_id=\"u{user}\"}} {user * 10} {now}\n");
         }
 
+        // The request counter, the only one of the seed's counters that carries outcome, here without it.
+        text.Append("# TYPE gen_ai_client_requests counter\n");
+        text.Append(CultureInfo.InvariantCulture, $"gen_ai_client_requests_total{{feature=\"chat\",gen_ai_request_model=\"m\"}} 3 {now}\n");
         text.Append("# EOF\n");
         await using var prometheus = await PrometheusServer.StartAsync(openMetrics: text.ToString());
         using var app = new AppFactory(prometheus.BaseUrl);
@@ -42,6 +45,10 @@ public sealed class SourcesTests
         Assert.Contains("<code>gen_ai_client_token_usage_input_total</code> — 3 series in the last hour", page);
         Assert.Contains("&#x27;user_id&#x27; looks like a per-request or per-user label", page);
         Assert.Contains("expects a <code>gen_ai_request_model</code> label", page);
+        // outcome is expected on the request counter alone: one warning (for it), none for the token counter without it.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "expects a <code>outcome</code> label"));
+        var requests = page[page.IndexOf("<code>gen_ai_client_requests_total</code>", StringComparison.Ordinal)..];
+        Assert.Contains("expects a <code>outcome</code> label", requests);
         Assert.Contains("<code>gen_ai_client_token_usage_output_total</code> — not found", page);
         Assert.DoesNotContain("retention-warning", page);
         Assert.Contains("No hour has been ingested yet", page);

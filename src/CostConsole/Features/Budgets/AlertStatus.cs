@@ -17,7 +17,11 @@ public sealed class AlertOptions
 }
 
 /// <summary>One cost alert as Prometheus evaluates it: an inactive rule, or one pending or firing instance of it.</summary>
-public sealed record CostAlert(string Group, string Name, string State, DateTimeOffset? Since, string? Value, string? Summary, string? Health, string? LastError, IReadOnlyDictionary<string, string> Labels);
+/// <remarks><see cref="Value"/> is Prometheus' own text; <see cref="DisplayValue"/> is it with its unit. <see cref="Summary"/> never holds a template.</remarks>
+public sealed record CostAlert(string Group, string Name, string State, DateTimeOffset? Since, string? Value, string? Summary, string? Health, string? LastError, IReadOnlyDictionary<string, string> Labels, string? Unit = null)
+{
+    public string? DisplayValue => AlertUnits.Format(Value, Unit);
+}
 
 /// <summary>The cost alerts, or why there are none (Prometheus unreachable, no rules, the group missing).</summary>
 public sealed record AlertStatusResult(IReadOnlyList<CostAlert> Alerts, IReadOnlyList<string> Problems, IReadOnlyList<string> Groups);
@@ -59,14 +63,16 @@ public sealed class AlertStatus(PrometheusClient prometheus, IOptions<AlertOptio
         {
             foreach (var rule in group.Rules.Where(r => r.Type == "alerting" && Selected(group, r)))
             {
+                var unit = rule.Annotations.GetValueOrDefault(AlertUnits.Annotation);
                 if (rule.Alerts.Count == 0)
                 {
-                    alerts.Add(new CostAlert(group.Name, rule.Name, rule.State ?? "inactive", null, null, rule.Annotations.GetValueOrDefault("summary"), rule.Health, rule.LastError, rule.Labels));
+                    alerts.Add(new CostAlert(group.Name, rule.Name, rule.State ?? "inactive", null, null, AlertUnits.Text(false, rule.Annotations, rule.Annotations),
+                        rule.Health, rule.LastError, rule.Labels, unit));
                     continue;
                 }
 
                 alerts.AddRange(rule.Alerts.Select(a => new CostAlert(group.Name, rule.Name, a.State, a.ActiveAt, a.Value,
-                    a.Annotations.GetValueOrDefault("summary") ?? rule.Annotations.GetValueOrDefault("summary"), rule.Health, rule.LastError, a.Labels)));
+                    AlertUnits.Text(true, a.Annotations, rule.Annotations), rule.Health, rule.LastError, a.Labels, unit)));
             }
         }
 

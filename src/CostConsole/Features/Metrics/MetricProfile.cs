@@ -28,7 +28,9 @@ public sealed record MetricProfile(
     string? RequestsMetric = null,
     // Exporters built on the usual client libraries expose it; where a target lacks it, only decreases mark resets.
     string? RestartMetric = "process_start_time_seconds",
-    string InstanceLabel = "instance")
+    string InstanceLabel = "instance",
+    // Dimensions that only the request counter carries (the seed's outcome): token counters are not expected to have them.
+    IReadOnlySet<string>? RequestOnlyDimensions = null)
 {
     public const string Default = "otel-seed";
 
@@ -53,7 +55,8 @@ public sealed record MetricProfile(
                 ["outcome"] = "outcome",
             },
             InputIncludesCached: true,
-            RequestsMetric: "gen_ai_client_requests_total"),
+            RequestsMetric: "gen_ai_client_requests_total",
+            RequestOnlyDimensions: new HashSet<string>(StringComparer.Ordinal) { "outcome" }),
         ["otel-genai-histogram"] = new(
             "otel-genai-histogram",
             new Dictionary<TokenType, TokenMetric>
@@ -88,11 +91,15 @@ public sealed record MetricProfile(
             InputIncludesCached: true),
     };
 
-    /// <summary>Distinct metric names this profile reads, token counters first.</summary>
     /// <summary>What the ledger reads: each token counter, and the request counter when the profile names one.</summary>
     public IEnumerable<(TokenType Type, TokenMetric Metric)> LedgerCounters =>
         Tokens.Select(t => (t.Key, t.Value)).Concat(RequestsMetric is null ? [] : [(TokenType.Requests, new TokenMetric(RequestsMetric))]);
 
+    /// <summary>The labels a series of <paramref name="metric"/> should carry: every dimension's, except on token counters those only the request counter has.</summary>
+    public IEnumerable<string> ExpectedLabels(string metric) =>
+        DimensionLabels.Where(d => metric == RequestsMetric || RequestOnlyDimensions?.Contains(d.Key) != true).Select(d => d.Value).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Distinct metric names this profile reads, token counters first.</summary>
     public IEnumerable<string> MetricNames =>
         Tokens.Values.Select(t => t.Metric).Concat(RequestsMetric is null ? [] : [RequestsMetric]).Distinct(StringComparer.Ordinal);
 }

@@ -105,15 +105,19 @@ public static class CostRules
         var budget = settings.DailyBudgetUsd.ToString(CultureInfo.InvariantCulture);
         var floor = (settings.SpikeFloorUsdPerHour / 3600m).ToString("0.############", CultureInfo.InvariantCulture);
         var factor = settings.SpikeFactor.ToString(CultureInfo.InvariantCulture);
+        var dailyBudget = settings.DailyBudgetUsd.ToString("0.00", CultureInfo.InvariantCulture);
         Alert(yaml, BurnAlert, $"{TotalRecord} * 86400 > {budget}", "15m", "warning",
-            $"LLM spend is running at ${{{{ $value | printf \"%.2f\" }}}} per day, over the daily budget of ${settings.DailyBudgetUsd.ToString("0.00", CultureInfo.InvariantCulture)}.",
-            "The cost rate of the last 5 minutes, held for 15 minutes, projects past the daily budget. Open CostConsole's overview to see which feature and model drive it.");
+            $"LLM spend is running at ${{{{ $value | printf \"%.2f\" }}}} per day, over the daily budget of ${dailyBudget}.",
+            "The cost rate of the last 5 minutes, held for 15 minutes, projects past the daily budget. Open CostConsole's overview to see which feature and model drive it.",
+            AlertUnits.UsdPerDay, $"Fires when the cost rate of the last 5 minutes projects past the daily budget of ${dailyBudget} for 15 minutes.");
         Alert(yaml, SpikeAlert, $"{TotalRecord} > {factor} * avg_over_time({TotalRecord}[1d] offset 10m)\nand\n{TotalRecord} > {floor}", "10m", "warning",
             $"LLM spend per second is over {factor} times its average of the past day.",
-            $"The total cost rate is ${{{{ $value | printf \"%.4f\" }}}} per second. Spikes under ${settings.SpikeFloorUsdPerHour.ToString("0.00", CultureInfo.InvariantCulture)} per hour are ignored.");
+            $"The total cost rate is ${{{{ $value | printf \"%.4f\" }}}} per second. Spikes under ${settings.SpikeFloorUsdPerHour.ToString("0.00", CultureInfo.InvariantCulture)} per hour are ignored.",
+            AlertUnits.UsdPerSecond, $"Fires when the cost rate stays over {factor} times its average of the past day for 10 minutes.");
         Alert(yaml, UnpricedAlert, $"{UnpricedRecord} > 0", "30m", "info",
             "Tokens of {{ $labels." + model + " }} have no price in CostConsole.",
-            "Their cost is missing from every figure until an engineer adds a price entry.");
+            "Their cost is missing from every figure until an engineer adds a price entry.",
+            AlertUnits.TokensPerSecond, "Fires when a model's tokens have had no price for 30 minutes.");
         return yaml.ToString();
     }
 
@@ -159,7 +163,12 @@ public static class CostRules
         Expr(yaml, expr);
     }
 
-    private static void Alert(StringBuilder yaml, string name, string expr, string forDuration, string severity, string summary, string description)
+    /// <summary>
+    /// One alerting rule. Besides summary and description (templates Prometheus fills in for an active alert) it carries
+    /// <c>value_unit</c>, so a reader can show $value with its unit, and <c>condition</c>, plain words for the rule while
+    /// it is inactive (an inactive rule's annotations are its unrendered templates).
+    /// </summary>
+    private static void Alert(StringBuilder yaml, string name, string expr, string forDuration, string severity, string summary, string description, string unit, string condition)
     {
         yaml.AppendLine($"      - alert: {name}");
         Expr(yaml, expr);
@@ -170,6 +179,8 @@ public static class CostRules
         yaml.AppendLine("        annotations:");
         yaml.AppendLine($"          summary: {YamlString(summary)}");
         yaml.AppendLine($"          description: {YamlString(description)}");
+        yaml.AppendLine($"          {AlertUnits.Annotation}: {unit}");
+        yaml.AppendLine($"          {AlertUnits.ConditionAnnotation}: {YamlString(condition)}");
     }
 
     private static void Expr(StringBuilder yaml, string expr)

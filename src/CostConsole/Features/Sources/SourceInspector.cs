@@ -52,7 +52,7 @@ public sealed partial class SourceInspector(IServiceProvider services, IOptions<
                     })
                     .OrderByDescending(l => l.Values).ToList();
                 var present = labels.Select(l => l.Label).ToHashSet(StringComparer.Ordinal);
-                var missing = profile.DimensionLabels.Values.Where(l => !present.Contains(l) && series.Data.Count > 0).ToList();
+                var missing = profile.ExpectedLabels(metric.Metric).Where(l => !present.Contains(l) && series.Data.Count > 0).ToList();
                 metrics.Add(new MetricSource(metric.Metric, true, null, series.Data.Count, labels, missing));
             }
         }
