@@ -18,6 +18,8 @@ COPY appsettings.json ./
 COPY wwwroot/ wwwroot/
 COPY migrations/ migrations/
 COPY src/CostConsole/ src/CostConsole/
+# The published folder holds its own wwwroot (the app's files, MudBlazor's, Blazor's script, ApexCharts): the app
+# serves it in any environment. The tests publish and start it the same way (ProductStartTests), as does the demo.
 RUN dotnet publish src/CostConsole/CostConsole.csproj -c Release --no-restore -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The full demo: real Prometheus with 45 days of generated history plus live traffic, CostConsole pointed at it,
 # and one demo user per role. Ctrl+C stops everything it started.
+#   DEMO_DAYS   days of generated history (default 45)
+#   DEMO_STATE  the folder for its state (default .demo; emptied at start)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/prerequisites.sh
@@ -8,7 +10,7 @@ install_missing
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 began=$(date +%s)
-state="$PWD/.demo"
+state="$(realpath -m "${DEMO_STATE:-$PWD/.demo}")"
 days="${DEMO_DAYS:-45}"
 pids=()
 
@@ -20,6 +22,11 @@ stop() {
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   fi
+  echo "Stopped."
+}
+started() { # records a background process (for stop, and for whoever checks that none is left behind)
+  pids+=("$1")
+  echo "$1" >>"$state/pids"
 }
 trap stop EXIT
 trap 'exit 130' INT TERM HUP
@@ -34,14 +41,16 @@ wait_for() { # url, name, log
   exit 1
 }
 
-echo "==> Building CostConsole and the workload generator"
-dotnet build src/CostConsole/CostConsole.csproj -c Release -v quiet -nologo
-dotnet build src/CostConsole.Workload/CostConsole.Workload.csproj -c Release -v quiet -nologo
-app="src/CostConsole/bin/Release/net10.0/CostConsole.dll"
-workload="src/CostConsole.Workload/bin/Release/net10.0/costconsole-workload.dll"
-
 rm -rf "$state"
 mkdir -p "$state/history" "$state/prometheus/data"
+
+# The demo runs the published app, exactly as the Dockerfile does: `dotnet CostConsole.dll` in a folder that holds
+# its own wwwroot (styles, Blazor's script, MudBlazor, ApexCharts).
+echo "==> Publishing CostConsole and building the workload generator"
+dotnet publish src/CostConsole/CostConsole.csproj -c Release -o "$state/app" -v quiet -nologo
+dotnet build src/CostConsole.Workload/CostConsole.Workload.csproj -c Release -v quiet -nologo
+app="$state/app/CostConsole.dll"
+workload="src/CostConsole.Workload/bin/Release/net10.0/costconsole-workload.dll"
 
 echo "==> Generating $days days of history (60 s scrapes) and backfilling it with promtool"
 dotnet "$workload" history --out "$state/history" --days "$days" --pods-per-team 1 --split
@@ -57,7 +66,7 @@ app_port=$(free_port 5080)
 
 echo "==> Starting live traffic on :$workload_port and Prometheus on :$prometheus_port"
 dotnet "$workload" serve --port "$workload_port" >"$state/workload.log" 2>&1 &
-pids+=($!)
+started $!
 cat >"$state/prometheus/prometheus.yml" <<YAML
 global:
   scrape_interval: 60s
@@ -70,12 +79,12 @@ scrape_configs:
 YAML
 prometheus --config.file="$state/prometheus/prometheus.yml" --storage.tsdb.path="$state/prometheus/data" --web.enable-lifecycle \
   --storage.tsdb.retention.time=400d --web.listen-address="127.0.0.1:$prometheus_port" >"$state/prometheus.log" 2>&1 &
-pids+=($!)
+started $!
 wait_for "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$state/prometheus.log"
 
 echo "==> Starting maildev (SMTP on :$smtp_port, read mail at :$mail_port)"
 node_modules/.bin/maildev --smtp "$smtp_port" --web "$mail_port" --ip 127.0.0.1 --web-ip 127.0.0.1 >"$state/maildev.log" 2>&1 &
-pids+=($!)
+started $!
 wait_for "http://127.0.0.1:$mail_port/email" maildev "$state/maildev.log"
 
 export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db"
@@ -105,7 +114,7 @@ dotnet "$app" tokens create --name prometheus --role Engineer >"$state/prometheu
 
 echo "==> Starting CostConsole on :$app_port"
 ASPNETCORE_URLS="http://127.0.0.1:$app_port" dotnet "$app" >"$state/costconsole.log" 2>&1 &
-pids+=($!)
+started $!
 wait_for "http://127.0.0.1:$app_port/readyz" CostConsole "$state/costconsole.log"
 
 echo "==> Loading CostConsole's cost rules into Prometheus (prices joined from /metrics)"
@@ -125,18 +134,42 @@ rule_files:
 YAML
 curl -fsS -X POST "http://127.0.0.1:$prometheus_port/-/reload"
 
-echo "==> Setting this month's budgets (search, growth, and the org)"
 admin_token=$(dotnet "$app" tokens create --name "demo-budgets-$(date +%s)" --role Admin 2>/dev/null)
-month=$(date -u +%Y-%m)
-budget() { # path, json
-  curl -fsS -o /dev/null -X PUT -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
-    "http://127.0.0.1:$app_port/api/v1/budgets/$1" -d "$2"
+api() { # method, path[, json]
+  curl -fsS -X "$1" -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' "http://127.0.0.1:$app_port$2" ${3:+-d "$3"}
 }
-budget "teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"280\"}"
-budget "teams/${team_ids[growth]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"450\",\"thresholds\":\"50,75,90,100\"}"
-budget org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"2500\",\"dailyUsd\":\"120\"}"
+
+echo "==> Waiting for the ledger to take in the history (every closed hour up to now)"
+# The budgets below are set from the month to date the ledger holds, so it must hold every closed hour first.
+hour=$(( $(date -u +%s) / 3600 * 3600 ))
+range="from=$(date -u -d "@$((hour - 3600))" +%Y-%m-%dT%H:00:00Z)&to=$(date -u -d "@$hour" +%Y-%m-%dT%H:00:00Z)"
+for _ in $(seq 1 600); do
+  through=$(api GET "/api/v1/spend?$range" | jq -r '.ledgerThrough // empty')
+  if [ -n "$through" ] && [ "$(date -u -d "$through" +%s)" -ge "$hour" ]; then break; fi
+  sleep 1
+done
+
+echo "==> Setting this month's budgets from its month to date: search at risk, growth over, the org on track"
+# From what the ledger holds today, so the story holds on any day of the month: growth's budget is below what it has
+# spent already; search's lies between its spend so far and its projected month end.
+month=$(date -u +%Y-%m)
+outlooks=$(api GET /api/v1/budgets)
+cents() { jq -r "$1" <<<"$outlooks"; }
+search_budget=$(cents ".[] | select(.name == \"search\") | . as \$t | ([\$t.projectedMonthEnd24hUsd, \$t.projectedMonthEnd7dUsd] | max) as \$top
+  | [\$t.monthToDateUsd + (\$top - \$t.monthToDateUsd) * 0.6, 0.01] | max * 100 | ceil / 100")
+growth_budget=$(cents ".[] | select(.name == \"growth\") | [.monthToDateUsd * 0.85, 0.01] | max * 100 | floor / 100")
+org_budget=$(cents "[.[] | select(.teamId != null) | [.projectedMonthEnd24hUsd, .projectedMonthEnd7dUsd] | max] | add * 1.25 | [., 1] | max | ceil")
+org_daily=$(cents "[.[] | select(.teamId != null) | .ratePerHour24hUsd] | add * 24 * 1.5 | [., 1] | max | ceil")
+api PUT "/api/v1/budgets/teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"$search_budget\",\"confirm\":true}" >/dev/null
+api PUT "/api/v1/budgets/teams/${team_ids[growth]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"$growth_budget\",\"thresholds\":\"50,75,90,100\",\"confirm\":true}" >/dev/null
+api PUT /api/v1/budgets/org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"$org_budget\",\"dailyUsd\":\"$org_daily\",\"confirm\":true}" >/dev/null
 # Computing the outlooks records the thresholds already crossed; their managers are mailed at once.
-curl -fsS -o /dev/null -H "Authorization: Bearer $admin_token" "http://127.0.0.1:$app_port/api/v1/budgets"
+budget_story=$(api GET /api/v1/budgets | jq -r '.[] | select(.name == "search" or .name == "growth" or .teamId == null) | [.name, .monthToDateUsd, .budgetUsd, .status] | @tsv' |
+  while IFS=$'\t' read -r name spent budget status; do
+    case "$status" in AtRisk) status="at risk" ;; OnTrack) status="on track" ;; Over) status="over" ;; esac
+    printf '%s: $%.2f of $%.2f, %s; ' "$name" "$spent" "$budget" "$status"
+  done)
+budget_story="${budget_story%; }"
 
 echo "==> Subscribing the demo manager and finance users to daily digests"
 # The manager's digest of search is due two minutes from now (UTC), so the first one lands in maildev during the demo.
@@ -156,6 +189,7 @@ CostConsole demo is up in $(( $(date +%s) - began )) s.
   CostConsole   http://127.0.0.1:$app_port
   Prometheus    http://127.0.0.1:$prometheus_port
   Live traffic  http://127.0.0.1:$workload_port/metrics
+  Budgets       $budget_story
   Mail          http://127.0.0.1:$mail_port (maildev: every mail CostConsole sends: budget thresholds, digests)
   Digests       manager@demo.test's digest of search arrives at $digest_at UTC; Digests → Preview & log sends a test now
   Jobs          http://127.0.0.1:$app_port/hangfire (Hangfire dashboard, Admin only)

@@ -7,6 +7,7 @@ install_missing() {
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v bc >/dev/null 2>&1 || missing+=(bc)
+  command -v jq >/dev/null 2>&1 || missing+=(jq)
   # The build restores apexcharts with npm into wwwroot/lib.
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi

@@ -45,7 +45,7 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
     }
 
     /// <summary>Waits until the interactive page has its figures: before that a click may land on the prerendered copy.</summary>
-    private static Task LoadedAsync(IPage page) => page.WaitForSelectorAsync("[data-loading='false']");
+    private static Task LoadedAsync(IPage page) => page.WaitForSelectorAsync("[data-interactive='true'] [data-loading='false']");
 
     private HttpClient? _api;
 
@@ -97,8 +97,7 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         await ScreenshotAsync(page, "overview-finance-1280x800.png");
 
         // Switch the chart to models: the URL carries it, and the chart redraws with one series per model.
-        await page.ClickAsync("[data-testid='chart-by-model']");
-        await page.WaitForURLAsync(new Regex("by=model"));
+        await ProductChecks.ClickAndWaitForUrlAsync(page, "[data-testid='chart-by-model']", "by=model");
         var models = (await ApiAsync("from=2026-11-01T00:00:00Z&to=2026-11-20T01:00:00Z&groupBy=model")).GetProperty("rows").GetArrayLength();
         await page.WaitForSelectorAsync($"[data-testid='overview-chart'][data-chart-series='{Math.Min(models, 9)}']");
 

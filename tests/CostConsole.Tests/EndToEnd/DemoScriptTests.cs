@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using CostConsole.Tests.Shared;
+
+namespace CostConsole.Tests.EndToEnd;
+
+/// <summary>
+/// The README's demo command itself, as a newcomer runs it: `bash .ci/demo.sh` with a short history, up to the point
+/// where it prints its URL and users; then the URL answers, Finance's overview renders styled and live in Debian
+/// Chromium, and on Ctrl+C (here SIGINT) every process it started is gone.
+/// </summary>
+[Collection(ProductCollection.Name)]
+public sealed partial class DemoScriptTests : IAsyncLifetime
+{
+    private readonly BrowserFixture _browser = new();
+    private readonly DirectoryInfo _state = Directory.CreateTempSubdirectory("costconsole-demo-");
+
+    public Task InitializeAsync() => _browser.InitializeAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        try
+        {
+            _state.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [GeneratedRegex(@"^\s+CostConsole\s+(http://\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex AppUrl();
+
+    [GeneratedRegex(@"^\s+Finance\s+(\S+@\S+)\s+(\S+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex FinanceUser();
+
+    [Fact]
+    public async Task The_demo_comes_up_serves_a_styled_overview_and_leaves_nothing_running_when_stopped()
+    {
+        var log = new StringWriterLog();
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = ProductProcess.RepositoryRoot };
+        info.ArgumentList.Add(".ci/demo.sh");
+        info.Environment["DEMO_DAYS"] = "2";
+        info.Environment["DEMO_STATE"] = _state.FullName;
+        using var demo = new Process { StartInfo = info };
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        demo.OutputDataReceived += (_, e) =>
+        {
+            log.Append(e.Data);
+            if (e.Data?.Contains("Press Ctrl+C to stop", StringComparison.Ordinal) == true) up.TrySetResult();
+        };
+        demo.ErrorDataReceived += (_, e) => log.Append(e.Data);
+        demo.Start();
+        demo.StandardInput.Close();
+        demo.BeginOutputReadLine();
+        demo.BeginErrorReadLine();
+        try
+        {
+            var exited = demo.WaitForExitAsync();
+            var first = await Task.WhenAny(up.Task, exited, Task.Delay(TimeSpan.FromMinutes(10)));
+            Assert.True(first == up.Task, $"the demo did not come up: {log.Text}");
+
+            var printed = log.Text;
+            var url = AppUrl().Match(printed).Groups[1].Value;
+            var finance = FinanceUser().Match(printed);
+            Assert.True(url.Length > 0 && finance.Success, $"the demo did not print its URL and users: {printed}");
+            // The budget story is set from the month to date the ledger holds; in a month's first hour nothing is spent yet.
+            var now = DateTimeOffset.UtcNow;
+            if (now.Day > 1 || now.Hour > 0)
+            {
+                Assert.Matches(@"growth: \$[0-9.]+ of \$[0-9.]+, over", printed);
+                Assert.Matches(@"search: \$[0-9.]+ of \$[0-9.]+, at risk", printed);
+            }
+
+            using (var http = new HttpClient())
+            using (var login = await http.GetAsync(url + "/account/login"))
+            {
+                Assert.True(login.IsSuccessStatusCode, $"{url} answered {(int)login.StatusCode}");
+            }
+
+            var page = await ProductChecks.SignInAsync(_browser.Browser, url, finance.Groups[1].Value, finance.Groups[2].Value);
+            await ProductChecks.AssertStyledAndLiveAsync(page);
+            await page.WaitForSelectorAsync("[data-testid='overview-chart'] .apexcharts-svg", new() { Timeout = 60_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "demo-finance-overview-1280x800.png") });
+        }
+        finally
+        {
+            // Ctrl+C, as a user stops it.
+            if (!demo.HasExited)
+            {
+                using var interrupt = Process.Start("kill", ["-INT", demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                await interrupt.WaitForExitAsync();
+            }
+
+            await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Contains("Stopped.", log.Text);
+        // Every background process it recorded is gone, and no process is left that runs from its state folder.
+        var started = (await File.ReadAllLinesAsync(Path.Combine(_state.FullName, "pids"))).Where(l => l.Length > 0).ToList();
+        Assert.Equal(4, started.Count);
+        Assert.All(started, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} outlived the demo"));
+        var leftovers = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit))
+            .Select(p => (Pid: p!, Command: ReadCommandLine(p!))).Where(p => p.Command.Contains(_state.FullName, StringComparison.Ordinal)).ToList();
+        Assert.True(leftovers.Count == 0, $"still running: {string.Join("; ", leftovers.Select(l => $"{l.Pid} {l.Command}"))}");
+    }
+
+    private static string ReadCommandLine(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
