@@ -4,6 +4,7 @@ using CostConsole.Data;
 using CostConsole.Features.Budgets;
 using CostConsole.Features.Digests;
 using CostConsole.Features.Health;
+using CostConsole.Features.Hosting;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
@@ -71,6 +72,8 @@ if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/status/500", createScopeForErrors: true);
 }
+
+app.UseSecurityHeaders();
 
 // Status pages first, so a 403 from authorization is rendered as a page that says so.
 app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);

@@ -24,6 +24,13 @@ function money(value) {
     return Math.abs(value) >= 10000 ? usdShort.format(value) : usd.format(value);
 }
 
+// Series names and categories are label values: anyone who can emit a metric chooses them. ApexCharts 4.7 writes
+// legend and tooltip text with innerHTML, so every formatter that feeds those returns the text HTML-escaped. (Axis
+// labels are SVG text nodes, written as text: escaping them would show the entities.)
+function escapeHtml(value) {
+    return String(value ?? '').replace(/[&<>"'`]/g, c => `&#${c.charCodeAt(0)};`);
+}
+
 function options(config, dotNet) {
     const bar = config.kind === 'bar';
     const line = config.kind === 'line';
@@ -51,12 +58,14 @@ function options(config, dotNet) {
             categories: config.categories,
             title: { text: config.xTitle },
             labels: { rotate: -40, hideOverlappingLabels: true, trim: true, maxHeight: 90 },
+            // The crosshair's category box is written with innerHTML; the tooltip's own title (escaped below) says the same.
+            tooltip: { enabled: false },
         },
         yaxis: { title: { text: config.yTitle }, labels: { formatter: money }, min: negative ? undefined : 0, forceNiceScale: true },
         dataLabels: { enabled: false },
         stroke: { width: bar ? 0 : 2, curve: 'straight', dashArray: config.series.map(s => s.dashed ? 6 : 0) },
         fill: { opacity: bar || line ? 1 : 0.35 },
-        legend: { position: 'bottom', showForSingleSeries: false },
+        legend: { position: 'bottom', showForSingleSeries: false, formatter: name => escapeHtml(name) },
         grid: { strokeDashArray: 3 },
         states: { active: { filter: { type: 'none' } } },
         plotOptions: { bar: { columnWidth: config.categories.length <= 3 ? '30%' : '70%' } },
@@ -64,7 +73,9 @@ function options(config, dotNet) {
             theme: config.dark ? 'dark' : 'light',
             shared: !bar,
             intersect: bar,
+            x: { formatter: (value, info) => escapeHtml(info && config.categories[info.dataPointIndex] !== undefined ? config.categories[info.dataPointIndex] : value) },
             y: {
+                title: { formatter: name => (name ? `${escapeHtml(name)}: ` : '') },
                 formatter: (value, info) => {
                     const tokens = info && config.series[info.seriesIndex] ? config.series[info.seriesIndex].tokens[info.dataPointIndex] : null;
                     return tokens === null || tokens === undefined ? money(value) : `${money(value)} · ${compact.format(tokens)} tokens`;

@@ -1,0 +1,33 @@
+namespace CostConsole.Features.Hosting;
+
+/// <summary>
+/// Headers on every response, so one missed encoding of a label value is not an exploit: a Content-Security-Policy
+/// that allows only the app's own scripts (Blazor Server needs no inline script, no eval; its circuit is a same-origin
+/// WebSocket), no framing, no MIME sniffing, and no full URLs (with their filters) sent to other sites.
+/// </summary>
+public static class SecurityHeaders
+{
+    // Styles stay 'unsafe-inline': MudBlazor's theme and ApexCharts write style elements and attributes. Scripts cannot run from them.
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+        "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    // Hangfire's dashboard (Admins only) ships inline scripts of its own; it gets the same policy but for those.
+    public const string DashboardContentSecurityPolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/hangfire") ? DashboardContentSecurityPolicy : ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "same-origin";
+            headers.XFrameOptions = "DENY";
+            return Task.CompletedTask;
+        });
+        return next(context);
+    });
+}
