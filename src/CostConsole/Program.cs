@@ -91,6 +91,7 @@ app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseCrossSiteWriteGuard();
 
 app.MapStaticAssets().AllowAnonymous();
 app.MapCostConsoleHealth();

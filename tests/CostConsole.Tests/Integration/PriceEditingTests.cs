@@ -239,7 +239,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         var before = await client.GetStringAsync("/api/v1/prices");
         var url = "/api/v1/prices/import?format=litellm&effectiveFrom=2026-11-18T00:00:00Z";
 
-        using var preview = await client.PostAsync(url, new StringContent(map));
+        using var preview = await client.PostAsync(url, new StringContent(map, System.Text.Encoding.UTF8, "application/json"));
         var plan = await preview.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
@@ -250,7 +250,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         Assert.Equal(0.075m, change.GetProperty("entry").GetProperty("cachedInput").GetDecimal());
         Assert.Equal(0.15m, change.GetProperty("current").GetProperty("input").GetDecimal());
 
-        using var import = await client.PostAsync(url + "&dryRun=false&reason=monthly%20refresh", new StringContent(map));
+        using var import = await client.PostAsync(url + "&dryRun=false&reason=monthly%20refresh", new StringContent(map, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(2, (await import.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("written").GetInt32());
         var book = await _app.Services.GetRequiredService<PriceStore>().LoadAsync();
         Assert.Equal(15m, book.PriceAt("claude-3-5-sonnet-20241022", Cut)!.OutputPerMTok);
@@ -271,7 +271,8 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         var client = await _app.SignedInAsync(Roles.Admin);
         var before = await client.GetStringAsync("/api/v1/prices");
 
-        using var response = await client.PostAsync($"/api/v1/prices/import?{query}&dryRun=false&onlySeen=false", new StringContent(file));
+        using var response = await client.PostAsync($"/api/v1/prices/import?{query}&dryRun=false&onlySeen=false",
+            new StringContent(file, System.Text.Encoding.UTF8, query.StartsWith("format=csv", StringComparison.Ordinal) ? "text/csv" : "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -295,7 +296,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         var (entries, problems) = PriceCsv.Parse(csv);
         Assert.Empty(problems);
         var missing = PriceCsv.Write(entries.Where(e => !starter.Contains(e)));
-        using var import = await admin.PostAsync("/api/v1/prices/import?format=csv&dryRun=false&onlySeen=false", new StringContent(missing));
+        using var import = await admin.PostAsync("/api/v1/prices/import?format=csv&dryRun=false&onlySeen=false", new StringContent(missing, System.Text.Encoding.UTF8, "text/csv"));
 
         Assert.Equal(HttpStatusCode.OK, import.StatusCode);
         Assert.Equal(csv, await admin.GetStringAsync("/api/v1/prices/export"));
