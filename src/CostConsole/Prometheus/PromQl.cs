@@ -73,7 +73,8 @@ public static class PromQl
                 case '\r': sb.Append(@"\r"); break;
                 case '\t': sb.Append(@"\t"); break;
                 default:
-                    if (char.IsControl(c))
+                    // U+2028 and U+2029 end a line in YAML (the rules file): escaped like control characters.
+                    if (char.IsControl(c) || c is '\u2028' or '\u2029')
                     {
                         // Go's string unquoting (which PromQL uses) reads \u escapes.
                         sb.Append(@"\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));

@@ -137,6 +137,47 @@ public sealed class HostileLabelTests(HostileLabelsFixture hostile) : IAsyncLife
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "hostile-digest-preview.png") });
     }
 
+    [Fact]
+    public async Task Every_export_of_hostile_labels_parses_and_no_cell_starts_a_formula()
+    {
+        using var client = _app.App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri(_app.BaseUrl) });
+        await AppFactory.SignInAsync(client, await _app.App.CreateUserAsync(Roles.Admin), AppFactory.Password);
+        var window = "from=2026-11-10T00:00:00Z&to=2026-11-10T03:00:00Z";
+        string[] exports =
+        [
+            $"/api/v1/spend?{window}&groupBy=feature,model,team,provider,operation&format=csv",
+            "/api/v1/exports/chargeback?month=2026-11",
+            $"/api/v1/exports/focus?{window}",
+            "/api/v1/budgets/export",
+            "/api/v1/prices/export",
+        ];
+
+        foreach (var export in exports)
+        {
+            using var response = await client.GetAsync(export);
+            Assert.True(response.IsSuccessStatusCode, $"{export}: {(int)response.StatusCode}");
+            var records = CostConsole.Csv.CsvTable.Read(await response.Content.ReadAsStringAsync(), restore: false);
+            Assert.True(records.Count > 1, $"{export} has no rows");
+            var width = records[0].Fields.Length;
+            foreach (var (line, fields) in records)
+            {
+                Assert.True(fields.Length == width, $"{export} line {line} has {fields.Length} fields, the header {width}");
+                foreach (var cell in fields)
+                {
+                    var runs = cell.Length > 0 && "=+-@\t\r".Contains(cell[0]) && !decimal.TryParse(cell, System.Globalization.CultureInfo.InvariantCulture, out _);
+                    Assert.False(runs, $"{export} line {line}: a spreadsheet would run '{cell}'");
+                }
+            }
+        }
+
+        // The spend export names the hostile values as they are, once the defusing ' is taken off.
+        using var spend = await client.GetAsync(exports[0]);
+        var cells = CostConsole.Csv.CsvTable.Read(await spend.Content.ReadAsStringAsync()).SelectMany(r => r.Fields).ToHashSet();
+        Assert.Contains(HostileLabelsFixture.Payloads[4], cells);
+        Assert.Contains(HostileLabelsFixture.Payloads[5], cells);
+        Assert.Contains(HostileLabelsFixture.Payloads[6], cells);
+    }
+
     private async Task<int> CreateOrgDigestAsync(string email)
     {
         using var client = _app.App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri(_app.BaseUrl) });

@@ -175,7 +175,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         { """{"model":"gpt-4o-mini","effectiveFrom":"2026-11-18T00:30:00Z","input":1,"output":2}""", "is not on the hour" },
         { """{"model":"gpt-4o-mini","effectiveFrom":"someday","input":1,"output":2}""", "'someday' is not a date and time" },
         { """{"model":"re:(a","effectiveFrom":"2026-11-18T00:00:00Z","input":1,"output":2}""", "not a valid regular expression" },
-        { """{"model":"x\u0000\"y","effectiveFrom":"2026-11-18T00:00:00Z","input":1,"output":2}""", "control characters or quotes" },
+        { """{"model":"x\u0000\"y","effectiveFrom":"2026-11-18T00:00:00Z","input":1,"output":2}""", "control characters, line separators or quotes" },
         { """{"model":"gpt-4o-mini","effectiveFrom":"2026-11-18T00:00:00Z","input":1,"output":2,"reason":"a\u0007b"}""", "The reason contains control characters." },
         { """not json""", "The body is not valid JSON" },
     };

@@ -89,6 +89,21 @@ public sealed class CostRulesTests
         Assert.Contains(new RuleSettings(budget, factor, floor, group).Problems(), p => p.StartsWith(message, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Models_with_line_separators_do_not_break_the_rules_file()
+    {
+        // A pattern prices models whose names carry characters YAML takes for line breaks; the inline rules name each.
+        var book = new PriceBook([new PriceEntry("re:line.*", Now.AddDays(-1), 1m, 2m)]);
+        string[] seen = ["line\u2028separator", "line\u2029paragraph", "line\u0085next", "line\rreturn"];
+
+        var yaml = CostRules.Write(MetricProfile.BuiltIn["otel-seed"], RuleVariant.Inline, new RuleSettings(250m), PriceMetrics.InForce(book, seen, Now), Now);
+        var (code, output) = await PromtoolCheckAsync(yaml);
+
+        Assert.True(code == 0, $"promtool check rules failed ({code}):\n{output}\n{yaml}");
+        Assert.DoesNotContain('\u2028', yaml);
+        Assert.Contains("line\\u2028separator", yaml);
+    }
+
     public static async Task<(int Code, string Output)> PromtoolCheckAsync(string yaml)
     {
         var file = Path.Combine(Path.GetTempPath(), $"costconsole-rules-{Guid.NewGuid():N}.yml");

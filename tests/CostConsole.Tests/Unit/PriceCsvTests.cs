@@ -59,6 +59,39 @@ public sealed class PriceCsvTests
         Assert.Contains("no price lines", PriceCsv.Parse(PriceCsv.Header + "\n\n").Problems.Single().Message);
     }
 
+    [Theory]
+    [InlineData("line\u2028break")]
+    [InlineData("para\u2029graph")]
+    [InlineData("next\u0085line")]
+    [InlineData("'=1+1")]
+    public void Model_names_that_would_break_rules_or_spreadsheets_are_refused(string model)
+    {
+        Assert.NotEmpty(PriceCsv.ValidateModel(model));
+    }
+
+    [Fact]
+    public void Models_with_commas_separators_formula_starts_and_non_ascii_survive_an_export_and_an_import()
+    {
+        var from = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        PriceEntry[] entries =
+        [
+            new("csv,probe", from, 1m, 2m),
+            new("ops;=1+1", from, 1m, 2m),
+            new("-leading-dash", from, 1m, 2m),
+            new("=cmd|' /C calc'!A0", from, 1m, 2m),
+            new("モデル-ü-ß", from, 1m, 2m, 0.5m),
+            PriceEntry.Retirement("csv,probe", from.AddHours(5)),
+        ];
+
+        var file = PriceCsv.Write(entries);
+        var (read, problems) = PriceCsv.Parse(file);
+
+        Assert.Empty(problems);
+        Assert.Equal(entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom), read);
+        // In the file itself, no cell a spreadsheet would run.
+        Assert.All(Csv.CsvTable.Read(file, restore: false).SelectMany(r => r.Fields), cell => Assert.False(cell.Length > 0 && "=+-@".Contains(cell[0]) && !decimal.TryParse(cell, out _), cell));
+    }
+
     [Fact]
     public void Written_prices_read_back_the_same()
     {

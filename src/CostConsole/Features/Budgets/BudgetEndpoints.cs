@@ -120,24 +120,14 @@ public static class BudgetEndpoints
 
     public static string ToCsv(IEnumerable<TeamOutlook> outlooks)
     {
-        var csv = new StringBuilder("team,month,budget_usd,month_to_date_usd,used_percent,rate_24h_usd_per_hour,rate_7d_usd_per_hour,projected_month_end_24h_usd,projected_month_end_7d_usd,runs_out_at_utc,status,reason\n");
-        string N(decimal? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "";
-        foreach (var o in outlooks)
-        {
-            csv.Append(SpendEndpoints.Escape(o.Name)).Append(',')
-                .Append(o.Outlook.MonthStart.ToString("yyyy-MM", CultureInfo.InvariantCulture)).Append(',')
-                .Append(N(o.Outlook.BudgetUsd)).Append(',')
-                .Append(N(o.Outlook.MonthToDateUsd)).Append(',')
-                .Append(N(o.Outlook.UsedPercent)).Append(',')
-                .Append(N(o.Outlook.RatePerHour24h)).Append(',')
-                .Append(N(o.Outlook.RatePerHour7d)).Append(',')
-                .Append(N(o.Outlook.ProjectedMonthEnd24h)).Append(',')
-                .Append(N(o.Outlook.ProjectedMonthEnd7d)).Append(',')
-                .Append(o.Outlook.RunsOutAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append(',')
-                .Append(o.Outlook.Status).Append(',')
-                .Append(SpendEndpoints.Escape(o.Outlook.Reason)).Append('\n');
-        }
-
-        return csv.ToString();
+        object? N(decimal? v) => v is { } x ? new Csv.CsvTable.Number(x.ToString("0.00", CultureInfo.InvariantCulture)) : null;
+        return Csv.CsvTable.Write(
+            ["team", "month", "budget_usd", "month_to_date_usd", "used_percent", "rate_24h_usd_per_hour", "rate_7d_usd_per_hour", "projected_month_end_24h_usd", "projected_month_end_7d_usd", "runs_out_at_utc", "status", "reason"],
+            outlooks.Select(o => (IEnumerable<object?>)
+            [
+                o.Name, o.Outlook.MonthStart.ToString("yyyy-MM", CultureInfo.InvariantCulture), N(o.Outlook.BudgetUsd), N(o.Outlook.MonthToDateUsd), N(o.Outlook.UsedPercent),
+                N(o.Outlook.RatePerHour24h), N(o.Outlook.RatePerHour7d), N(o.Outlook.ProjectedMonthEnd24h), N(o.Outlook.ProjectedMonthEnd7d),
+                o.Outlook.RunsOutAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), o.Outlook.Status.ToString(), o.Outlook.Reason,
+            ]));
     }
 }

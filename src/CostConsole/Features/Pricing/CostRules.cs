@@ -192,5 +192,27 @@ public static class CostRules
         }
     }
 
-    private static string YamlString(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    /// <summary>A YAML double-quoted scalar: backslashes and quotes escaped, and every character YAML takes for a line break (or that is a control character) as an escape.</summary>
+    private static string YamlString(string text)
+    {
+        var yaml = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            yaml.Append(c switch
+            {
+                '\\' => "\\\\",
+                '"' => "\\\"",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                '\u0085' => "\\N",
+                '\u2028' => "\\L",
+                '\u2029' => "\\P",
+                _ when char.IsControl(c) => $"\\x{(int)c:x2}",
+                _ => c.ToString(),
+            });
+        }
+
+        return yaml.Append('"').ToString();
+    }
 }

@@ -28,8 +28,9 @@ public static class PriceCsv
     {
         List<PriceEntry> entries = [];
         List<ImportProblem> problems = [];
-        var lines = text.ReplaceLineEndings("\n").Split('\n');
-        var header = lines.Length == 0 ? "" : lines[0].Trim().TrimStart('\uFEFF');
+        // Fields by RFC 4180 (quoted commas, quotes and line breaks), with the export's defused cells restored.
+        var records = Csv.CsvTable.Read(text);
+        var header = records.Count == 0 ? "" : string.Join(',', records[0].Fields.Select(f => f.Trim()));
         if (header != Header && header != HeaderWithRetired)
         {
             return ([], [new ImportProblem(1, $"the header must be exactly: {Header} (optionally followed by ,retired)")]);
@@ -38,16 +39,13 @@ public static class PriceCsv
         var columns = header == Header ? 6 : 7;
 
         var seen = new Dictionary<(string, DateTimeOffset), int>();
-        for (var i = 1; i < lines.Length; i++)
+        foreach (var (number, fields) in records.Skip(1))
         {
-            var number = i + 1;
-            var line = lines[i];
-            if (string.IsNullOrWhiteSpace(line))
+            if (fields.All(string.IsNullOrWhiteSpace))
             {
                 continue;
             }
 
-            var fields = line.Split(',');
             if (fields.Length != columns)
             {
                 problems.Add(new ImportProblem(number, $"expected {columns} comma-separated fields, found {fields.Length}"));
@@ -123,9 +121,16 @@ public static class PriceCsv
             yield return $"the model has more than {PriceRecord.MaxModelLength} characters";
         }
 
-        if (model.Any(char.IsControl) || model.Contains('"'))
+        // U+2028, U+2029 (and U+0085, a control character) end a line in YAML and JavaScript: they would break the
+        // generated rules file.
+        if (model.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029') || model.Contains('"'))
         {
-            yield return "the model contains control characters or quotes";
+            yield return "the model contains control characters, line separators or quotes";
+        }
+
+        if (model.StartsWith('\''))
+        {
+            yield return "the model starts with ', which spreadsheets (and CostConsole's CSV files) use to mark a cell as text";
         }
 
         if (model.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
@@ -198,26 +203,12 @@ public static class PriceCsv
         return value;
     }
 
-    public static string Write(IEnumerable<PriceEntry> entries)
-    {
-        var text = new StringBuilder().Append(HeaderWithRetired).Append('\n');
-        foreach (var e in entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom))
-        {
-            text.Append(e.Model).Append(',')
-                .Append(e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append(',');
-            if (e.Retired)
-            {
-                text.Append(",,,,true\n");
-                continue;
-            }
-
-            text
-                .Append(e.InputPerMTok.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(e.OutputPerMTok.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(e.CachedInputPerMTok?.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(e.CacheWritePerMTok?.ToString(CultureInfo.InvariantCulture)).Append(",false\n");
-        }
-
-        return text.ToString();
-    }
+    public static string Write(IEnumerable<PriceEntry> entries) => Csv.CsvTable.Write(
+        HeaderWithRetired.Split(','),
+        entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom).Select(e => (IEnumerable<object?>)
+        [
+            e.Model, e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            e.Retired ? null : e.InputPerMTok, e.Retired ? null : e.OutputPerMTok, e.Retired ? null : e.CachedInputPerMTok, e.Retired ? null : e.CacheWritePerMTok,
+            e.Retired ? "true" : "false",
+        ]));
 }

@@ -172,27 +172,10 @@ public static class SpendEndpoints
         warnings = result.Warnings,
     };
 
-    private static string ToCsv(SpendResult result)
-    {
-        var csv = new StringBuilder();
-        csv.AppendJoin(',', result.GroupBy.Concat(["input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"])).Append('\n');
-        foreach (var row in result.Rows)
-        {
-            csv.AppendJoin(',', row.Keys.Select(Escape)).Append(row.Keys.Count > 0 ? "," : "")
-                .Append(row.Figures.InputTokens).Append(',').Append(row.Figures.CachedInputTokens).Append(',')
-                .Append(row.Figures.CacheWriteTokens).Append(',').Append(row.Figures.OutputTokens).Append(',')
-                .Append(decimal.Round(row.Figures.CostUsd, 6).ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(row.Figures.UnpricedTokens).Append(',').Append(row.Figures.Requests).Append(',')
-                .Append(decimal.Round(row.Figures.CachedSavingsUsd, 6).ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
+    private static string ToCsv(SpendResult result) => Csv.CsvTable.Write(
+        [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"],
+        result.Rows.Select(row => row.Keys.Cast<object?>().Concat([
+            row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
+            decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6)])));
 
-        return csv.ToString();
-    }
-
-    /// <summary>CSV-quotes a value, and defuses a leading = + - @ so a spreadsheet never runs it as a formula.</summary>
-    public static string Escape(string value)
-    {
-        var safe = value.Length > 0 && "=+-@\t\r".Contains(value[0]) ? "'" + value : value;
-        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + safe.Replace("\"", "\"\"") + "\"" : safe;
-    }
 }

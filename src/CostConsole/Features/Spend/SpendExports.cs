@@ -60,57 +60,43 @@ public static class SpendExports
         return ((first, first.AddMonths(1)), null);
     }
 
-    public static string ChargebackCsv(SpendResult result)
-    {
-        var csv = new StringBuilder("team,model,feature,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,requests,unpriced_tokens,cost_usd\n");
-        foreach (var row in result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenByDescending(r => r.Figures.CostUsd))
-        {
-            var f = row.Figures;
-            csv.AppendJoin(',', row.Keys.Select(SpendEndpoints.Escape)).Append(',')
-                .AppendJoin(',', f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens)
-                .Append(',').Append(decimal.Round(f.CostUsd, 6).ToString(CultureInfo.InvariantCulture)).Append('\n');
-        }
-
-        return csv.ToString();
-    }
+    public static string ChargebackCsv(SpendResult result) => Csv.CsvTable.Write(
+        ["team", "model", "feature", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "requests", "unpriced_tokens", "cost_usd"],
+        result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenByDescending(r => r.Figures.CostUsd).Select(row => row.Keys.Cast<object?>().Concat([
+            row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
+            row.Figures.Requests, row.Figures.UnpricedTokens, decimal.Round(row.Figures.CostUsd, 6)])));
 
     /// <summary>
     /// FOCUS columns, one row per day, provider, model, feature and team. Prices are list prices with no discount
     /// known, so billed, effective and list cost are the same figure; tokens are priced per 1M. Tokens without a price
     /// are left out of the cost columns and listed in x_UnpricedTokens.
     /// </summary>
-    public static string FocusCsv(SpendResult result, TimeZoneInfo zone)
-    {
-        var csv = new StringBuilder("BilledCost,EffectiveCost,ListCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ChargeDescription,ServiceName,ProviderName,PublisherName,SkuId,PricingQuantity,PricingUnit,ConsumedQuantity,ConsumedUnit,Tags,x_InputTokens,x_CachedInputTokens,x_CacheWriteTokens,x_OutputTokens,x_Requests,x_UnpricedTokens\n");
-        foreach (var row in result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenBy(r => string.Join('\u001f', r.Keys.Skip(1)), StringComparer.Ordinal))
+    public static string FocusCsv(SpendResult result, TimeZoneInfo zone) => Csv.CsvTable.Write(
+        ["BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeDescription", "ServiceName",
+         "ProviderName", "PublisherName", "SkuId", "PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit", "Tags",
+         "x_InputTokens", "x_CachedInputTokens", "x_CacheWriteTokens", "x_OutputTokens", "x_Requests", "x_UnpricedTokens"],
+        result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenBy(r => string.Join('\u001f', r.Keys.Skip(1)), StringComparer.Ordinal).Select(row =>
         {
             var (day, provider, model, feature, team) = (row.Keys[0], row.Keys[1], row.Keys[2], row.Keys[3], row.Keys[4]);
             var f = row.Figures;
             var date = DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture);
             var start = Clamp(SpendPeriods.StartOf(date, zone), result.From, result.To);
             var end = Clamp(SpendPeriods.StartOf(date.AddDays(1), zone), result.From, result.To);
-            var cost = decimal.Round(f.CostUsd, 6).ToString(CultureInfo.InvariantCulture);
+            var cost = decimal.Round(f.CostUsd, 6);
             var tokens = f.BillableTokens;
             var tags = "{" + string.Join(",", new[] { ("feature", feature), ("team", team) }.Where(t => t.Item2.Length > 0)
                 .Select(t => $"\"{t.Item1}\":\"{JsonEscape(t.Item2)}\"")) + "}";
-            csv.AppendJoin(',',
+            var vendor = provider.Length > 0 ? provider : "unknown";
+            return (IEnumerable<object?>)
+            [
                 cost, cost, cost, "USD",
                 start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                 end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                "Usage",
-                SpendEndpoints.Escape($"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}"),
-                "LLM API",
-                SpendEndpoints.Escape(provider.Length > 0 ? provider : "unknown"),
-                SpendEndpoints.Escape(provider.Length > 0 ? provider : "unknown"),
-                SpendEndpoints.Escape(model),
-                (tokens / 1_000_000m).ToString(CultureInfo.InvariantCulture), "1M Tokens",
-                tokens.ToString(CultureInfo.InvariantCulture), "Tokens",
-                SpendEndpoints.Escape(tags));
-            csv.Append(',').AppendJoin(',', f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens).Append('\n');
-        }
-
-        return csv.ToString();
-    }
+                "Usage", $"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}", "LLM API", vendor, vendor, model,
+                tokens / 1_000_000m, "1M Tokens", tokens, "Tokens", tags,
+                f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens,
+            ];
+        }));
 
     private static DateTimeOffset Clamp(DateTimeOffset value, DateTimeOffset min, DateTimeOffset max) => value < min ? min : value > max ? max : value;
 
