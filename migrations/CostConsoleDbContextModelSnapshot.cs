@@ -27,6 +27,9 @@ namespace CostConsole.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CreatedByUserId")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedUtc")
                         .HasColumnType("INTEGER");
 
@@ -298,6 +301,12 @@ namespace CostConsole.Migrations
                     b.Property<long>("CreatedUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DisabledBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DisabledUtc")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DisplayName")
                         .HasColumnType("TEXT");
 
@@ -306,6 +315,14 @@ namespace CostConsole.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("EmailConfirmed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Enabled")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
+                    b.Property<long?>("LastSignInUtc")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("LockoutEnabled")

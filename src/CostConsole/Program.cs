@@ -88,6 +88,7 @@ app.Use((context, next) =>
     return next(context);
 });
 app.UseRouting();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

@@ -131,6 +131,17 @@ public sealed class SecurityOptions
 
     public int MaxFailedSignIns { get; set; } = 5;
     public int LockoutMinutes { get; set; } = 15;
+
+    /// <summary>Sign-in attempts one client address may make per window, whatever the accounts (password spraying).</summary>
+    public int SignInAttemptsPerAddress { get; set; } = 30;
+
+    /// <summary>Attempts one client address may make at one account per window: below MaxFailedSignIns, so one stranger alone cannot lock anyone out.</summary>
+    public int SignInAttemptsPerAccount { get; set; } = 3;
+
+    public int SignInWindowMinutes { get; set; } = 15;
+
+    /// <summary>How often a signed-in session (cookie or live page) is checked against the user's current roles and state, in seconds.</summary>
+    public int RevalidateSeconds { get; set; } = 60;
 }
 
 internal sealed class ValidateSecurityOptions : IValidateOptions<SecurityOptions>
@@ -146,6 +157,26 @@ internal sealed class ValidateSecurityOptions : IValidateOptions<SecurityOptions
         if (options.LockoutMinutes is < 1 or > 10_080)
         {
             failures.Add($"Security:LockoutMinutes must be between 1 and 10080, a week (was {options.LockoutMinutes}).");
+        }
+
+        if (options.SignInAttemptsPerAddress is < 1 or > 10_000)
+        {
+            failures.Add($"Security:SignInAttemptsPerAddress must be between 1 and 10000 (was {options.SignInAttemptsPerAddress}).");
+        }
+
+        if (options.SignInAttemptsPerAccount < 1 || options.SignInAttemptsPerAccount >= options.MaxFailedSignIns)
+        {
+            failures.Add($"Security:SignInAttemptsPerAccount must be at least 1 and below Security:MaxFailedSignIns ({options.MaxFailedSignIns}), so one address alone cannot lock an account (was {options.SignInAttemptsPerAccount}).");
+        }
+
+        if (options.SignInWindowMinutes is < 1 or > 1440)
+        {
+            failures.Add($"Security:SignInWindowMinutes must be between 1 and 1440 (was {options.SignInWindowMinutes}).");
+        }
+
+        if (options.RevalidateSeconds is < 5 or > 3600)
+        {
+            failures.Add($"Security:RevalidateSeconds must be between 5 and 3600 (was {options.RevalidateSeconds}).");
         }
 
         return OptionText.Result(failures);

@@ -43,6 +43,9 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
     {
         base.OnModelCreating(builder);
 
+        // Users that existed before disabling existed are enabled (the column's default); true is the "not set" value.
+        builder.Entity<AppUser>().Property(u => u.Enabled).HasDefaultValue(true).HasSentinel(true);
+
         builder.Entity<Team>(team =>
         {
             team.Property(t => t.Name).HasMaxLength(Team.MaxNameLength).UseCollation("NOCASE");

@@ -24,8 +24,12 @@ public sealed class PresentHistoryFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The tests that start the product as its users do run one at a time: they publish and build the same project.</summary>
-[CollectionDefinition(Name)]
+/// <summary>
+/// The tests that start the product as its users do run one at a time, and alone: they publish and build the same
+/// project, and the demo starts a whole stack (Prometheus, maildev, the app) that would starve the browser journeys
+/// running beside it on a 2-core machine.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ProductCollection : ICollectionFixture<PresentHistoryFixture>
 {
     public const string Name = "the product as users start it";

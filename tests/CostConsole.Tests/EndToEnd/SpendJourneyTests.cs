@@ -109,8 +109,7 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         var byFeature = await ApiAsync("from=2026-11-01T00:00:00Z&to=2026-11-20T01:00:00Z&groupBy=feature");
         var topFeature = byFeature.GetProperty("rows")[0].GetProperty("feature").GetString()!;
         Assert.StartsWith(topFeature, (await page.Locator("[data-testid='explorer-row']").First.InnerTextAsync()).Trim());
-        await page.Locator("[data-testid='explorer-row']").First.ClickAsync();
-        await page.WaitForURLAsync(new Regex($"feature={Regex.Escape(Uri.EscapeDataString(topFeature))}"));
+        await ProductChecks.ClickAndWaitForUrlAsync(page, "[data-testid='explorer-row'] >> nth=0", $"feature={Uri.EscapeDataString(topFeature)}");
         await page.WaitForSelectorAsync("[data-testid='filter-feature']");
         await LoadedAsync(page);
         Assert.Contains("by=model", page.Url);
@@ -133,8 +132,7 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         await page.ClickAsync("[data-testid='filter-dimension']");
         await page.ClickAsync(".mud-popover-open .mud-list-item:has-text('Team')");
         await page.ClickAsync("[data-testid='filter-value']");
-        await page.ClickAsync($".mud-popover-open .mud-list-item:has-text('{team}')");
-        await page.WaitForURLAsync(new Regex($"team={Regex.Escape(Uri.EscapeDataString(team))}"));
+        await ProductChecks.ClickAndWaitForUrlAsync(page, $".mud-popover-open .mud-list-item:has-text('{team}')", $"team={Uri.EscapeDataString(team)}");
         await page.WaitForSelectorAsync("[data-testid='filter-team']");
         await LoadedAsync(page);
 

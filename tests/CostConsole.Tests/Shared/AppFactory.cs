@@ -55,7 +55,15 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
         {
             builder.ConfigureServices(services => services.AddSingleton(_time));
         }
+
+        if (Replace is not null)
+        {
+            builder.ConfigureServices(Replace);
+        }
     }
+
+    /// <summary>Services a test puts in place of the app's own (a counting decorator, say), set before the host is built.</summary>
+    public Action<IServiceCollection>? Replace { get; init; }
 
     /// <summary>Creates a user with the role (through the same code the admin page uses) and returns its email.</summary>
     public async Task<string> CreateUserAsync(string role, string? email = null)

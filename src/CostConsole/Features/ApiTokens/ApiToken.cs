@@ -23,6 +23,8 @@ public sealed class ApiToken
     public required string Hash { get; set; }
     public DateTimeOffset CreatedUtc { get; set; }
     public string CreatedBy { get; set; } = "";
+    /// <summary>The user who created it (null for the operator's command line): the token never acts with more than this user's current role.</summary>
+    public string? CreatedByUserId { get; set; }
     public DateTimeOffset? RevokedUtc { get; set; }
     public DateTimeOffset? LastUsedUtc { get; set; }
 }

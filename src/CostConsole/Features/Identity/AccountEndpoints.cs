@@ -1,4 +1,5 @@
 using CostConsole.Data;
+using CostConsole.Features.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -12,10 +13,12 @@ public static class AccountEndpoints
         var account = endpoints.MapGroup("/account");
 
         account.MapPost("/login", async (
+            HttpContext context,
             [FromForm] string? email,
             [FromForm] string? password,
             [FromForm] string? returnUrl,
             SignInManager<AppUser> signIn,
+            SignInProtection protection,
             DatabaseStatus database,
             ILoggerFactory loggers) =>
         {
@@ -31,23 +34,44 @@ public static class AccountEndpoints
                 return Results.LocalRedirect(Back("missing"));
             }
 
-            var result = await signIn.PasswordSignInAsync(email.Trim(), password, isPersistent: false, lockoutOnFailure: true);
             var logger = loggers.CreateLogger("CostConsole.Account");
+            var who = LogText.Safe(email.Trim());
+            if (!protection.MayTry(context.Connection.RemoteIpAddress, email))
+            {
+                logger.LogWarning("Sign-in throttled for {Email} from {Address}", who, context.Connection.RemoteIpAddress);
+                return Results.LocalRedirect(Back("throttled"));
+            }
+
+            var user = await signIn.UserManager.FindByEmailAsync(email.Trim());
+            if (user is null || !user.Enabled)
+            {
+                // The same work and the same answer as a wrong password: the form does not tell which accounts exist.
+                protection.SpendDecoyCheck(password);
+                logger.LogWarning("Failed sign-in for {Email}: {Reason}", who, user is null ? "no such user" : "disabled");
+                return Results.LocalRedirect(Back("invalid"));
+            }
+
+            var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
             if (result.Succeeded)
             {
-                logger.LogInformation("Signed in {Email}", email.Trim());
+                await signIn.UserManager.UpdateAsync(user.SignedIn(DateTimeOffset.UtcNow));
+                logger.LogInformation("Signed in {Email}", who);
                 return Results.LocalRedirect(target);
             }
 
             if (result.IsLockedOut)
             {
-                logger.LogWarning("Sign-in refused for {Email}: locked out", email.Trim());
-                return Results.LocalRedirect(Back("locked"));
+                // Identity answers a locked account before it checks the password: spend that work here.
+                protection.SpendDecoyCheck(password);
+                logger.LogWarning("Sign-in refused for {Email}: locked out", who);
+            }
+            else
+            {
+                logger.LogWarning("Failed sign-in for {Email}", who);
             }
 
-            logger.LogWarning("Failed sign-in for {Email}", email.Trim());
             return Results.LocalRedirect(Back("invalid"));
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(SignInProtection.Policy);
 
         account.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<AppUser> signIn) =>
         {
@@ -65,8 +89,16 @@ public static class AccountEndpoints
     }
 
     /// <summary>Only a local path is followed after sign-in: an open redirect would make the login page a phishing tool.</summary>
-    public static string SafeReturnUrl(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//") && !returnUrl.StartsWith("/\\") && !returnUrl.Any(char.IsControl)
-            ? returnUrl
+    public static string SafeReturnUrl(string? returnUrl)
+    {
+        if (string.IsNullOrEmpty(returnUrl) || !returnUrl.StartsWith('/') || returnUrl.StartsWith("//") || returnUrl.StartsWith("/\\") || returnUrl.Any(char.IsControl))
+        {
+            return "/";
+        }
+
+        // A Location header carries ASCII only: non-ASCII characters are percent-encoded (they answered 500 before).
+        return Uri.TryCreate("http://localhost" + returnUrl, UriKind.Absolute, out var local) && local.Host == "localhost"
+            ? local.PathAndQuery + local.Fragment
             : "/";
+    }
 }

@@ -11,4 +11,20 @@ public sealed class AppUser : IdentityUser
 
     /// <summary>The teams this user manages (meaningful for Managers).</summary>
     public List<Team> ManagedTeams { get; set; } = [];
+
+    /// <summary>False once an admin disables the user: no sign-in, no session, tokens refused, no digests. Nothing is deleted.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public DateTimeOffset? DisabledUtc { get; set; }
+
+    /// <summary>Who disabled the user (an admin's email), shown beside the state.</summary>
+    public string? DisabledBy { get; set; }
+
+    public DateTimeOffset? LastSignInUtc { get; set; }
+
+    public AppUser SignedIn(DateTimeOffset at)
+    {
+        LastSignInUtc = at;
+        return this;
+    }
 }

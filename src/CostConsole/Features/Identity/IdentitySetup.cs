@@ -110,6 +110,11 @@ public static class IdentitySetup
             identity.Lockout.MaxFailedAccessAttempts = security.Value.MaxFailedSignIns;
             identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(security.Value.LockoutMinutes);
         });
+        // Roles and disabling take effect within Security:RevalidateSeconds: the cookie's security stamp is checked that often
+        // (and a live page's, see RevalidatingIdentityStateProvider); role changes and disabling renew the stamp.
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<Configuration.SecurityOptions>>((stamp, security) =>
+            stamp.ValidationInterval = TimeSpan.FromSeconds(security.Value.RevalidateSeconds));
+        SignInProtection.AddSignInProtection(services);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, Configuration.ValidateBootstrapOptions>();
         services.AddScoped<UserAdministration>();
