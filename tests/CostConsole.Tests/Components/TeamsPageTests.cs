@@ -24,12 +24,48 @@ public sealed class TeamsPageTests : ComponentTestBase
         Context.Services.AddSingleton(TimeProvider.System);
         Context.Services.AddCostConsoleData(configuration);
         Context.Services.AddScoped<TeamAdministration>();
+        Context.Services.AddScoped<CostConsole.Features.Identity.AdminCheck>();
+        // The page re-checks in the database that the signed-in user is an enabled Admin before each change.
+        Context.AddAuthorization().SetAuthorized(AdminEmail).SetRoles(CostConsole.Features.Identity.Roles.Admin)
+            .SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, AdminId));
     }
+
+    private const string AdminId = "admin-1";
+    private const string AdminEmail = "admin@example.test";
 
     public override async Task InitializeAsync()
     {
         await DatabaseSetup.MigrateAsync(Services);
+        await using var db = await Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
+        db.Users.Add(new CostConsole.Features.Identity.AppUser { Id = AdminId, UserName = AdminEmail, Email = AdminEmail });
+        foreach (var role in CostConsole.Features.Identity.Roles.All)
+        {
+            db.Roles.Add(new Microsoft.AspNetCore.Identity.IdentityRole(role) { Id = role, NormalizedName = role.ToUpperInvariant() });
+        }
+
+        db.UserRoles.Add(new Microsoft.AspNetCore.Identity.IdentityUserRole<string> { UserId = AdminId, RoleId = CostConsole.Features.Identity.Roles.Admin });
+        await db.SaveChangesAsync();
         Render<MudBlazor.MudPopoverProvider>();
+    }
+
+    [Fact]
+    public async Task An_open_page_of_an_admin_since_demoted_changes_nothing()
+    {
+        var page = Render<TeamsPage>();
+        page.WaitForElement("[data-testid='teams-empty']");
+        await using (var db = await Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync())
+        {
+            db.UserRoles.Remove(await db.UserRoles.SingleAsync(r => r.UserId == AdminId));
+            db.UserRoles.Add(new Microsoft.AspNetCore.Identity.IdentityUserRole<string> { UserId = AdminId, RoleId = CostConsole.Features.Identity.Roles.Finance });
+            await db.SaveChangesAsync();
+        }
+
+        page.Find(NameInput).Change("Platform");
+        await page.Find("[data-testid='create-team']").ClickAsync(new());
+
+        page.WaitForAssertion(() => Assert.Contains("You are no longer an Admin", page.Markup));
+        await using var check = await Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
+        Assert.Empty(await check.Teams.ToListAsync());
     }
 
     public override async Task DisposeAsync()

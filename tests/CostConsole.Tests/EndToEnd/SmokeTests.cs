@@ -93,7 +93,9 @@ public sealed class SmokeTests(HistoryFixture prometheus) : IAsyncLifetime
         var page = await SignInAsync(Roles.Engineer, "/sources");
         await page.WaitForURLAsync(new Regex("/sources$"));
 
-        await page.WaitForSelectorAsync("[data-testid='source-metric'][data-metric='gen_ai_client_token_usage_input_total']", new() { Timeout = 30_000 });
+        // The live page (not its prerendered copy, which the interactive render replaces while it reads Prometheus again).
+        await page.WaitForSelectorAsync("[data-interactive='true'] [data-testid='source-metric'][data-metric='gen_ai_client_token_usage_input_total']", new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.querySelectorAll(\"[data-testid='no-recent-series']\").length > 0", null, new() { Timeout = 30_000 });
         Assert.Contains("No hour has been ingested yet", await page.InnerTextAsync("[data-testid='ledger-through']"));
         Assert.Equal(4, await page.Locator("[data-testid='source-metric']").CountAsync());
         // The fixture's history ended days ago: the page says nothing reports now, rather than showing a quiet 0.

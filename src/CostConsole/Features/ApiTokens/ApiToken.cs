@@ -38,7 +38,8 @@ public sealed class ApiTokenService(IDbContextFactory<CostConsoleDbContext> dbFa
     public static string HashOf(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
     /// <summary>Creates a token and returns its secret, which is never stored and cannot be shown again.</summary>
-    public async Task<(AdminResult Result, string? Token)> CreateAsync(string? name, string? role, string actor, CancellationToken cancellationToken = default)
+    /// <param name="creatorUserId">The admin creating it on the page (null: the operator's command line). The token never acts with more than this user's role at the time it is used.</param>
+    public async Task<(AdminResult Result, string? Token)> CreateAsync(string? name, string? role, string actor, CancellationToken cancellationToken = default, string? creatorUserId = null)
     {
         var trimmed = name?.Trim() ?? "";
         var canonicalRole = Roles.Normalize(role);
@@ -59,10 +60,19 @@ public sealed class ApiTokenService(IDbContextFactory<CostConsoleDbContext> dbFa
             return (AdminResult.Fail($"An active token named '{trimmed}' already exists."), null);
         }
 
-        db.ApiTokens.Add(new ApiToken { Name = trimmed, Role = canonicalRole!, Prefix = token[..10], Hash = HashOf(token), CreatedUtc = time.GetUtcNow(), CreatedBy = actor });
+        db.ApiTokens.Add(new ApiToken { Name = trimmed, Role = canonicalRole!, Prefix = token[..10], Hash = HashOf(token), CreatedUtc = time.GetUtcNow(), CreatedBy = actor, CreatedByUserId = creatorUserId });
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("API token {Name} created with role {Role} by {Actor}", trimmed, canonicalRole, actor);
         return (AdminResult.Ok, token);
+    }
+
+    /// <summary>A token acts for its creator: only while the creator is enabled and is an Admin or holds the token's role.</summary>
+    private static async Task<bool> CreatorStillHoldsAsync(CostConsoleDbContext db, string creatorId, string role, CancellationToken cancellationToken)
+    {
+        var enabled = await db.Users.Where(u => u.Id == creatorId).Select(u => (bool?)u.Enabled).SingleOrDefaultAsync(cancellationToken);
+        if (enabled is not true) return false;
+        var roles = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id where ur.UserId == creatorId select r.Name).ToListAsync(cancellationToken);
+        return roles.Contains(Roles.Admin) || roles.Contains(role);
     }
 
     public async Task<IReadOnlyList<ApiTokenSummary>> ListAsync(CancellationToken cancellationToken = default)
@@ -98,6 +108,12 @@ public sealed class ApiTokenService(IDbContextFactory<CostConsoleDbContext> dbFa
         var found = await db.ApiTokens.SingleOrDefaultAsync(t => t.Hash == hash && t.RevokedUtc == null, cancellationToken);
         if (found is null)
         {
+            return null;
+        }
+
+        if (found.CreatedByUserId is { } creatorId && !await CreatorStillHoldsAsync(db, creatorId, found.Role, cancellationToken))
+        {
+            logger.LogWarning("API token {Name} refused: its creator is disabled, gone or no longer holds its role", found.Name);
             return null;
         }
 

@@ -115,7 +115,13 @@ public sealed class DigestDeliveries(
     {
         MailResult result;
         var scopes = await subscriptions.ScopesForAsync(subscription.UserId, cancellationToken);
-        if (!MailboxAddress.TryParse(delivery.Recipient, out var to) || delivery.Recipient.Length == 0)
+        var enabled = await db.Users.Where(u => u.Id == subscription.UserId).Select(u => (bool?)u.Enabled).SingleOrDefaultAsync(cancellationToken);
+        if (enabled is not true)
+        {
+            // A disabled user receives nothing; the subscription stays, for when they are enabled again.
+            result = new MailResult(MailOutcome.Permanent, $"{delivery.Recipient} is disabled: no digest is sent.");
+        }
+        else if (!MailboxAddress.TryParse(delivery.Recipient, out var to) || delivery.Recipient.Length == 0)
         {
             result = new MailResult(MailOutcome.Permanent, $"The user has no usable email address ('{delivery.Recipient}').");
         }

@@ -118,6 +118,7 @@ public static class IdentitySetup
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, Configuration.ValidateBootstrapOptions>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<AdminCheck>();
         return services;
     }
 

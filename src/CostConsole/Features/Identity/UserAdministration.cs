@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CostConsole.Features.Identity;
 
-public sealed record UserSummary(string Id, string Email, string Role, IReadOnlyList<string> Teams, bool LockedOut, DateTimeOffset? LockoutEnd, DateTimeOffset CreatedUtc);
+public sealed record UserSummary(string Id, string Email, string Role, IReadOnlyList<string> Teams, bool LockedOut, DateTimeOffset? LockoutEnd, DateTimeOffset CreatedUtc,
+    bool Enabled = true, DateTimeOffset? DisabledUtc = null, string? DisabledBy = null, DateTimeOffset? LastSignInUtc = null);
 
 /// <summary>The outcome of an administrative change: done, or the reasons it was refused (nothing was changed then).</summary>
 public sealed record AdminResult(bool Succeeded, IReadOnlyList<string> Errors)
@@ -126,6 +127,38 @@ public sealed class UserAdministration(
         return AdminResult.Ok;
     }
 
+    /// <summary>
+    /// Disables a user (no sign-in; their sessions end at the next revalidation, their tokens and digests stop) or
+    /// enables them again. Nothing is deleted; who did it and when is kept and logged.
+    /// </summary>
+    public async Task<AdminResult> SetEnabledAsync(string userId, bool enabled, string actingUserId, string actor)
+    {
+        var user = await users.FindByIdAsync(userId);
+        if (user is null)
+        {
+            return AdminResult.Fail("That user no longer exists.");
+        }
+
+        if (userId == actingUserId && !enabled)
+        {
+            return AdminResult.Fail("You cannot disable yourself; ask another admin.");
+        }
+
+        if (user.Enabled == enabled)
+        {
+            return AdminResult.Ok;
+        }
+
+        user.Enabled = enabled;
+        user.DisabledUtc = enabled ? null : time.GetUtcNow();
+        user.DisabledBy = enabled ? null : actor;
+        await users.UpdateAsync(user);
+        // A new stamp ends every session of the user at its next revalidation (cookie and live page).
+        await users.UpdateSecurityStampAsync(user);
+        logger.LogWarning("{Actor} {Action} the user {Email}", Hosting.LogText.Safe(actor), enabled ? "enabled" : "disabled", Hosting.LogText.Safe(user.Email));
+        return AdminResult.Ok;
+    }
+
     public async Task<AdminResult> UnlockAsync(string userId)
     {
         var user = await users.FindByIdAsync(userId);
@@ -156,7 +189,11 @@ public sealed class UserAdministration(
                 [.. u.ManagedTeams.Select(t => t.Name).Order(StringComparer.OrdinalIgnoreCase)],
                 u.LockoutEnd is { } end && end > now,
                 u.LockoutEnd,
-                u.CreatedUtc))];
+                u.CreatedUtc,
+                u.Enabled,
+                u.DisabledUtc,
+                u.DisabledBy,
+                u.LastSignInUtc))];
     }
 
     public async Task<bool> AnyAdminAsync()
