@@ -33,6 +33,7 @@ if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.Ap
 }
 
 builder.Services.AddCostConsoleSettings(builder.Configuration);
+builder.Services.AddCostConsoleHosting(builder.Configuration);
 builder.Services.AddCostConsoleData(builder.Configuration);
 builder.Services.AddCostConsoleIdentity(builder.Configuration);
 builder.Services.AddCostConsolePrometheus(builder.Configuration);
@@ -68,12 +69,14 @@ if (StartupSettings.Problems(app.Services) is { Count: > 0 } problems)
 await app.MigrateAtStartupAsync();
 await app.SeedIdentityAsync();
 
+// Forwarded headers (from configured proxies only), HSTS and the security headers come first.
+app.UseCostConsoleHosting();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/status/500", createScopeForErrors: true);
 }
 
-app.UseSecurityHeaders();
+app.UseRequestBodyLimit();
 
 // Status pages first, so a 403 from authorization is rendered as a page that says so.
 app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);

@@ -189,12 +189,34 @@ public sealed class DataProtectionSettings
     public const string Section = "DataProtection";
 
     public string? KeysFolder { get; set; }
+
+    /// <summary>A PKCS#12 (.pfx) certificate with its private key: the keys are encrypted with it at rest. Empty: stored unencrypted (the folder is private to the app's user).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The certificate file's password, through the environment (DataProtection__CertificatePassword).</summary>
+    public string? CertificatePassword { get; set; }
 }
 
 internal sealed class ValidateDataProtectionSettings : IValidateOptions<DataProtectionSettings>
 {
     public ValidateOptionsResult Validate(string? name, DataProtectionSettings options)
     {
+        if (!string.IsNullOrEmpty(options.CertificatePath))
+        {
+            try
+            {
+                using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, options.CertificatePassword);
+                if (!certificate.HasPrivateKey)
+                {
+                    return ValidateOptionsResult.Fail($"DataProtection:CertificatePath '{OptionText.Printable(options.CertificatePath)}' has no private key: the keys could not be read back.");
+                }
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                return ValidateOptionsResult.Fail($"DataProtection:CertificatePath '{OptionText.Printable(options.CertificatePath)}' cannot be read as a PKCS#12 certificate with DataProtection:CertificatePassword ({ex.Message}).");
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(options.KeysFolder))
         {
             return ValidateOptionsResult.Success;

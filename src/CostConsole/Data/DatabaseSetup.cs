@@ -86,6 +86,8 @@ public static class DatabaseSetup
     {
         var factory = services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var file = FileOf(db.Database.GetConnectionString());
+        var created = file is not null && !File.Exists(file);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -95,6 +97,27 @@ public static class DatabaseSetup
         finally
         {
             await db.Database.CloseConnectionAsync();
+        }
+
+        // Readable by the app's user only (SQLite gives its WAL and shared-memory files the database file's mode). A file
+        // someone created beforehand keeps the mode they gave it.
+        if (created && !OperatingSystem.IsWindows() && File.Exists(file))
+        {
+            File.SetUnixFileMode(file!, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    /// <summary>The database file of a SQLite connection string; null for an in-memory database.</summary>
+    private static string? FileOf(string? connectionString)
+    {
+        try
+        {
+            var source = new SqliteConnectionStringBuilder(connectionString ?? "").DataSource;
+            return string.IsNullOrEmpty(source) || source == ":memory:" || source.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? null : Path.GetFullPath(source);
+        }
+        catch (ArgumentException)
+        {
+            return null;
         }
     }
 

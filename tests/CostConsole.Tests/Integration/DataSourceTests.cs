@@ -46,9 +46,10 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         var url = $"http://127.0.0.1:{PrometheusServer.FreePort()}";
         using var app = new AppFactory(url);
         var client = await app.SignedInAsync(Roles.Manager);
+        var engineer = await app.SignedInAsync(Roles.Engineer);
 
         var page = await client.GetStringAsync("/datasource");
-        using var ready = await client.GetAsync("/readyz");
+        using var ready = await engineer.GetAsync("/readyz");
         using var live = await client.GetAsync("/healthz");
 
         Assert.Contains("data-testid=\"prometheus-problem\"", page);
@@ -87,9 +88,26 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         using var app = new AppFactory(fixture.Prometheus.BaseUrl);
 
         using var ready = await app.Anonymous().GetAsync("/readyz");
+        using var detailed = await (await app.SignedInAsync(Roles.Admin)).GetAsync("/readyz");
 
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Contains("\"status\":\"Healthy\"", await ready.Content.ReadAsStringAsync());
+        // Anonymous callers (a load balancer) learn healthy or not; which Prometheus, and its version, only signed-in Engineers and Admins.
+        Assert.Equal("{\"status\":\"Healthy\"}", await ready.Content.ReadAsStringAsync());
+        var details = await detailed.Content.ReadAsStringAsync();
+        Assert.Contains(fixture.Prometheus.BaseUrl, details);
+        Assert.Contains("\"database\"", details);
+    }
+
+    [Theory]
+    [InlineData(Roles.Finance)]
+    [InlineData(Roles.Manager)]
+    public async Task Readyz_details_are_not_for_every_role(string role)
+    {
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl);
+
+        using var ready = await (await app.SignedInAsync(role)).GetAsync("/readyz");
+
+        Assert.Equal("{\"status\":\"Healthy\"}", await ready.Content.ReadAsStringAsync());
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;

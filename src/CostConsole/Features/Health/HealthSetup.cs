@@ -71,14 +71,18 @@ public static class HealthSetup
         return endpoints;
     }
 
+    /// <summary>Healthy or unhealthy for anyone (a load balancer); which check and why — the Prometheus URL and version, the database's problem — only for a signed-in Engineer or Admin.</summary>
     private static Task WriteJsonAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        };
+        var detailed = context.User.IsInRole(Identity.Roles.Engineer) || context.User.IsInRole(Identity.Roles.Admin);
+        object body = detailed
+            ? new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            }
+            : new { status = report.Status.ToString() };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
 }

@@ -90,16 +90,27 @@ public static class IdentitySetup
                     return Task.CompletedTask;
                 }
 
-                context.Response.Redirect(context.RedirectUri);
+                // Relative: the request's Host header (anyone's to choose) never reaches a Location.
+                context.Response.Redirect(Uri.TryCreate(context.RedirectUri, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : context.RedirectUri);
                 return Task.CompletedTask;
             };
+            // Secure whenever the request is HTTPS, directly or through a known proxy's X-Forwarded-Proto.
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
 
         // Sign-in cookies survive restarts only if the keys that protect them do: keep them beside the database.
         // Configured lazily: settings added by hosts and tests arrive after registration.
         services.AddDataProtection().SetApplicationName("CostConsole");
         services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, settings, loggers) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(KeysFolder(settings)), loggers));
+        {
+            keys.XmlRepository = new FileSystemXmlRepository(PrivateFolder(KeysFolder(settings)), loggers);
+            // At rest the keys are encrypted with a certificate when one is configured (DataProtection:CertificatePath).
+            if (settings["DataProtection:CertificatePath"] is { Length: > 0 } certificate)
+            {
+                keys.XmlEncryptor = new Microsoft.AspNetCore.DataProtection.XmlEncryption.CertificateXmlEncryptor(
+                    System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(certificate, settings["DataProtection:CertificatePassword"]), loggers);
+            }
+        });
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -120,6 +131,17 @@ public static class IdentitySetup
         services.AddScoped<UserAdministration>();
         services.AddScoped<AdminCheck>();
         return services;
+    }
+
+    /// <summary>The keys folder, created readable by the app's user only (the keys sign and encrypt every session).</summary>
+    private static DirectoryInfo PrivateFolder(string path)
+    {
+        if (!Directory.Exists(path) && !OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return new DirectoryInfo(path);
     }
 
     /// <summary>DataProtection:KeysFolder, or a "keys" folder beside the SQLite database file.</summary>

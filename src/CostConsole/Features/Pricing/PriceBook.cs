@@ -61,8 +61,49 @@ public sealed class PriceBook
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         _patterns = [.. Entries.Where(e => e.IsPattern)
             .GroupBy(e => e.Model, StringComparer.Ordinal)
-            .Select(g => (new Regex($"^(?:{g.First().Pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)), g.ToArray()))];
+            .Select(g => (Compile(g.First().Pattern), g.ToArray()))];
     }
+
+    /// <summary>
+    /// A pattern, compiled so that no model name can stall a spend view: .NET's non-backtracking engine runs in time
+    /// linear in the name; a pattern it cannot take (backreferences, lookarounds) backtracks with a 100 ms timeout.
+    /// </summary>
+    private static Regex Compile(string pattern)
+    {
+        try
+        {
+            return new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant, MatchTimeout);
+        }
+    }
+
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Patterns that timed out on a model, with the model: such a pattern is not applied to it (its tokens show as
+    /// unpriced, never a stalled view) and the prices page says so. Process-wide: every book built meets the same names.
+    /// </summary>
+    public static System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, string Model), DateTimeOffset> TimedOut { get; } = new();
+
+    // One answer per pattern and model: a view asks the same question for every hour.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Pattern, string Model), bool> _matches = new();
+
+    private bool Matches(int index, string model) => _matches.GetOrAdd((index, model), key =>
+    {
+        var (regex, entries) = _patterns[key.Pattern];
+        try
+        {
+            return regex.IsMatch(key.Model);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            TimedOut[(entries[0].Model, key.Model)] = DateTimeOffset.UtcNow;
+            return false;
+        }
+    });
 
     public static PriceBook Empty { get; } = new([]);
 
@@ -86,11 +127,11 @@ public sealed class PriceBook
         }
 
         PriceEntry? best = null;
-        foreach (var (regex, patternEntries) in _patterns)
+        for (var i = 0; i < _patterns.Length; i++)
         {
-            if (Latest(patternEntries, hour) is { Retired: false } entry
+            if (Latest(_patterns[i].Entries, hour) is { Retired: false } entry
                 && (best is null || entry.EffectiveFrom > best.EffectiveFrom)
-                && regex.IsMatch(model))
+                && Matches(i, model))
             {
                 best = entry;
             }
@@ -109,7 +150,7 @@ public sealed class PriceBook
 
         try
         {
-            return Regex.IsMatch(model, $"^(?:{modelOrPattern[PriceEntry.PatternPrefix.Length..]})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            return Compile(modelOrPattern[PriceEntry.PatternPrefix.Length..]).IsMatch(model);
         }
         catch (Exception ex) when (ex is ArgumentException or RegexMatchTimeoutException)
         {
