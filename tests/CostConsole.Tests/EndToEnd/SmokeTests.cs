@@ -66,7 +66,8 @@ public sealed class SmokeTests(HistoryFixture prometheus) : IAsyncLifetime
 
         var background = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
         await page.ClickAsync("[data-testid='dark-mode-toggle']");
-        await page.WaitForFunctionAsync($"getComputedStyle(document.body).backgroundColor !== '{background}'");
+        // A function, not an expression: Playwright evaluates an expression with eval, which the page's CSP forbids.
+        await page.WaitForFunctionAsync("before => getComputedStyle(document.body).backgroundColor !== before", background);
 
         await page.FillAsync("input[data-testid='user-email'], [data-testid='user-email'] input", "new.analyst@example.test");
         await page.FillAsync("input[data-testid='user-password'], [data-testid='user-password'] input", "short");

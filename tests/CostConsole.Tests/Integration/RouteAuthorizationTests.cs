@@ -173,6 +173,48 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         }
     }
 
+    public static TheoryData<string> TokenRoles => [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin];
+
+    /// <summary>
+    /// The same table for API tokens of each role: a token opens the API and /metrics as its role allows (403
+    /// otherwise) and no page (pages take the sign-in cookie only); writes as the write table says, whatever the body's
+    /// type (scripts are not browsers), and never a change.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TokenRoles))]
+    public async Task Each_route_and_write_answers_an_api_token_of(string role)
+    {
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl);
+        var (created, token) = await app.Services.GetRequiredService<CostConsole.Features.ApiTokens.ApiTokenService>().CreateAsync($"table-{role}", role, "test");
+        Assert.True(created.Succeeded);
+        var client = app.Anonymous();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var before = await client.GetStringAsync("/api/v1/prices");
+
+        foreach (var (route, (probe, allowed)) in Access)
+        {
+            using var response = await client.GetAsync(probe);
+            var machine = probe.StartsWith("/api/", StringComparison.Ordinal) || probe == "/metrics";
+            var expected = machine
+                ? (allowed.Contains(role) ? HttpStatusCode.OK : HttpStatusCode.Forbidden)
+                : allowed.Contains(Anonymous) ? (probe == "/status/403" ? HttpStatusCode.Forbidden : HttpStatusCode.OK) : HttpStatusCode.Redirect;
+            Assert.True(expected == response.StatusCode, $"token of {role} GET {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
+        }
+
+        foreach (var (table, passed) in new[] { (Writes, HttpStatusCode.BadRequest), (ById, HttpStatusCode.NotFound) })
+        {
+            foreach (var (route, (method, probe, allowed)) in table)
+            {
+                using var request = new HttpRequestMessage(method, probe) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "text/plain") };
+                using var response = await client.SendAsync(request);
+                var expected = allowed.Contains(role) ? passed : HttpStatusCode.Forbidden;
+                Assert.True(expected == response.StatusCode, $"token of {role} {method} {probe} ({route}): expected {(int)expected}, got {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.Equal(before, await client.GetStringAsync("/api/v1/prices"));
+    }
+
     [Fact]
     public async Task Signing_out_needs_the_antiforgery_token_and_ends_the_session()
     {
