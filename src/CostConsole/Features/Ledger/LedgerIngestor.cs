@@ -219,7 +219,7 @@ public sealed class LedgerIngestor(
                 var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, startOf is null ? null : t => startOf(instance, t));
                 if (issues.NaNSamples + issues.NegativeSamples > 0)
                 {
-                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, metric.Metric, instance);
+                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, metric.Metric, Hosting.LogText.Safe(instance));
                 }
 
                 var dims = Dimensions.From(series.Labels, profile);
