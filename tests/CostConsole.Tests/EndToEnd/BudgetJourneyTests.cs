@@ -150,8 +150,11 @@ public sealed class BudgetJourneyTests(HistoryFixture prometheus) : IAsyncLifeti
             Assert.True(status!.X + status.Width <= 390 && reason!.X + reason.Width <= 390, $"card {i} runs off a 390 px screen");
         }
 
-        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "budgets-at-risk-390x844.png"), FullPage = true });
-        // The drawer slides away as the page narrows; once it has, nothing is wider than the screen.
+        // The drawer slides away and the chart redraws as the page narrows; once they have, nothing is wider than the screen.
         await page.WaitForFunctionAsync("() => document.documentElement.scrollWidth <= window.innerWidth", null, new() { Timeout = 10_000 });
+        Assert.True(await page.Locator("[data-testid='signed-in-role']").IsVisibleAsync());
+        var role = await page.Locator("[data-testid='signed-in-role']").BoundingBoxAsync();
+        Assert.True(role!.X + role.Width <= 390, $"the role chip ends at {role.X + role.Width} px, off a 390 px screen");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "budgets-at-risk-390x844.png"), FullPage = true });
     }
 }
