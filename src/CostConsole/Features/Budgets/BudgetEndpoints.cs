@@ -31,19 +31,19 @@ public static class BudgetEndpoints
         {
             var visible = await VisibleAsync(context, outlooks, budgets, cancellationToken);
             return Results.Json(visible.Select(ToJson));
-        }).RequireAuthorization(policy => policy.RequireRole(Roles.Finance, Roles.Manager, Roles.Admin));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapGet("/api/v1/budgets/export", async (BudgetOutlooks outlooks, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var all = await outlooks.ComputeAsync(cancellationToken);
             return Results.File(Encoding.UTF8.GetBytes(ToCsv(all)), "text/csv; charset=utf-8", $"costconsole-budgets-{time.GetUtcNow():yyyy-MM}.csv");
-        }).RequireAuthorization(policy => policy.RequireRole(Roles.Finance, Roles.Admin));
+        }).RequireAuthorization(Policies.FinanceOrAdmin);
 
         endpoints.MapGet("/api/v1/budgets/audit", async (BudgetService budgets, CancellationToken cancellationToken) =>
             Results.Json((await budgets.AuditAsync(500, cancellationToken)).Select(a => new
             {
                 at = a.AtUtc.UtcDateTime, actor = a.Actor, scope = a.Scope, fromMonth = Budget.MonthText(a.FromMonth), before = a.Before, after = a.After,
-            }))).RequireAuthorization(policy => policy.RequireRole(Roles.Finance, Roles.Admin));
+            }))).RequireAuthorization(Policies.FinanceOrAdmin);
 
         endpoints.MapPut("/api/v1/budgets/teams/{id:int}", async (int id, HttpContext context, BudgetService budgets, CancellationToken cancellationToken) =>
         {
@@ -54,7 +54,7 @@ public static class BudgetEndpoints
                 var root = body.RootElement;
                 return Answer(await budgets.SetTeamBudgetAsync(context.User, id, Text(root, "fromMonth"), Text(root, "monthlyUsd"), Text(root, "thresholds"), Bool(root, "confirm"), cancellationToken));
             }
-        }).RequireAuthorization(policy => policy.RequireRole(Roles.Manager, Roles.Admin));
+        }).RequireAuthorization(Policies.TeamBudgetSetters);
 
         endpoints.MapPut("/api/v1/budgets/org", async (HttpContext context, BudgetService budgets, CancellationToken cancellationToken) =>
         {
@@ -65,7 +65,7 @@ public static class BudgetEndpoints
                 var root = body.RootElement;
                 return Answer(await budgets.SetOrgBudgetAsync(context.User, Text(root, "fromMonth"), Text(root, "monthlyUsd"), Text(root, "dailyUsd"), Bool(root, "confirm"), cancellationToken));
             }
-        }).RequireAuthorization(policy => policy.RequireRole(Roles.Finance, Roles.Admin));
+        }).RequireAuthorization(Policies.FinanceOrAdmin);
 
         return endpoints;
     }

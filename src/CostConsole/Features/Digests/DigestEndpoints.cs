@@ -49,10 +49,9 @@ public static class DigestSetup
 
     public static IEndpointRouteBuilder MapDigestApi(this IEndpointRouteBuilder endpoints)
     {
-        string[] subscribers = [Roles.Finance, Roles.Manager, Roles.Admin];
         endpoints.MapGet("/api/v1/digests", async (HttpContext context, DigestSubscriptions subscriptions, CancellationToken cancellationToken) =>
             Results.Json((await subscriptions.ListAsync(context.User, cancellationToken)).Select(ToJson)))
-            .RequireAuthorization(policy => policy.RequireRole(subscribers));
+            .RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapPost("/api/v1/digests", async (HttpContext context, DigestSubscriptions subscriptions, CancellationToken cancellationToken) =>
         {
@@ -65,7 +64,7 @@ public static class DigestSetup
                 var change = await subscriptions.CreateAsync(context.User, draft, Text(root, "user"), cancellationToken);
                 return change.Saved ? Results.Json(new { saved = true, id = change.Id }, statusCode: StatusCodes.Status201Created) : Refused(change);
             }
-        }).RequireAuthorization(policy => policy.RequireRole(subscribers));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapPut("/api/v1/digests/{id:int}", async (int id, HttpContext context, DigestSubscriptions subscriptions, CancellationToken cancellationToken) =>
         {
@@ -78,13 +77,13 @@ public static class DigestSetup
                 var change = await subscriptions.UpdateAsync(context.User, id, draft, Bool(root, "paused"), cancellationToken);
                 return change.Saved ? Results.Json(new { saved = true, id }) : Refused(change);
             }
-        }).RequireAuthorization(policy => policy.RequireRole(subscribers));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapDelete("/api/v1/digests/{id:int}", async (int id, HttpContext context, DigestSubscriptions subscriptions, CancellationToken cancellationToken) =>
         {
             var change = await subscriptions.DeleteAsync(context.User, id, cancellationToken);
             return change.Saved ? Results.Json(new { deleted = true, id }) : Refused(change);
-        }).RequireAuthorization(policy => policy.RequireRole(subscribers));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapGet("/api/v1/digests/{id:int}/preview", async (int id, string? date, string? format, HttpContext context, DigestSubscriptions subscriptions,
             DigestComposer composer, TimeProvider time, CancellationToken cancellationToken) =>
@@ -97,7 +96,7 @@ public static class DigestSetup
             return format == "text"
                 ? Results.Text(DigestRenderer.Subject(digest) + "\n\n" + DigestRenderer.Text(digest), "text/plain; charset=utf-8")
                 : Results.Content(DigestRenderer.Html(digest), "text/html; charset=utf-8");
-        }).RequireAuthorization(policy => policy.RequireRole(subscribers));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapPost("/api/v1/digests/{id:int}/test", async (int id, string? date, HttpContext context, DigestSubscriptions subscriptions,
             DigestDeliveries deliveries, TimeProvider time, CancellationToken cancellationToken) =>
@@ -115,13 +114,13 @@ public static class DigestSetup
             var outcome = await deliveries.SendTestAsync(id, day.Value, email!, cancellationToken);
             return Results.Json(new { sent = outcome.Sent, detail = outcome.Message, delivery = outcome.Delivery is { } d ? DeliveryJson(d) : null },
                 statusCode: outcome.Sent ? StatusCodes.Status200OK : StatusCodes.Status502BadGateway);
-        }).RequireAuthorization(policy => policy.RequireRole(subscribers));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         endpoints.MapGet("/api/v1/digests/{id:int}/deliveries", async (int id, HttpContext context, DigestSubscriptions subscriptions, DigestDeliveries deliveries, CancellationToken cancellationToken) =>
         {
             if (await subscriptions.GetAsync(context.User, id, cancellationToken) is null) return NotVisible(id);
             return Results.Json((await deliveries.LogAsync(id, 200, cancellationToken)).Select(DeliveryJson));
-        }).RequireAuthorization(policy => policy.RequireRole(subscribers));
+        }).RequireAuthorization(Policies.BudgetReaders);
 
         return endpoints;
     }
@@ -135,7 +134,7 @@ public static class DigestSetup
             AppPath = "/digests",
             DashboardTitle = "CostConsole jobs",
             DisplayStorageConnectionString = false,
-        }).RequireAuthorization(policy => policy.RequireRole(Roles.Admin));
+        }).RequireAuthorization(Policies.Admins);
         return endpoints;
     }
 

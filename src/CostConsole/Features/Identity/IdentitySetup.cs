@@ -113,6 +113,7 @@ public static class IdentitySetup
         });
 
         services.AddAuthorizationBuilder()
+            .AddCostConsolePolicies()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         // Lockout from the validated Security section, read when Identity first asks (hosts and tests add settings late).

@@ -8,9 +8,6 @@ public static class Roles
     public const string Manager = "Manager";
     public const string Admin = "Admin";
 
-    /// <summary>For <c>[Authorize(Roles = ...)]</c>: any signed-in user with a role.</summary>
-    public const string Any = "Finance,Engineer,Manager,Admin";
-
     public static IReadOnlyList<string> All { get; } = [Finance, Engineer, Manager, Admin];
 
     /// <summary>The canonical spelling of a role name given in any case, or null when it is not a role.</summary>

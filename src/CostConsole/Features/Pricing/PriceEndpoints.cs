@@ -25,8 +25,6 @@ public static class PriceEndpoints
 
     public static IEndpointRouteBuilder MapPriceApi(this IEndpointRouteBuilder endpoints)
     {
-        string[] everyone = [.. Roles.All];
-        string[] editors = [Roles.Engineer, Roles.Admin];
 
         endpoints.MapGet("/api/v1/prices", async (PriceEditor editor, CancellationToken cancellationToken) =>
         {
@@ -36,14 +34,14 @@ public static class PriceEndpoints
                 models = stored.GroupBy(p => p.Entry.Model).Select(g => new { model = g.Key, stamp = PriceEditor.StampOf(stored, g.Key) }),
                 entries = stored.Select(ToJson),
             });
-        }).RequireAuthorization(policy => policy.RequireRole(everyone));
+        }).RequireAuthorization(Policies.Everyone);
 
         endpoints.MapGet("/api/v1/prices/export", async (PriceEditor editor, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var stored = await editor.ListAsync(cancellationToken);
             return Results.File(System.Text.Encoding.UTF8.GetBytes(PriceCsv.Write(stored.Select(p => p.Entry))), "text/csv; charset=utf-8",
                 $"costconsole-prices-{time.GetUtcNow():yyyy-MM-dd}.csv");
-        }).RequireAuthorization(policy => policy.RequireRole(everyone));
+        }).RequireAuthorization(Policies.Everyone);
 
         endpoints.MapGet("/api/v1/prices/audit", async (string? model, PriceEditor editor, CancellationToken cancellationToken) =>
             Results.Json((await editor.AuditAsync(model, 500, cancellationToken)).Select(a => new
@@ -56,7 +54,7 @@ public static class PriceEndpoints
                 before = a.Before,
                 after = a.After,
                 reason = a.Reason,
-            }))).RequireAuthorization(policy => policy.RequireRole(everyone));
+            }))).RequireAuthorization(Policies.Everyone);
 
         endpoints.MapPost("/api/v1/prices/preview", async (HttpContext context, PriceEditor editor, PriceImpact impact, CancellationToken cancellationToken) =>
         {
@@ -74,7 +72,7 @@ public static class PriceEndpoints
                 var result = check.Entry is { } entry ? await impact.PreviewAsync(replacing, entry, cancellationToken) : null;
                 return Results.Json(new { check = ToJson(check), impact = result is null ? null : ToJson(result) }, statusCode: check.Valid ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
             }
-        }).RequireAuthorization(policy => policy.RequireRole(editors));
+        }).RequireAuthorization(Policies.Editors);
 
         endpoints.MapPost("/api/v1/prices", async (HttpContext context, PriceEditor editor, CancellationToken cancellationToken) =>
         {
@@ -86,7 +84,7 @@ public static class PriceEndpoints
                 var change = await editor.AddAsync(Draft(root), Text(root, "reason"), Text(root, "stamp") ?? "", Bool(root, "confirm"), Actor(context), cancellationToken);
                 return Answer(change, StatusCodes.Status201Created);
             }
-        }).RequireAuthorization(policy => policy.RequireRole(editors));
+        }).RequireAuthorization(Policies.Editors);
 
         endpoints.MapPut("/api/v1/prices/{id:int}", async (int id, HttpContext context, PriceEditor editor, CancellationToken cancellationToken) =>
         {
@@ -99,7 +97,7 @@ public static class PriceEndpoints
                 var change = await editor.CorrectAsync(id, version, Draft(root), Text(root, "reason"), Bool(root, "confirm"), Actor(context), cancellationToken);
                 return Answer(change, StatusCodes.Status200OK);
             }
-        }).RequireAuthorization(policy => policy.RequireRole(editors));
+        }).RequireAuthorization(Policies.Editors);
 
         endpoints.MapPost("/api/v1/prices/retire", async (HttpContext context, PriceEditor editor, CancellationToken cancellationToken) =>
         {
@@ -111,7 +109,7 @@ public static class PriceEndpoints
                 var change = await editor.RetireAsync(Text(root, "model"), Text(root, "effectiveFrom"), Text(root, "reason"), Text(root, "stamp") ?? "", Actor(context), cancellationToken);
                 return Answer(change, StatusCodes.Status201Created);
             }
-        }).RequireAuthorization(policy => policy.RequireRole(editors));
+        }).RequireAuthorization(Policies.Editors);
 
         endpoints.MapPost("/api/v1/prices/import", async (HttpContext context, PriceImporter importer, CancellationToken cancellationToken) =>
         {
@@ -141,13 +139,13 @@ public static class PriceEndpoints
                 }),
             };
             return plan.Problems.Count > 0 ? Results.Json(json, statusCode: StatusCodes.Status400BadRequest) : Results.Json(json);
-        }).RequireAuthorization(policy => policy.RequireRole(editors));
+        }).RequireAuthorization(Policies.Editors);
 
         endpoints.MapGet("/api/v1/prometheus/rules", async (HttpContext context, RulesExport rules, CancellationToken cancellationToken) =>
         {
             var (yaml, problem) = await rules.ExportAsync(context.Request.Query, cancellationToken);
             return yaml is null ? Invalid(problem!) : Results.Text(yaml, "application/yaml; charset=utf-8");
-        }).RequireAuthorization(policy => policy.RequireRole(everyone));
+        }).RequireAuthorization(Policies.Everyone);
 
         endpoints.MapGet("/metrics", async (PriceStore prices, PriceEditor editor, TimeProvider time, CancellationToken cancellationToken) =>
         {
@@ -157,7 +155,7 @@ public static class PriceEndpoints
             var inForce = PriceMetrics.InForce(book, seen, now);
             var unpriced = seen.Count(m => !inForce.ContainsKey(m));
             return Results.Text(PriceMetrics.Write(inForce, unpriced), "text/plain; version=0.0.4; charset=utf-8");
-        }).RequireAuthorization(policy => policy.RequireRole(everyone));
+        }).RequireAuthorization(Policies.Everyone);
 
         return endpoints;
     }

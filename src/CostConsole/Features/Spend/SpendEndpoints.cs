@@ -37,7 +37,7 @@ public static class SpendEndpoints
             return string.Equals(context.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase)
                 ? Results.Text(ToCsv(result), "text/csv; charset=utf-8")
                 : Results.Json(ToJson(result));
-        }).RequireAuthorization(policy => policy.RequireRole(Roles.All.ToArray()));
+        }).RequireAuthorization(Policies.Everyone);
         return endpoints;
     }
 
