@@ -34,6 +34,7 @@ if (File.Exists(Path.Combine(AppContext.BaseDirectory, $"{builder.Environment.Ap
 
 builder.Services.AddCostConsoleSettings(builder.Configuration);
 builder.Services.AddCostConsoleHosting(builder.Configuration);
+builder.Services.AddCostConsoleApiDocumentation();
 builder.Services.AddCostConsoleData(builder.Configuration);
 builder.Services.AddCostConsoleIdentity(builder.Configuration);
 builder.Services.AddCostConsolePrometheus(builder.Configuration);
@@ -106,6 +107,7 @@ app.MapPriceApi();
 app.MapBudgetApi();
 app.MapDigestApi();
 app.MapDigestDashboard();
+app.MapCostConsoleApiDocumentation();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -52,6 +52,8 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/digests/{Id:int}"] = ("/digests/999", [Roles.Finance, Roles.Manager, Roles.Admin]),
         ["/api/v1/digests"] = ("/api/v1/digests", [Roles.Finance, Roles.Manager, Roles.Admin]),
         ["/hangfire/{**path}"] = ("/hangfire", [Roles.Admin]),
+        ["/api-reference/{documentName?}"] = ("/api-reference/", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/openapi/{documentName}.json"] = ("/openapi/v1.json", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
     };
 
     /// <summary>Endpoints that change data: who may call them. A probe that gets past authorisation meets validation (400; team 1 does not exist), never a change.</summary>
@@ -123,7 +125,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         foreach (var (route, (probe, allowed)) in Access)
         {
             using var response = await client.GetAsync(probe);
-            var api = probe.StartsWith("/api/", StringComparison.Ordinal) || probe == "/metrics";
+            var api = probe.StartsWith("/api/", StringComparison.Ordinal) || probe == "/metrics" || probe.StartsWith("/openapi/", StringComparison.Ordinal);
             var expected = allowed.Contains(principal)
                 ? (probe == "/status/403" ? HttpStatusCode.Forbidden : HttpStatusCode.OK)
                 : principal == Anonymous ? (api ? HttpStatusCode.Unauthorized : HttpStatusCode.Redirect) : HttpStatusCode.Forbidden;
@@ -194,7 +196,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         foreach (var (route, (probe, allowed)) in Access)
         {
             using var response = await client.GetAsync(probe);
-            var machine = probe.StartsWith("/api/", StringComparison.Ordinal) || probe == "/metrics";
+            var machine = probe.StartsWith("/api/", StringComparison.Ordinal) || probe == "/metrics" || probe.StartsWith("/openapi/", StringComparison.Ordinal);
             var expected = machine
                 ? (allowed.Contains(role) ? HttpStatusCode.OK : HttpStatusCode.Forbidden)
                 : allowed.Contains(Anonymous) ? (probe == "/status/403" ? HttpStatusCode.Forbidden : HttpStatusCode.OK) : HttpStatusCode.Redirect;

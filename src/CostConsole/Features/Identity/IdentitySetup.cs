@@ -32,7 +32,7 @@ public static class IdentitySetup
     public const string SelectScheme = "CookieOrToken";
 
     /// <summary>Paths read by scripts and Prometheus: they take API tokens and answer 401 rather than redirect.</summary>
-    public static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics");
+    public static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/openapi");
 
     public static IServiceCollection AddCostConsoleIdentity(this IServiceCollection services, IConfiguration configuration)
     {
