@@ -163,7 +163,7 @@ org_daily=$(cents "[.[] | select(.teamId != null) | .ratePerHour24hUsd] | add * 
 api PUT "/api/v1/budgets/teams/${team_ids[search]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"$search_budget\",\"confirm\":true}" >/dev/null
 api PUT "/api/v1/budgets/teams/${team_ids[growth]}" "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"$growth_budget\",\"thresholds\":\"50,75,90,100\",\"confirm\":true}" >/dev/null
 api PUT /api/v1/budgets/org "{\"fromMonth\":\"$month\",\"monthlyUsd\":\"$org_budget\",\"dailyUsd\":\"$org_daily\",\"confirm\":true}" >/dev/null
-# Computing the outlooks records the thresholds already crossed; their managers are mailed at once.
+# Each budget change wakes the budget watcher, which records the thresholds already crossed and mails their managers.
 budget_story=$(api GET /api/v1/budgets | jq -r '.[] | select(.name == "search" or .name == "growth" or .teamId == null) | [.name, .monthToDateUsd, .budgetUsd, .status] | @tsv' |
   while IFS=$'\t' read -r name spent budget status; do
     case "$status" in AtRisk) status="at risk" ;; OnTrack) status="on track" ;; Over) status="over" ;; esac

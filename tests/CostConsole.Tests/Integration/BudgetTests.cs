@@ -101,7 +101,16 @@ public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
         await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
         var late = (await outlooks.ComputeAsync()).Single(o => o.Name == team);
         Assert.Equal(decimal.Round(MonthToDate(HistoryFixture.End), 6), decimal.Round(late.Outlook.MonthToDateUsd, 6));
-        await outlooks.ComputeAsync();
+        // Reading (the page, the API) records nothing; the watcher's round does.
+        Assert.Empty((await outlooks.CrossingsAsync(202611)).Where(c => c.Team == team));
+        using (var read = await ManagerOfAsync(team))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await read.GetAsync("/api/v1/budgets")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await read.GetAsync("/budgets")).StatusCode);
+        }
+
+        Assert.Empty((await outlooks.CrossingsAsync(202611)).Where(c => c.Team == team));
+        await outlooks.RecordCrossingsAsync();
 
         Assert.Equal(BudgetStatus.Over, late.Outlook.Status);
         var crossings = (await outlooks.CrossingsAsync(202611)).Where(c => c.Team == team).Select(c => c.Crossing).ToList();
@@ -146,7 +155,7 @@ public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
             Assert.True((await app.Services.GetRequiredService<BudgetService>().SetTeamBudgetAsync(admin, id, "2026-11", budget, null, false)).Saved);
         }
 
-        await app.Services.GetRequiredService<BudgetOutlooks>().ComputeAsync();
+        await app.Services.GetRequiredService<BudgetOutlooks>().RecordCrossingsAsync();
         var notifier = app.Services.GetRequiredService<ThresholdNotifier>();
         Assert.Equal(2, await notifier.NotifyPendingAsync("https://costconsole.example.test"));
         Assert.Equal(0, await notifier.NotifyPendingAsync("https://costconsole.example.test"));

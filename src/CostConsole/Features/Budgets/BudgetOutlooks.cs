@@ -14,11 +14,17 @@ public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnO
 
 /// <summary>
 /// Every team's burn this month from the same shared spend views the pages use (four windows, grouped by team),
-/// judged against the budget in force; threshold crossings are recorded once per team, month and threshold.
+/// judged against the budget in force. Reading never writes: threshold crossings are recorded once per team, month
+/// and threshold by <see cref="RecordCrossingsAsync"/>, which only the budget watcher calls.
 /// </summary>
-public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, CrossingSignal signal, TimeProvider time, ILogger<BudgetOutlooks> logger)
+public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<BudgetOutlooks> logger)
 {
+    /// <summary>The outlooks now, for pages and the API. Nothing is recorded.</summary>
     public Task<IReadOnlyList<TeamOutlook>> ComputeAsync(CancellationToken cancellationToken = default) =>
+        ComputeAsync(time.GetUtcNow(), record: false, cancellationToken);
+
+    /// <summary>The outlooks now, recording every threshold reached and not yet recorded (the budget watcher's round).</summary>
+    public Task<IReadOnlyList<TeamOutlook>> RecordCrossingsAsync(CancellationToken cancellationToken = default) =>
         ComputeAsync(time.GetUtcNow(), record: true, cancellationToken);
 
     /// <summary>
@@ -104,7 +110,6 @@ public sealed class BudgetOutlooks(SpendViews views, BudgetService budgets, IDbC
                         SpendUsd = outlook.Outlook.MonthToDateUsd, BudgetUsd = outlook.Budget.MonthlyUsd!.Value,
                     });
                     await db.SaveChangesAsync(cancellationToken);
-                    signal.Raise();
                     logger.LogInformation("{Team} reached {Threshold}% of its {Month} budget", outlook.Name, threshold, Budget.MonthText(month));
                 }
                 catch (DbUpdateException)
@@ -157,8 +162,8 @@ public sealed class CrossingSignal
 }
 
 /// <summary>
-/// Checks every team's thresholds every few minutes, so a crossing is recorded when it happens, not when someone
-/// looks, and mails the managers of each new crossing (at once when a page recorded it).
+/// Checks every team's thresholds every few minutes (and at once when a budget changes), so a crossing is recorded
+/// when it happens, not when someone looks, and mails the managers of each new crossing.
 /// </summary>
 public sealed class BudgetWatcher(IServiceProvider services, CostConsole.Data.DatabaseStatus database, CrossingSignal signal, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, ILogger<BudgetWatcher> logger) : BackgroundService
 {
@@ -174,14 +179,10 @@ public sealed class BudgetWatcher(IServiceProvider services, CostConsole.Data.Da
         var notifier = services.GetRequiredService<ThresholdNotifier>();
         while (!stoppingToken.IsCancellationRequested)
         {
-            var woken = await signal.WaitAsync(TimeSpan.FromMinutes(options.Value.CheckMinutes), stoppingToken);
+            await signal.WaitAsync(TimeSpan.FromMinutes(options.Value.CheckMinutes), stoppingToken);
             try
             {
-                if (!woken)
-                {
-                    await outlooks.ComputeAsync(stoppingToken);
-                }
-
+                await outlooks.RecordCrossingsAsync(stoppingToken);
                 await notifier.NotifyPendingAsync(options.Value.PublicUrl, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -31,7 +31,7 @@ public sealed record BudgetChange(bool Saved, IReadOnlyList<string> Errors, IRea
 /// Sets team and org budgets from a month on. A team's budget is set by its managers or an Admin; the org's by Finance
 /// or an Admin. Past months keep the budget that was in force; every change is audited with before and after.
 /// </summary>
-public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, ILogger<BudgetService> logger)
+public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, CrossingSignal changed, ILogger<BudgetService> logger)
 {
     public const decimal MaxBudgetUsd = 1_000_000_000_000m;
 
@@ -142,6 +142,8 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Budget of {Scope} from {Month} set by {Actor}: {After}", scope, Budget.MonthText(month.Value), actor, Describe(budget));
+        // The watcher records (and mails) the thresholds this budget puts behind the team now, not at its next round.
+        changed.Raise();
         return new BudgetChange(true, [], confirmations);
     }
 
