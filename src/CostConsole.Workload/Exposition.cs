@@ -7,7 +7,7 @@ namespace CostConsole.Workload;
 public sealed record ShapeMetric(string Name, string Type, string Help, string ExtraLabels = "");
 
 /// <summary>
-/// How an exporter names token metrics and labels: the otel-seed counters of DESIGN.md, the OTel GenAI histogram,
+/// How an exporter names token metrics and labels: the otel-seed counters (README, Metric profiles), the OTel GenAI histogram,
 /// the Bifrost gateway and the LiteLLM proxy. A label name of null means the shape does not carry that dimension.
 /// </summary>
 public sealed record MetricShape(

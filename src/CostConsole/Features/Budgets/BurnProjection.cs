@@ -43,7 +43,7 @@ public sealed record BurnOutlook(
 }
 
 /// <summary>
-/// Month-to-date plus trailing run-rate × time left (DESIGN.md): pure arithmetic over the figures the spend pages
+/// Month-to-date plus trailing run-rate × time left (README, Budgets and alerts): pure arithmetic over the figures the spend pages
 /// already compute, so the pages, the API and the digest agree. Months are calendar months in UTC.
 /// </summary>
 public static class BurnProjection

@@ -17,7 +17,7 @@ public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, stri
 }
 
 /// <summary>
-/// A metric profile says where each token type lives and which labels carry which dimension (DESIGN.md).
+/// A metric profile says where each token type lives and which labels carry which dimension (README, Metric profiles).
 /// This issue uses it to check that the configured Prometheus has the metrics; the ledger reads it in full.
 /// </summary>
 public sealed record MetricProfile(

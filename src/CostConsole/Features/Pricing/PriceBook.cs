@@ -175,7 +175,7 @@ public sealed class PriceBook
     }
 }
 
-/// <summary>The cost formula of DESIGN.md, in decimal USD.</summary>
+/// <summary>The cost formula (README, Token ledger and cost), in decimal USD.</summary>
 public static class CostFormula
 {
     private const decimal PerMillion = 1_000_000m;
