@@ -273,9 +273,11 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         var (id, _, manager, _) = await SubscribedManagerAsync(app, TopTeam());
 
         var outcome = await app.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, null, "schedule");
-        await Task.Delay(TimeSpan.FromSeconds(4));
 
         Assert.Equal(DeliveryStatus.Failed, outcome.Delivery!.Status);
+        // A settled state, not a wait: no retry is scheduled, queued or running, so none can come.
+        var jobs = app.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        Assert.Equal((0L, 0L, 0L), (jobs.ScheduledCount(), jobs.EnqueuedCount("default"), jobs.ProcessingCount()));
         Assert.Equal((1, 1), (relay.Connections, relay.Refused));
         var log = (await manager.GetFromJsonAsync<JsonElement>($"/api/v1/digests/{id}/deliveries")).EnumerateArray().Single();
         Assert.Equal("Failed", log.GetProperty("status").GetString());
@@ -317,7 +319,8 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         using (var third = App(_mail.SmtpPort, time: later, database: database))
         {
             _ = third.Server;
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // The start-up work (jobs registered, interrupted sends recovered, missed digests caught up) has finished.
+            await third.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<DigestStartup>().Single().ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.Single(await DeliveriesAsync(third));
             Assert.True(third.Services.GetRequiredService<DigestScheduler>().Registered().ContainsKey($"digest-{id}"));
         }
