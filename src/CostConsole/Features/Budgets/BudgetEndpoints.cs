@@ -15,7 +15,6 @@ public static class BudgetEndpoints
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BudgetOptions>, Configuration.ValidateBudgetOptions>();
         services.AddSingleton<BudgetService>();
         services.AddSingleton<BudgetOutlooks>();
-        services.AddSingleton<Mail.MailSender>();
         services.AddSingleton<ThresholdNotifier>();
         services.AddSingleton<CrossingSignal>();
         services.AddHostedService<BudgetWatcher>();

@@ -38,7 +38,6 @@ public static class DigestSetup
         // added later by the host, e.g. the tests', are not visible yet).
         services.AddHostedService<DigestWorker>();
         services.AddSingleton<DigestComposer>();
-        services.AddSingleton<PeriodComparison>();
         services.AddSingleton<DigestDeliveries>();
         services.AddSingleton<DigestScheduler>();
         services.AddSingleton<DigestSubscriptions>();

@@ -99,3 +99,9 @@ public sealed class MailSender(IOptions<SmtpOptions> options, ILogger<MailSender
         }
     }
 }
+
+public static class MailSetup
+{
+    /// <summary>The one mail path (MailKit to Smtp:*), shared by threshold mails and digests.</summary>
+    public static IServiceCollection AddCostConsoleMail(this IServiceCollection services) => services.AddSingleton<MailSender>();
+}

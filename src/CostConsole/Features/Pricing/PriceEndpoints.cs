@@ -16,6 +16,7 @@ public static class PriceEndpoints
 
     public static IServiceCollection AddCostConsolePricing(this IServiceCollection services)
     {
+        services.AddSingleton<PriceStore>();
         services.AddSingleton<PriceEditor>();
         services.AddSingleton<PriceImpact>();
         services.AddSingleton<PriceImporter>();

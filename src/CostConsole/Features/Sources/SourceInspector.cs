@@ -80,3 +80,8 @@ public sealed partial class SourceInspector(IServiceProvider services, IOptions<
             : null;
     }
 }
+
+public static class SourcesSetup
+{
+    public static IServiceCollection AddCostConsoleSources(this IServiceCollection services) => services.AddSingleton<SourceInspector>();
+}

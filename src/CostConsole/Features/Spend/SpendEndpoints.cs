@@ -14,7 +14,6 @@ public static class SpendEndpoints
     {
         services.AddOptions<SpendOptions>().Bind(configuration.GetSection(SpendOptions.Section)).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SpendOptions>, ValidateSpendOptions>();
-        services.AddSingleton<PriceStore>();
         services.AddSingleton<SpendQuery>();
         services.AddSingleton<SpendDataVersion>();
         services.AddSingleton<SpendViews>();

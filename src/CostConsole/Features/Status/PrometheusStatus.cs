@@ -90,5 +90,5 @@ public sealed class PrometheusStatus(IServiceProvider services, IOptions<Prometh
 public static class StatusSetup
 {
     public static IServiceCollection AddCostConsoleStatus(this IServiceCollection services) =>
-        services.AddSingleton<PrometheusStatus>().AddSingleton<CostConsole.Features.Sources.SourceInspector>();
+        services.AddSingleton<PrometheusStatus>();
 }
