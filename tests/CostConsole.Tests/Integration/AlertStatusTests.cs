@@ -63,23 +63,11 @@ public sealed class AlertStatusTests
         Assert.Contains("alert states are unknown, not quiet", unreachable);
     }
 
-    private static async Task WaitForPendingAsync(HttpClient query, string alert)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(120);
-        var last = "";
-        while (DateTimeOffset.UtcNow < deadline)
+    private static Task WaitForPendingAsync(HttpClient query, string alert) =>
+        WaitUntil.ValueAsync(() => query.GetStringAsync("/api/v1/alerts"), answer =>
         {
-            last = await query.GetStringAsync("/api/v1/alerts");
-            using var document = JsonDocument.Parse(last);
-            if (document.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
-                .Any(a => a.GetProperty("labels").GetProperty("alertname").GetString() == alert && a.GetProperty("state").GetString() == "pending"))
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"{alert} did not become pending within 120 s: {last}");
-    }
+            using var document = JsonDocument.Parse(answer);
+            return document.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
+                .Any(a => a.GetProperty("labels").GetProperty("alertname").GetString() == alert && a.GetProperty("state").GetString() == "pending");
+        }, TimeSpan.FromSeconds(120), $"{alert} to be pending");
 }

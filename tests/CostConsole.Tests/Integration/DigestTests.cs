@@ -147,15 +147,8 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         return await db.DigestDeliveries.AsNoTracking().OrderBy(d => d.Id).ToListAsync();
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 45)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited {seconds} s for {what}.");
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitForAsync(Func<Task<bool>> condition, string what, int seconds = 45) =>
+        WaitUntil.TrueAsync(condition, TimeSpan.FromSeconds(seconds), what);
 
     [Fact]
     public async Task The_digest_arrives_with_its_subject_recipient_and_the_ground_truths_figures()

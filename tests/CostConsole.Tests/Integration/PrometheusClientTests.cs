@@ -190,12 +190,7 @@ public sealed class PrometheusRulesTests
         Assert.Equal(["recording", "alerting"], group.Rules.Select(r => r.Type));
 
         // Evaluation runs every 5 s: wait for the alert to appear rather than guessing a time.
-        IReadOnlyList<PromAlert> alerts = [];
-        for (var i = 0; i < 100 && alerts.Count == 0; i++)
-        {
-            alerts = (await client.AlertsAsync()).Data;
-            if (alerts.Count == 0) await Task.Delay(200);
-        }
+        var alerts = await WaitUntil.ValueAsync(async () => (await client.AlertsAsync()).Data, a => a.Count > 0, TimeSpan.FromSeconds(20), "the alert to appear");
 
         var alert = Assert.Single(alerts);
         Assert.Equal("firing", alert.State);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -29,18 +28,8 @@ public sealed class StaleRoleTests(HistoryFixture fixture)
     }
 
     /// <summary>Asks until the answer is <paramref name="expected"/>; the revalidation interval bounds how long that takes.</summary>
-    private static async Task<TimeSpan> UntilAsync(Func<Task<HttpStatusCode>> ask, HttpStatusCode expected)
-    {
-        var clock = Stopwatch.StartNew();
-        HttpStatusCode last;
-        while ((last = await ask()) != expected)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(RevalidateSeconds * 6), $"still {(int)last} after {clock.Elapsed.TotalSeconds:0} s");
-            await Task.Delay(250);
-        }
-
-        return clock.Elapsed;
-    }
+    private static Task<HttpStatusCode> UntilAsync(Func<Task<HttpStatusCode>> ask, HttpStatusCode expected) =>
+        WaitUntil.ValueAsync(ask, status => status == expected, TimeSpan.FromSeconds(RevalidateSeconds * 6), $"the answer {(int)expected}");
 
     [Fact]
     public async Task A_demoted_admin_loses_admin_pages_writes_and_tokens()

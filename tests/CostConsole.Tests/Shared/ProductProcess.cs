@@ -133,21 +133,9 @@ public sealed class ProductProcess : IAsyncDisposable
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Bearer", token);
         var query = $"/api/v1/spend?from={hour.AddHours(-1):yyyy-MM-ddTHH}:00:00Z&to={hour:yyyy-MM-ddTHH}:00:00Z";
-        var clock = Stopwatch.StartNew();
-        var last = "";
-        while (clock.Elapsed < limit)
-        {
-            var answer = await http.GetFromJsonAsync<JsonElement>(query);
-            last = answer.GetRawText();
-            if (answer.GetProperty("ledgerThrough").ValueKind == JsonValueKind.String && answer.GetProperty("ledgerThrough").GetDateTimeOffset() >= hour)
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"The ledger did not reach {hour:u} within {limit.TotalSeconds} s: {last}");
+        await WaitUntil.ValueAsync(() => http.GetFromJsonAsync<JsonElement>(query),
+            answer => answer.GetProperty("ledgerThrough").ValueKind == JsonValueKind.String && answer.GetProperty("ledgerThrough").GetDateTimeOffset() >= hour,
+            limit, $"the ledger to reach {hour:u}", answer => answer.GetRawText());
     }
 
     private static void Kill(Process process)

@@ -52,7 +52,7 @@ public static class ApiDocumentation
         endpoints.MapOpenApi("/openapi/{documentName}.json").RequireAuthorization(Policies.Everyone);
         endpoints.MapScalarApiReference(ReferencePath, options => options
                 .WithTitle("CostConsole API")
-                .WithDefaultFonts(false) // its fonts come from Scalar's servers; the page uses the browser's own
+                .DisableDefaultFonts() // its fonts come from Scalar's servers; the page uses the browser's own
                 .WithOpenApiRoutePattern("/openapi/{documentName}.json"))
             .RequireAuthorization(Policies.Everyone);
         return endpoints;
