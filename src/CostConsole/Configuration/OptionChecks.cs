@@ -262,11 +262,7 @@ internal static class OptionText
         text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     /// <summary>A setting echoed in a message: control characters shown as escapes, long values cut.</summary>
-    public static string Printable(string? text)
-    {
-        var value = string.Concat((text ?? "").Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-        return value.Length > 120 ? value[..120] + "…" : value;
-    }
+    public static string Printable(string? text) => Features.Hosting.LogText.Safe(text, 120);
 
     public static bool CanWrite(DirectoryInfo folder)
     {

@@ -90,17 +90,13 @@ public sealed class ProductProcess : IAsyncDisposable
     public static async Task<ProductProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?> settings)
     {
         var port = PrometheusServer.FreePort();
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(dll)! };
-        info.ArgumentList.Add(dll);
-        UserEnvironment(info, new Dictionary<string, string?>(settings) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
         var log = new StringWriterLog();
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => log.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => log.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);
+        // Started like the tests' other child processes: output collected, killed when the test process exits.
+        var process = PrometheusServer.Start("dotnet", [dll], log, info =>
+        {
+            info.WorkingDirectory = Path.GetDirectoryName(dll)!;
+            UserEnvironment(info, new Dictionary<string, string?>(settings) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        });
         var app = new ProductProcess(process, $"http://127.0.0.1:{port}", log);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var clock = Stopwatch.StartNew();
@@ -153,6 +149,6 @@ public sealed class ProductProcess : IAsyncDisposable
     {
         Kill(_process);
         await _process.WaitForExitAsync();
-        _process.Dispose();
+        // Not disposed: the tests' exit handler (PrometheusServer) still looks at every child it started.
     }
 }

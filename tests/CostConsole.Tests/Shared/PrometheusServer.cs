@@ -232,13 +232,15 @@ public sealed class PrometheusServer : IAsyncDisposable
     }
 
     /// <summary>Starts a child process of the tests with its output collected; it is killed when the test process exits.</summary>
-    public static Process Start(string file, IEnumerable<string> arguments, StringWriterLog log)
+    public static Process Start(string file, IEnumerable<string> arguments, StringWriterLog log, Action<ProcessStartInfo>? configure = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
+
+        configure?.Invoke(info);
 
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => log.Append(e.Data);

@@ -49,13 +49,13 @@ public static class CrossSiteWriteGuard
         var site = request.Headers["Sec-Fetch-Site"].ToString();
         if (site.Length > 0 && site != "same-origin")
         {
-            return $"This change was sent from another site (Sec-Fetch-Site: {Printable(site)}); changes made with a sign-in cookie must come from CostConsole's own pages. Scripts use an API token.";
+            return $"This change was sent from another site (Sec-Fetch-Site: {LogText.Safe(site)}); changes made with a sign-in cookie must come from CostConsole's own pages. Scripts use an API token.";
         }
 
         var origin = request.Headers.Origin.ToString();
         if (origin.Length > 0 && !string.Equals(origin, own, StringComparison.OrdinalIgnoreCase))
         {
-            return $"This change was sent from {Printable(origin)}, not from CostConsole ({own}); changes made with a sign-in cookie must come from its own pages. Scripts use an API token.";
+            return $"This change was sent from {LogText.Safe(origin)}, not from CostConsole ({own}); changes made with a sign-in cookie must come from its own pages. Scripts use an API token.";
         }
 
         return site.Length == 0 && origin.Length == 0
@@ -73,18 +73,12 @@ public static class CrossSiteWriteGuard
 
         if (!MediaTypeHeaderValue.TryParse(type, out var media))
         {
-            return $"The Content-Type '{Printable(type)}' cannot be read; send the body as application/json.";
+            return $"The Content-Type '{LogText.Safe(type)}' cannot be read; send the body as application/json.";
         }
 
         var mediaType = media.MediaType.ToString();
         var json = mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
         var csv = request.Path.StartsWithSegments(ImportPath) && mediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase);
-        return json || csv ? null : $"The body is {Printable(mediaType)}; send it as application/json{(request.Path.StartsWithSegments(ImportPath) ? " (or text/csv for a CSV import)" : "")}.";
-    }
-
-    private static string Printable(string text)
-    {
-        var clean = string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));
-        return clean.Length > 100 ? clean[..100] + "…" : clean;
+        return json || csv ? null : $"The body is {LogText.Safe(mediaType)}; send it as application/json{(request.Path.StartsWithSegments(ImportPath) ? " (or text/csv for a CSV import)" : "")}.";
     }
 }
