@@ -1,20 +1,15 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using CostConsole.Features.Identity;
 using CostConsole.Tests.Shared;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CostConsole.Tests.Integration;
 
 /// <summary>The OpenAPI document describes every /api endpoint with the roles that may call it; the reference page is for signed-in users and loads nothing from elsewhere.</summary>
 [Collection(PrometheusCollection.Name)]
-public sealed partial class ApiDocumentationTests(HistoryFixture fixture)
+public sealed class ApiDocumentationTests(HistoryFixture fixture)
 {
-    [GeneratedRegex(@"\{([^}:?]+)[^}]*\}")]
-    private static partial Regex RouteParameter();
-
     [Fact]
     public async Task The_document_lists_every_api_endpoint_with_its_roles()
     {
@@ -24,11 +19,7 @@ public sealed partial class ApiDocumentationTests(HistoryFixture fixture)
         using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
 
         var paths = document.RootElement.GetProperty("paths");
-        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Select(e => (Path: "/" + RouteParameter().Replace(e.RoutePattern.RawText!.TrimStart('/'), "{$1}"), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []))
-            .Where(e => e.Path.StartsWith("/api/", StringComparison.Ordinal))
-            .SelectMany(e => e.Methods.Select(m => (e.Path, Method: m.ToLowerInvariant())))
-            .ToList();
+        var endpoints = ApiEndpoints.Of(app).Select(e => (Path: e.Template, Method: e.Method.ToLowerInvariant())).ToList();
         Assert.NotEmpty(endpoints);
         foreach (var (path, method) in endpoints)
         {

@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 using CostConsole.Features.ApiTokens;
 using CostConsole.Features.Identity;
 using CostConsole.Tests.Shared;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CostConsole.Tests.Integration;
@@ -17,23 +15,18 @@ namespace CostConsole.Tests.Integration;
 /// write from the app's own origin with JSON, or from a script with an API token, is taken.
 /// </summary>
 [Collection(PrometheusCollection.Name)]
-public sealed partial class CrossSiteWriteTests(HistoryFixture fixture)
+public sealed class CrossSiteWriteTests(HistoryFixture fixture)
 {
     // A body that, taken, adds a price: the write the review forged with a text/plain form. The stamp of a model with no
     // entries is computable by anyone, so it is no defence.
     private static readonly string PriceBody =
         $$"""{"model":"csrf-probe","effectiveFrom":"2026-11-20T00:00:00Z","input":1,"output":2,"reason":"probe","confirm":true,"stamp":"{{CostConsole.Features.Pricing.PriceEditor.StampOf([], "csrf-probe")}}"}""";
 
-    [GeneratedRegex(@"\{[^}]+\}")]
-    private static partial Regex RouteParameter();
-
     private static IReadOnlyList<(string Method, string Path)> UnsafeApiEndpoints(AppFactory app, int digestId) =>
-        [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Select(e => (Pattern: "/" + e.RoutePattern.RawText?.TrimStart('/'), Methods: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []))
-            .Where(e => e.Pattern.StartsWith("/api/", StringComparison.Ordinal))
-            .SelectMany(e => e.Methods.Where(m => m is "POST" or "PUT" or "PATCH" or "DELETE").Select(m => (m, RouteParameter().Replace(e.Pattern, digestId.ToString(System.Globalization.CultureInfo.InvariantCulture)))))
-            .Select(e => e.Item2 == "/api/v1/prices/import" ? (e.m, e.Item2 + "?format=csv&dryRun=false&onlySeen=false") : e)
-            .Distinct()];
+        [.. ApiEndpoints.Of(app)
+            .Where(e => e.Method is "POST" or "PUT" or "PATCH" or "DELETE")
+            .Select(e => (e.Method, Path: ApiEndpoints.Fill(e.Template, digestId.ToString(System.Globalization.CultureInfo.InvariantCulture))))
+            .Select(e => e.Path == "/api/v1/prices/import" ? (e.Method, e.Path + "?format=csv&dryRun=false&onlySeen=false") : e)];
 
     private static HttpContent Body(string kind) => kind switch
     {
