@@ -12,11 +12,13 @@ RUN npm ci --omit=dev --no-audit --no-fund
 # Restore first, from the project files only, so the layer is reused while only code changes.
 COPY global.json Directory.Build.props CostConsole.sln ./
 COPY src/CostConsole/CostConsole.csproj src/CostConsole/
+COPY src/CostConsole.Core/CostConsole.Core.csproj src/CostConsole.Core/
 RUN dotnet restore src/CostConsole/CostConsole.csproj
 # The app compiles the top-level migrations/, links appsettings.json and serves the top-level wwwroot/.
 COPY appsettings.json ./
 COPY wwwroot/ wwwroot/
 COPY migrations/ migrations/
+COPY src/CostConsole.Core/ src/CostConsole.Core/
 COPY src/CostConsole/ src/CostConsole/
 # The published folder holds its own wwwroot (the app's files, MudBlazor's, Blazor's script, ApexCharts): the app
 # serves it in any environment. The tests publish and start it the same way (ProductStartTests), as does the demo.

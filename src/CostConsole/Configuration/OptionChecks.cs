@@ -1,128 +1,6 @@
-using CostConsole.Features.Budgets;
-using CostConsole.Features.Identity;
-using CostConsole.Features.Pricing;
 using Microsoft.Extensions.Options;
 
 namespace CostConsole.Configuration;
-
-/// <summary>
-/// Validators of the option sections that had none. Each message names the configuration key and says what is
-/// allowed, so a bad value stops the start with one line (see <see cref="StartupSettings"/>).
-/// </summary>
-internal sealed class ValidateBudgetOptions : IValidateOptions<BudgetOptions>
-{
-    public ValidateOptionsResult Validate(string? name, BudgetOptions options)
-    {
-        List<string> failures = [];
-        if (options.ConfirmAboveUsd <= 0 || options.ConfirmAboveUsd > BudgetService.MaxBudgetUsd)
-        {
-            failures.Add($"Budgets:ConfirmAboveUsd must be more than 0 and at most {BudgetService.MaxBudgetUsd:N0} (was {options.ConfirmAboveUsd}).");
-        }
-
-        // A timer cannot wait longer than ~49 days; a day is already far longer than a useful check interval.
-        if (options.CheckMinutes is < 0 or > 1440)
-        {
-            failures.Add($"Budgets:CheckMinutes must be between 0 (check only when budgets are shown) and 1440 (was {options.CheckMinutes}).");
-        }
-
-        if (!string.IsNullOrEmpty(options.PublicUrl) && !OptionText.IsHttpUrl(options.PublicUrl))
-        {
-            failures.Add($"Budgets:PublicUrl '{OptionText.Printable(options.PublicUrl)}' is not an absolute http or https URL (for example https://costconsole.example.com).");
-        }
-
-        return OptionText.Result(failures);
-    }
-}
-
-internal sealed class ValidateAlertOptions : IValidateOptions<AlertOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AlertOptions options)
-    {
-        List<string> failures = [];
-        if (!OptionText.IsRuleGroup(options.GroupName))
-        {
-            failures.Add($"Alerts:GroupName '{OptionText.Printable(options.GroupName)}' must be 1–100 letters, digits, '-', '_', '.' or ':'.");
-        }
-
-        if (!string.IsNullOrEmpty(options.Label)
-            && (options.Label.Split('=', 2) is not [var label, var value] || !OptionText.IsLabelName(label.Trim()) || value.Trim().Length == 0 || value.Any(char.IsControl)))
-        {
-            failures.Add($"Alerts:Label '{OptionText.Printable(options.Label)}' must be name=value with a Prometheus label name (for example source=costconsole), or empty.");
-        }
-
-        return OptionText.Result(failures);
-    }
-}
-
-internal sealed class ValidateBootstrapOptions : IValidateOptions<BootstrapOptions>
-{
-    public ValidateOptionsResult Validate(string? name, BootstrapOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.AdminEmail))
-        {
-            return ValidateOptionsResult.Success;
-        }
-
-        List<string> failures = [];
-        if (!System.Net.Mail.MailAddress.TryCreate(options.AdminEmail.Trim(), out _))
-        {
-            failures.Add($"Bootstrap:AdminEmail '{OptionText.Printable(options.AdminEmail)}' is not a mail address.");
-        }
-
-        if (string.IsNullOrEmpty(options.AdminPassword))
-        {
-            failures.Add("Bootstrap:AdminEmail is set but Bootstrap:AdminPassword is not; set it through the environment (Bootstrap__AdminPassword).");
-        }
-        else if (options.AdminPassword.Length < IdentitySetup.MinimumPasswordLength)
-        {
-            failures.Add($"Bootstrap:AdminPassword must be at least {IdentitySetup.MinimumPasswordLength} characters.");
-        }
-
-        return OptionText.Result(failures);
-    }
-}
-
-/// <summary>Defaults of the exported Prometheus rules (the page and the API take other values per request).</summary>
-public sealed class RuleOptions
-{
-    public const string Section = "Rules";
-
-    public decimal DailyBudgetUsd { get; set; } = 500m;
-    public decimal SpikeFactor { get; set; } = 3m;
-    public decimal SpikeFloorUsdPerHour { get; set; } = 1m;
-    public string GroupName { get; set; } = CostRules.DefaultGroup;
-
-    public RuleSettings ToSettings() => new(DailyBudgetUsd, SpikeFactor, SpikeFloorUsdPerHour, GroupName);
-}
-
-internal sealed class ValidateRuleOptions : IValidateOptions<RuleOptions>
-{
-    public ValidateOptionsResult Validate(string? name, RuleOptions options)
-    {
-        List<string> failures = [];
-        if (options.DailyBudgetUsd <= 0 || options.DailyBudgetUsd > RuleSettings.MaxBudget)
-        {
-            failures.Add($"Rules:DailyBudgetUsd must be more than 0 and at most {RuleSettings.MaxBudget:N0} (was {options.DailyBudgetUsd}).");
-        }
-
-        if (options.SpikeFactor <= 1 || options.SpikeFactor > 1000)
-        {
-            failures.Add($"Rules:SpikeFactor must be more than 1 and at most 1000 (was {options.SpikeFactor}).");
-        }
-
-        if (options.SpikeFloorUsdPerHour < 0 || options.SpikeFloorUsdPerHour > RuleSettings.MaxBudget)
-        {
-            failures.Add($"Rules:SpikeFloorUsdPerHour must be 0 or more, at most {RuleSettings.MaxBudget:N0} (was {options.SpikeFloorUsdPerHour}).");
-        }
-
-        if (!OptionText.IsRuleGroup(options.GroupName))
-        {
-            failures.Add($"Rules:GroupName '{OptionText.Printable(options.GroupName)}' must be 1–100 letters, digits, '-', '_', '.' or ':'.");
-        }
-
-        return OptionText.Result(failures);
-    }
-}
 
 /// <summary>Sign-in lockout: after this many failed passwords in a row, the account waits this long.</summary>
 public sealed class SecurityOptions
@@ -262,7 +140,7 @@ internal static class OptionText
         text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     /// <summary>A setting echoed in a message: control characters shown as escapes, long values cut.</summary>
-    public static string Printable(string? text) => Features.Hosting.LogText.Safe(text, 120);
+    public static string Printable(string? text) => LogText.Safe(text, 120);
 
     public static bool CanWrite(DirectoryInfo folder)
     {

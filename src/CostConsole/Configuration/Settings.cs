@@ -76,8 +76,6 @@ public static class SettingsSetup
         services.AddSingleton<IValidateOptions<DisplayOptions>, ValidateDisplayOptions>();
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SmtpOptions>, ValidateSmtpOptions>();
-        services.AddOptions<RuleOptions>().Bind(configuration.GetSection(RuleOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RuleOptions>, ValidateRuleOptions>();
         services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SecurityOptions>, ValidateSecurityOptions>();
         services.AddOptions<DataProtectionSettings>().Bind(configuration.GetSection(DataProtectionSettings.Section)).ValidateOnStart();

@@ -56,7 +56,7 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         builder.Entity<PriceRecord>(price =>
         {
             price.ToTable("Prices");
-            price.Property(p => p.Model).HasMaxLength(PriceRecord.MaxModelLength);
+            price.Property(p => p.Model).HasMaxLength(PriceValidation.MaxModelLength);
             price.HasIndex(p => new { p.Model, p.EffectiveFromUtc }).IsUnique();
             price.Property(p => p.Version).IsConcurrencyToken();
             // The prices the seed material states; nothing else is invented. In force from each model's release.
@@ -68,7 +68,7 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         builder.Entity<PriceAudit>(audit =>
         {
             audit.ToTable("PriceAudit");
-            audit.Property(a => a.Model).HasMaxLength(PriceRecord.MaxModelLength);
+            audit.Property(a => a.Model).HasMaxLength(PriceValidation.MaxModelLength);
             audit.Property(a => a.Reason).HasMaxLength(PriceAudit.MaxReasonLength);
             audit.Property(a => a.Action).HasConversion<string>().HasMaxLength(16);
             audit.HasIndex(a => new { a.Model, a.AtUtc });

@@ -8,9 +8,14 @@ namespace CostConsole.Prometheus;
 /// <summary>
 /// A typed client for the Prometheus HTTP API (also spoken by Thanos, Mimir and VictoriaMetrics).
 /// Queries go as POST forms; every answer's envelope is read for status, errorType, warnings and infos.
+/// One instance serves the whole app: each call takes a client from the factory (whose handlers rotate), so the
+/// services that read Prometheus take this class in their constructor like any other dependency.
 /// </summary>
-public sealed class PrometheusClient(HttpClient http, IOptions<PrometheusOptions> options, ILogger<PrometheusClient> logger)
+public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<PrometheusOptions> options, ILogger<PrometheusClient> logger)
 {
+    /// <summary>The named HTTP client's name (its settings are in <see cref="PrometheusSetup"/>).</summary>
+    public const string HttpClientName = "prometheus";
+
     private readonly PrometheusOptions _options = options.Value;
 
     public Uri BaseAddress => new(EnsureTrailingSlash(_options.BaseUrl));
@@ -113,7 +118,7 @@ public sealed class PrometheusClient(HttpClient http, IOptions<PrometheusOptions
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -217,11 +222,11 @@ public sealed class PrometheusClient(HttpClient http, IOptions<PrometheusOptions
         };
     }
 
-    private static PromSample ReadSample(JsonElement pair)
+    private static CounterSample ReadSample(JsonElement pair)
     {
         var seconds = pair[0].GetDouble();
         var time = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
-        return new PromSample(time, ParseValue(pair[1].GetString()));
+        return new CounterSample(time, ParseValue(pair[1].GetString()));
     }
 
     internal static double ParseValue(string? text) => text switch

@@ -6,15 +6,13 @@ public sealed record PromResponse<T>(T Data, IReadOnlyList<string> Warnings, IRe
     public bool IsComplete => Warnings.Count == 0;
 }
 
-public readonly record struct PromSample(DateTimeOffset Time, double Value);
-
-public sealed record PromSeries(IReadOnlyDictionary<string, string> Labels, IReadOnlyList<PromSample> Samples)
+public sealed record PromSeries(IReadOnlyDictionary<string, string> Labels, IReadOnlyList<CounterSample> Samples)
 {
     public string? Label(string name) => Labels.TryGetValue(name, out var value) ? value : null;
 }
 
 /// <summary>The <c>data</c> of a query answer: a vector or matrix as series, or a scalar/string.</summary>
-public sealed record PromQueryData(string ResultType, IReadOnlyList<PromSeries> Series, PromSample? Scalar = null, string? Text = null);
+public sealed record PromQueryData(string ResultType, IReadOnlyList<PromSeries> Series, CounterSample? Scalar = null, string? Text = null);
 
 public sealed record PromBuildInfo(string Version, string? Revision, string? Branch, string? GoVersion);
 

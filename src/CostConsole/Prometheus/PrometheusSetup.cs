@@ -1,4 +1,3 @@
-using CostConsole.Features.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace CostConsole.Prometheus;
@@ -9,7 +8,8 @@ public static class PrometheusSetup
     {
         services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection(PrometheusOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PrometheusOptions>, ValidatePrometheusOptions>();
-        services.AddHttpClient<PrometheusClient>(http =>
+        services.AddSingleton<PrometheusClient>();
+        services.AddHttpClient(PrometheusClient.HttpClientName, http =>
         {
             // The client enforces Prometheus:TimeoutSeconds per call itself, with a clear message.
             http.Timeout = Timeout.InfiniteTimeSpan;

@@ -71,7 +71,7 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         var notPrometheus = other.Server.BaseAddress.ToString();
         using var app = new AppFactory("http://127.0.0.1:9");
         var status = new CostConsole.Features.Status.PrometheusStatus(
-            new ServiceProviderWith(new CostConsole.Prometheus.PrometheusClient(other.CreateClient(), Options.Create(new CostConsole.Prometheus.PrometheusOptions { BaseUrl = notPrometheus }), Microsoft.Extensions.Logging.Abstractions.NullLogger<CostConsole.Prometheus.PrometheusClient>.Instance)),
+            new CostConsole.Prometheus.PrometheusClient(new OneClient(other.CreateClient()), Options.Create(new CostConsole.Prometheus.PrometheusOptions { BaseUrl = notPrometheus }), Microsoft.Extensions.Logging.Abstractions.NullLogger<CostConsole.Prometheus.PrometheusClient>.Instance),
             Options.Create(new CostConsole.Prometheus.PrometheusOptions { BaseUrl = notPrometheus }),
             TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<CostConsole.Features.Status.PrometheusStatus>.Instance);
@@ -112,8 +112,9 @@ public sealed class DataSourceTests(HistoryFixture fixture)
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "").Length) / part.Length;
 
-    private sealed class ServiceProviderWith(object service) : IServiceProvider
+    /// <summary>Hands out the in-memory test server's client, whatever name is asked for.</summary>
+    private sealed class OneClient(HttpClient client) : IHttpClientFactory
     {
-        public object? GetService(Type serviceType) => serviceType.IsInstanceOfType(service) ? service : null;
+        public HttpClient CreateClient(string name) => client;
     }
 }

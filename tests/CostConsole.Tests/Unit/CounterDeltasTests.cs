@@ -7,9 +7,9 @@ public sealed class CounterDeltasTests
 {
     private static readonly DateTimeOffset H = new(2026, 11, 2, 10, 0, 0, TimeSpan.Zero);
 
-    private static PromSample At(int minute, double value) => new(H.AddMinutes(minute), value);
+    private static CounterSample At(int minute, double value) => new(H.AddMinutes(minute), value);
 
-    private static Dictionary<long, double> Hourly(IReadOnlyList<PromSample> samples, DateTimeOffset? from = null, DateTimeOffset? to = null, Func<DateTimeOffset, double?>? start = null) =>
+    private static Dictionary<long, double> Hourly(IReadOnlyList<CounterSample> samples, DateTimeOffset? from = null, DateTimeOffset? to = null, Func<DateTimeOffset, double?>? start = null) =>
         CounterDeltas.Hourly(samples, from ?? H, to ?? H.AddHours(2), start).ByHour;
 
     private static long Hour(int offset) => H.AddHours(offset).ToUnixTimeSeconds();

@@ -66,7 +66,7 @@ public sealed class PriceCsvTests
     [InlineData("'=1+1")]
     public void Model_names_that_would_break_rules_or_spreadsheets_are_refused(string model)
     {
-        Assert.NotEmpty(PriceCsv.ValidateModel(model));
+        Assert.NotEmpty(PriceValidation.ValidateModel(model));
     }
 
     [Fact]

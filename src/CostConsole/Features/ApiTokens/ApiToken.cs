@@ -138,7 +138,7 @@ public sealed class ApiTokenAuthenticationHandler(
     ApiTokenService tokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string SchemeName = "ApiToken";
+    public const string SchemeName = IdentitySetup.ApiTokenScheme;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -165,5 +165,16 @@ public sealed class ApiTokenAuthenticationHandler(
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
         return Task.CompletedTask;
+    }
+}
+
+public static class ApiTokenSetup
+{
+    /// <summary>The token service and the scheme that <see cref="IdentitySetup.SelectScheme"/> forwards bearer requests to.</summary>
+    public static IServiceCollection AddCostConsoleApiTokens(this IServiceCollection services)
+    {
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(IdentitySetup.ApiTokenScheme, null);
+        services.AddSingleton<ApiTokenService>();
+        return services;
     }
 }

@@ -12,14 +12,14 @@ public static class BudgetEndpoints
     public static IServiceCollection AddCostConsoleBudgets(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<BudgetOptions>().Bind(configuration.GetSection(BudgetOptions.Section)).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BudgetOptions>, Configuration.ValidateBudgetOptions>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<BudgetOptions>, ValidateBudgetOptions>();
         services.AddSingleton<BudgetService>();
         services.AddSingleton<BudgetOutlooks>();
         services.AddSingleton<ThresholdNotifier>();
         services.AddSingleton<CrossingSignal>();
         services.AddHostedService<BudgetWatcher>();
         services.AddOptions<AlertOptions>().Bind(configuration.GetSection(AlertOptions.Section)).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AlertOptions>, Configuration.ValidateAlertOptions>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AlertOptions>, ValidateAlertOptions>();
         services.AddSingleton<AlertStatus>();
         return services;
     }

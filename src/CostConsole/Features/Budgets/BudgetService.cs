@@ -162,7 +162,7 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
         var raw = (text ?? "").Trim();
         if (!DateTime.TryParseExact(raw, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
-            errors.Add($"The month '{SpendEndpoints.Printable(raw)}' is not a month like 2026-12.");
+            errors.Add($"The month '{Echo.Printable(raw)}' is not a month like 2026-12.");
             return null;
         }
 
@@ -194,7 +194,7 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
 
         if (!decimal.TryParse(raw, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            errors.Add($"{what} '{SpendEndpoints.Printable(raw)}' is not a number.");
+            errors.Add($"{what} '{Echo.Printable(raw)}' is not a number.");
             return null;
         }
 
@@ -232,7 +232,7 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
         {
             if (!int.TryParse(part.TrimEnd('%'), NumberStyles.None, CultureInfo.InvariantCulture, out var level) || level is < 1 or > 1000)
             {
-                errors.Add($"The threshold '{SpendEndpoints.Printable(part)}' is not a whole percentage from 1 to 1000.");
+                errors.Add($"The threshold '{Echo.Printable(part)}' is not a whole percentage from 1 to 1000.");
                 return null;
             }
 

@@ -144,7 +144,7 @@ public static class DigestSetup
         if (string.IsNullOrWhiteSpace(text)) return (today, null);
         if (DigestSchedule.ParseDate(text) is not { } date)
         {
-            return (null, $"'{SpendEndpoints.Printable(text)}' is not a date such as {DigestSchedule.DateText(today)}.");
+            return (null, $"'{Echo.Printable(text)}' is not a date such as {DigestSchedule.DateText(today)}.");
         }
 
         if (date.Year < 2015 || date > today.AddDays(1))

@@ -2,12 +2,6 @@ using CostConsole.Features.Identity;
 
 namespace CostConsole.Features.Digests;
 
-public enum DigestDays
-{
-    EveryDay,
-    Weekdays,
-}
-
 /// <summary>
 /// One user's daily digest: a team's (Managers, for the teams they manage) or the whole org's (Finance), delivered at
 /// a local time in the user's time zone. One Hangfire recurring job runs it.

@@ -102,7 +102,7 @@ public sealed class DigestSubscriptions(IDbContextFactory<CostConsoleDbContext> 
             userId = await db.Users.Where(u => u.NormalizedEmail == normalized || u.NormalizedUserName == normalized).Select(u => u.Id).SingleOrDefaultAsync(cancellationToken);
             if (userId is null)
             {
-                return new SubscriptionChange(false, [$"No user has the address '{SpendEndpoints.Printable(forUserEmail)}'."]);
+                return new SubscriptionChange(false, [$"No user has the address '{Echo.Printable(forUserEmail)}'."]);
             }
         }
         else

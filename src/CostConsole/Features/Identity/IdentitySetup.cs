@@ -1,5 +1,4 @@
 using CostConsole.Data;
-using CostConsole.Features.ApiTokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -31,6 +30,9 @@ public static class IdentitySetup
     /// <summary>API paths with a bearer token authenticate by token; everything else by the sign-in cookie.</summary>
     public const string SelectScheme = "CookieOrToken";
 
+    /// <summary>The API-token scheme, registered by <c>AddCostConsoleApiTokens</c> (Features/ApiTokens).</summary>
+    public const string ApiTokenScheme = "ApiToken";
+
     /// <summary>Paths read by scripts and Prometheus: they take API tokens and answer 401 rather than redirect.</summary>
     public static bool IsMachinePath(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/openapi");
 
@@ -45,11 +47,9 @@ public static class IdentitySetup
             })
             .AddPolicyScheme(SelectScheme, "Cookie or API token", policy => policy.ForwardDefaultSelector = context =>
                 IsMachinePath(context.Request.Path) && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                    ? ApiTokenAuthenticationHandler.SchemeName
+                    ? ApiTokenScheme
                     : IdentityConstants.ApplicationScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddIdentityCookies();
-        services.AddSingleton<ApiTokenService>();
 
         services.AddIdentityCore<AppUser>(options =>
             {
@@ -128,7 +128,7 @@ public static class IdentitySetup
             stamp.ValidationInterval = TimeSpan.FromSeconds(security.Value.RevalidateSeconds));
         SignInProtection.AddSignInProtection(services);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BootstrapOptions>, Configuration.ValidateBootstrapOptions>();
+        services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<AdminCheck>();
         return services;

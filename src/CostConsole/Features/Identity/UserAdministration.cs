@@ -155,7 +155,7 @@ public sealed class UserAdministration(
         await users.UpdateAsync(user);
         // A new stamp ends every session of the user at its next revalidation (cookie and live page).
         await users.UpdateSecurityStampAsync(user);
-        logger.LogWarning("{Actor} {Action} the user {Email}", Hosting.LogText.Safe(actor), enabled ? "enabled" : "disabled", Hosting.LogText.Safe(user.Email));
+        logger.LogWarning("{Actor} {Action} the user {Email}", LogText.Safe(actor), enabled ? "enabled" : "disabled", LogText.Safe(user.Email));
         return AdminResult.Ok;
     }
 

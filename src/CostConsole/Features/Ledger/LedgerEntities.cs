@@ -51,7 +51,7 @@ public sealed class LedgerHour
 /// <summary>Which team owns a feature, for profiles (or series) without a team label.</summary>
 public sealed class FeatureOwner
 {
-    public const string Unassigned = "unassigned";
+    public const string Unassigned = SpendFold.Unassigned;
 
     public required string Feature { get; set; }
     public int TeamId { get; set; }

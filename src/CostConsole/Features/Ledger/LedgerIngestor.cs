@@ -7,18 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Ledger;
 
-/// <summary>Dimension values of one series, the ledger's key together with hour and token type.</summary>
-public readonly record struct Dimensions(string Model, string Provider, string Feature, string Team, string Operation, string Outcome)
-{
-    public static Dimensions From(IReadOnlyDictionary<string, string> labels, MetricProfile profile)
-    {
-        string Get(string dimension) =>
-            profile.DimensionLabels.TryGetValue(dimension, out var label) && labels.TryGetValue(label, out var value) ? value : "";
-
-        return new Dimensions(Get("model"), Get("provider"), Get("feature"), Get("team"), Get("operation"), Get("outcome"));
-    }
-}
-
 /// <summary>Token deltas read from Prometheus for a span of hours, before they are written anywhere.</summary>
 public sealed record ChunkTotals(Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> Totals, int Series, long Samples)
 {
@@ -35,12 +23,12 @@ public sealed class IncompleteAnswerException(string message) : Exception(messag
 /// recorded as complete.
 /// </summary>
 public sealed class LedgerIngestor(
-    IServiceProvider services,
+    PrometheusClient client,
     IDbContextFactory<CostConsoleDbContext> dbFactory,
     IOptions<LedgerOptions> ledgerOptions,
     IOptions<PrometheusOptions> prometheusOptions,
     LedgerStatus status,
-    Spend.SpendDataVersion dataVersion,
+    CostDataVersion dataVersion,
     TimeProvider time,
     ILogger<LedgerIngestor> logger)
 {
@@ -82,7 +70,7 @@ public sealed class LedgerIngestor(
         try
         {
             var window = RangeWindow.Create(earliest, time.GetUtcNow(), TimeSpan.FromHours(1));
-            var answer = await services.GetRequiredService<PrometheusClient>().QueryRangeAsync($"count({selector})", window, cancellationToken);
+            var answer = await client.QueryRangeAsync($"count({selector})", window, cancellationToken);
             var first = answer.Data.Series.SelectMany(s => s.Samples).Select(s => (DateTimeOffset?)s.Time).Min();
             // A step at hour H sees samples from just before H: the data begins in the hour before it.
             return first is { } t ? (t.AddHours(-1) > earliest ? t.AddHours(-1) : earliest) : null;
@@ -182,7 +170,6 @@ public sealed class LedgerIngestor(
     public async Task<ChunkTotals> ReadChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
         var profile = Profile;
-        var client = services.GetRequiredService<PrometheusClient>();
         var lookback = TimeSpan.FromMinutes(ledgerOptions.Value.BaselineLookbackMinutes);
         // Evaluated a millisecond before `to`, the range selector holds exactly the samples before the chunk's end.
         var at = to.AddMilliseconds(-1);
@@ -219,7 +206,7 @@ public sealed class LedgerIngestor(
                 var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, startOf is null ? null : t => startOf(instance, t));
                 if (issues.NaNSamples + issues.NegativeSamples > 0)
                 {
-                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, metric.Metric, Hosting.LogText.Safe(instance));
+                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, metric.Metric, LogText.Safe(instance));
                 }
 
                 var dims = Dimensions.From(series.Labels, profile);
@@ -239,7 +226,7 @@ public sealed class LedgerIngestor(
             ? answer
             : throw new IncompleteAnswerException($"Prometheus answered {metric} with warnings ({string.Join("; ", answer.Warnings)}); the hours are not recorded and will be read again.");
 
-    private static double? LastAtOrBefore(PromSample[] samples, DateTimeOffset time)
+    private static double? LastAtOrBefore(CounterSample[] samples, DateTimeOffset time)
     {
         double? found = null;
         foreach (var sample in samples)
@@ -341,6 +328,7 @@ public static class LedgerSetup
         services.AddSingleton<IValidateOptions<LedgerOptions>, ValidateLedgerOptions>();
         services.AddSingleton<LedgerStatus>();
         services.AddSingleton<LedgerIngestor>();
+        services.AddSingleton<LedgerReader>();
         services.AddHostedService<LedgerBackgroundService>();
         return services;
     }

@@ -21,8 +21,6 @@ public static class PriceCsv
     /// <summary>The header the export writes: the six columns and <c>retired</c> (true on a retirement line, whose prices are empty).</summary>
     public const string HeaderWithRetired = Header + ",retired";
 
-    /// <summary>Prices above this (USD per 1M tokens) are taken for a typo, such as a per-token price entered per 1M.</summary>
-    public const decimal AbsurdPrice = 10_000m;
 
     public static (IReadOnlyList<PriceEntry> Entries, IReadOnlyList<ImportProblem> Problems) Parse(string text)
     {
@@ -58,7 +56,7 @@ public static class PriceCsv
             var retired = columns == 7 ? fields[6].Trim().ToLowerInvariant() : "";
             if (retired is "true" or "yes" or "1")
             {
-                lineProblems.AddRange(ValidateModel(model));
+                lineProblems.AddRange(PriceValidation.ValidateModel(model));
                 if (fields[2..6].Any(f => f.Trim().Length > 0))
                 {
                     lineProblems.Add("a retirement line has no prices");
@@ -75,14 +73,14 @@ public static class PriceCsv
 
             if (retired is not ("" or "false" or "no" or "0"))
             {
-                lineProblems.Add($"retired '{Spend.SpendEndpoints.Printable(retired)}' is not true or false");
+                lineProblems.Add($"retired '{Echo.Printable(retired)}' is not true or false");
             }
 
             var input = ParsePrice(fields[2], "input_usd_per_mtok", required: true, lineProblems);
             var output = ParsePrice(fields[3], "output_usd_per_mtok", required: true, lineProblems);
             var cached = ParsePrice(fields[4], "cached_input_usd_per_mtok", required: false, lineProblems);
             var cacheWrite = ParsePrice(fields[5], "cache_write_usd_per_mtok", required: false, lineProblems);
-            lineProblems.AddRange(ValidateModel(model));
+            lineProblems.AddRange(PriceValidation.ValidateModel(model));
             if (lineProblems.Count == 0)
             {
                 var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite);
@@ -108,49 +106,6 @@ public static class PriceCsv
         return problems.Count > 0 ? ([], problems) : (entries, []);
     }
 
-    public static IEnumerable<string> ValidateModel(string model)
-    {
-        if (string.IsNullOrEmpty(model))
-        {
-            yield return "the model is empty";
-            yield break;
-        }
-
-        if (model.Length > PriceRecord.MaxModelLength)
-        {
-            yield return $"the model has more than {PriceRecord.MaxModelLength} characters";
-        }
-
-        // U+2028, U+2029 (and U+0085, a control character) end a line in YAML and JavaScript: they would break the
-        // generated rules file.
-        if (model.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029') || model.Contains('"'))
-        {
-            yield return "the model contains control characters, line separators or quotes";
-        }
-
-        if (model.StartsWith('\''))
-        {
-            yield return "the model starts with ', which spreadsheets (and CostConsole's CSV files) use to mark a cell as text";
-        }
-
-        if (model.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
-        {
-            string? error = null;
-            try
-            {
-                _ = new Regex(model[PriceEntry.PatternPrefix.Length..], RegexOptions.None, TimeSpan.FromMilliseconds(100));
-            }
-            catch (ArgumentException ex)
-            {
-                error = $"the pattern is not a valid regular expression: {ex.Message}";
-            }
-
-            if (error is not null)
-            {
-                yield return error;
-            }
-        }
-    }
 
     private static DateTimeOffset? ParseHour(string text, List<string> problems)
     {
@@ -194,9 +149,9 @@ public static class PriceCsv
             return null;
         }
 
-        if (value > AbsurdPrice)
+        if (value > PriceValidation.AbsurdPrice)
         {
-            problems.Add($"{column} {text} is over {AbsurdPrice:N0} USD per 1M tokens; is it a per-token or per-1K price?");
+            problems.Add($"{column} {text} is over {PriceValidation.AbsurdPrice:N0} USD per 1M tokens; is it a per-token or per-1K price?");
             return null;
         }
 

@@ -35,7 +35,7 @@ public sealed record PriceChange(bool Saved, PriceCheck Check, string? Conflict 
 /// audit record, refused when someone else changed the model since the editor read it, and takes effect on the next
 /// view (cost is computed at query time; the spend caches are dropped).
 /// </summary>
-public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactory, SpendDataVersion dataVersion, IOptions<PrometheusOptions> prometheus, TimeProvider time, ILogger<PriceEditor> logger)
+public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactory, Ledger.LedgerReader ledger, CostDataVersion dataVersion, IOptions<PrometheusOptions> prometheus, TimeProvider time, ILogger<PriceEditor> logger)
 {
     private (long Version, IReadOnlyList<SeenModel> Models)? _seen;
 
@@ -63,14 +63,9 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
         }
 
         var includesCached = prometheus.Value.ActiveProfile().InputIncludesCached;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var sums = await db.LedgerDays.AsNoTracking()
-            .Where(d => d.TokenType != TokenType.Requests)
-            .GroupBy(d => new { d.Model, d.TokenType })
-            .Select(g => new { g.Key.Model, g.Key.TokenType, Tokens = g.Sum(d => d.Tokens) })
-            .ToListAsync(cancellationToken);
+        var sums = await ledger.TokensByModelAsync(cancellationToken);
         IReadOnlyList<SeenModel> models = [.. sums.GroupBy(s => s.Model)
-            .Select(g => new SeenModel(g.Key, g.Where(s => includesCached ? s.TokenType is TokenType.Input or TokenType.Output : true).Sum(s => s.Tokens)))
+            .Select(g => new SeenModel(g.Key, g.Where(s => includesCached ? s.Type is TokenType.Input or TokenType.Output : true).Sum(s => s.Tokens)))
             .OrderBy(m => m.Model, StringComparer.Ordinal)];
         _seen = (version, models);
         return models;

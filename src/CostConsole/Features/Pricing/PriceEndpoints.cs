@@ -14,9 +14,12 @@ public static class PriceEndpoints
     /// <summary>Largest import accepted (LiteLLM's full map is about 1 MB).</summary>
     public const int MaxImportBytes = 8 * 1024 * 1024;
 
-    public static IServiceCollection AddCostConsolePricing(this IServiceCollection services)
+    public static IServiceCollection AddCostConsolePricing(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<RuleOptions>().Bind(configuration.GetSection(RuleOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RuleOptions>, ValidateRuleOptions>();
         services.AddSingleton<PriceStore>();
+        services.AddSingleton<IPriceSource>(provider => provider.GetRequiredService<PriceStore>());
         services.AddSingleton<PriceEditor>();
         services.AddSingleton<PriceImpact>();
         services.AddSingleton<PriceImporter>();
@@ -116,7 +119,7 @@ public static class PriceEndpoints
         {
             var query = context.Request.Query;
             var format = query["format"].ToString();
-            if (format is not ("csv" or "litellm")) return Invalid($"format must be csv or litellm (was '{SpendEndpoints.Printable(format)}').");
+            if (format is not ("csv" or "litellm")) return Invalid($"format must be csv or litellm (was '{Echo.Printable(format)}').");
             if (context.Request.ContentLength > MaxImportBytes) return Invalid($"The file is larger than {MaxImportBytes / 1024 / 1024} MB.");
             var text = await ReadTextAsync(context.Request.Body, MaxImportBytes, cancellationToken);
             if (text is null) return Invalid($"The file is larger than {MaxImportBytes / 1024 / 1024} MB.");
@@ -269,14 +272,14 @@ public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProv
 }
 
 /// <summary>Builds the rules file from the query string (variant, budget, spike settings) and the prices in force.</summary>
-public sealed class RulesExport(PriceStore prices, PriceEditor editor, IOptions<PrometheusOptions> prometheus, IOptions<Configuration.RuleOptions> rules, TimeProvider time)
+public sealed class RulesExport(PriceStore prices, PriceEditor editor, IOptions<PrometheusOptions> prometheus, IOptions<RuleOptions> rules, TimeProvider time)
 {
     public RuleSettings Defaults => rules.Value.ToSettings();
 
     public async Task<(string? Yaml, string? Problem)> ExportAsync(IQueryCollection query, CancellationToken cancellationToken = default)
     {
         var variantText = query["variant"].ToString();
-        if (!TryVariant(variantText, out var variant)) return (null, $"variant must be gauge or inline (was '{SpendEndpoints.Printable(variantText)}').");
+        if (!TryVariant(variantText, out var variant)) return (null, $"variant must be gauge or inline (was '{Echo.Printable(variantText)}').");
         var defaults = Defaults;
         List<string> problems = [];
         decimal Number(string name, decimal fallback)
@@ -284,7 +287,7 @@ public sealed class RulesExport(PriceStore prices, PriceEditor editor, IOptions<
             var text = query[name].ToString();
             if (text.Length == 0) return fallback;
             if (decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var value)) return value;
-            problems.Add($"{name} '{SpendEndpoints.Printable(text)}' is not a number.");
+            problems.Add($"{name} '{Echo.Printable(text)}' is not a number.");
             return fallback;
         }
 

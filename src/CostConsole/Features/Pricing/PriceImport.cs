@@ -70,7 +70,7 @@ public static class LiteLlmPrices
                     continue;
                 }
 
-                var modelProblems = PriceCsv.ValidateModel(model.Name).ToList();
+                var modelProblems = PriceValidation.ValidateModel(model.Name).ToList();
                 var input = Price(model.Value, "input_cost_per_token", modelProblems);
                 var output = Price(model.Value, "output_cost_per_token", modelProblems);
                 var cached = Price(model.Value, "cache_read_input_token_cost", modelProblems);
@@ -131,9 +131,9 @@ public static class LiteLlmPrices
         }
 
         var perMillion = Math.Round(perToken * PerMillion, 6);
-        if (perMillion > PriceCsv.AbsurdPrice)
+        if (perMillion > PriceValidation.AbsurdPrice)
         {
-            problems.Add($"{property} {raw} per token is {PriceValidation.Money(perMillion)} per 1M tokens, over {PriceValidation.Money(PriceCsv.AbsurdPrice)}: is it already per 1M?");
+            problems.Add($"{property} {raw} per token is {PriceValidation.Money(perMillion)} per 1M tokens, over {PriceValidation.Money(PriceValidation.AbsurdPrice)}: is it already per 1M?");
             return null;
         }
 

@@ -3,7 +3,7 @@ namespace CostConsole.Features.Pricing;
 /// <summary>A stored price entry. Dollars are never stored for usage, only these prices.</summary>
 public sealed class PriceRecord
 {
-    public const int MaxModelLength = 200;
+    public const int MaxModelLength = PriceValidation.MaxModelLength;
 
     public int Id { get; set; }
     public required string Model { get; set; }

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace CostConsole.Features.Pricing;
 
 /// <summary>Stored prices: read as a <see cref="PriceBook"/>, imported all-or-nothing.</summary>
-public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory, Spend.SpendDataVersion dataVersion, TimeProvider time, ILogger<PriceStore> logger)
+public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory, CostDataVersion dataVersion, TimeProvider time, ILogger<PriceStore> logger) : IPriceSource
 {
     public async Task<PriceBook> LoadAsync(CancellationToken cancellationToken = default)
     {

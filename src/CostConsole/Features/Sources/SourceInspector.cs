@@ -15,7 +15,7 @@ public sealed record SourceReport(IReadOnlyList<MetricSource> Metrics, string? R
 /// Looks at the profile's metrics as they are in Prometheus now: series counts, label cardinalities (flagging labels
 /// that look unbounded), labels the profile expects but does not find, and whether retention covers a month.
 /// </summary>
-public sealed partial class SourceInspector(IServiceProvider services, IOptions<PrometheusOptions> options, TimeProvider time)
+public sealed partial class SourceInspector(PrometheusClient client, IOptions<PrometheusOptions> options, TimeProvider time)
 {
     public const int UnboundedValues = 1000;
     public const int MinimumRetentionDays = 35;
@@ -25,7 +25,6 @@ public sealed partial class SourceInspector(IServiceProvider services, IOptions<
 
     public async Task<SourceReport> InspectAsync(IReadOnlyList<MetricPresence> presence, string? retention, CancellationToken cancellationToken = default)
     {
-        var client = services.GetRequiredService<PrometheusClient>();
         var profile = options.Value.ActiveProfile();
         var now = time.GetUtcNow();
         List<MetricSource> metrics = [];

@@ -1,5 +1,4 @@
 using CostConsole.Features.Metrics;
-using CostConsole.Features.Pricing;
 using CostConsole.Prometheus;
 using Microsoft.Extensions.Options;
 
@@ -20,9 +19,9 @@ public sealed record BurnReading(
 
 /// <summary>Reads the burn rate; one reading is shared by every page for half a minute.</summary>
 public sealed class BurnRate(
-    IServiceProvider services,
+    PrometheusClient client,
     SpendViews views,
-    PriceStore prices,
+    IPriceSource prices,
     IOptions<PrometheusOptions> prometheusOptions,
     TimeProvider time,
     ILogger<BurnRate> logger)
@@ -49,7 +48,6 @@ public sealed class BurnRate(
             openHourUsd = open.Totals.CostUsd;
         }
 
-        var prometheus = services.GetRequiredService<PrometheusClient>();
         decimal? perHour = null;
         string? rateProblem = null;
         long unpriced = 0;
@@ -61,7 +59,7 @@ public sealed class BurnRate(
             foreach (var (type, metric) in profile.Tokens)
             {
                 var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
-                var answer = await prometheus.QueryAsync($"sum by ({byLabel}) (rate({selector}[1h])) * 3600", now, cancellationToken);
+                var answer = await client.QueryAsync($"sum by ({byLabel}) (rate({selector}[1h])) * 3600", now, cancellationToken);
                 if (!answer.IsComplete)
                 {
                     throw new IncompleteRateException(string.Join("; ", answer.Warnings));

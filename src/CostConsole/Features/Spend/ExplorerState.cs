@@ -30,7 +30,7 @@ public sealed record ExplorerState(
         var range = One("range") is { Length: > 0 } r ? r : SpendPeriods.ThisMonth;
         if (!SpendPeriods.Presets.Any(p => p.Id == range))
         {
-            problems.Add($"Unknown range '{SpendEndpoints.Printable(range)}'; showing this month.");
+            problems.Add($"Unknown range '{Echo.Printable(range)}'; showing this month.");
             range = SpendPeriods.ThisMonth;
         }
 
@@ -39,7 +39,7 @@ public sealed record ExplorerState(
             var text = One(name);
             if (text.Length == 0) return null;
             if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-            problems.Add($"'{name}' ('{SpendEndpoints.Printable(text)}') is not a date such as 2026-11-01.");
+            problems.Add($"'{name}' ('{Echo.Printable(text)}') is not a date such as 2026-11-01.");
             return null;
         }
 
@@ -48,7 +48,7 @@ public sealed record ExplorerState(
         var zone = One("tz") is { Length: > 0 } z ? z : defaultZone;
         if (SpendPeriods.FindZone(zone) is null)
         {
-            problems.Add($"Unknown time zone '{SpendEndpoints.Printable(zone)}'; showing {defaultZone}.");
+            problems.Add($"Unknown time zone '{Echo.Printable(zone)}'; showing {defaultZone}.");
             zone = defaultZone;
         }
 
@@ -57,13 +57,13 @@ public sealed record ExplorerState(
         var level2 = by.Length > 1 ? by[1] : null;
         if (!SpendDimension.All.Contains(level1))
         {
-            problems.Add($"Cannot group by '{SpendEndpoints.Printable(level1)}'; grouping by feature.");
+            problems.Add($"Cannot group by '{Echo.Printable(level1)}'; grouping by feature.");
             level1 = SpendDimension.Feature;
         }
 
         if (level2 is not null && (!SpendDimension.All.Contains(level2) || level2 == level1))
         {
-            problems.Add($"Cannot group by '{SpendEndpoints.Printable(level2)}' as the second level; showing one level.");
+            problems.Add($"Cannot group by '{Echo.Printable(level2)}' as the second level; showing one level.");
             level2 = null;
         }
 

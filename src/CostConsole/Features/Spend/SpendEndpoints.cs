@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
-using CostConsole.Features.Pricing;
 using CostConsole.Prometheus;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +14,7 @@ public static class SpendEndpoints
         services.AddOptions<SpendOptions>().Bind(configuration.GetSection(SpendOptions.Section)).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SpendOptions>, ValidateSpendOptions>();
         services.AddSingleton<SpendQuery>();
-        services.AddSingleton<SpendDataVersion>();
+        services.AddSingleton<CostDataVersion>();
         services.AddSingleton<SpendViews>();
         services.AddSingleton<PeriodComparison>();
         services.AddSingleton<BurnRate>();
@@ -62,7 +61,7 @@ public static class SpendEndpoints
         var unknown = groupBy.Where(k => !SpendQuery.GroupKeys.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
-            return (null, $"Unknown groupBy key(s): {string.Join(", ", unknown.Select(k => $"'{Printable(k)}'"))}. Use any of: {string.Join(", ", SpendQuery.GroupKeys)}.");
+            return (null, $"Unknown groupBy key(s): {string.Join(", ", unknown.Select(k => $"'{Echo.Printable(k)}'"))}. Use any of: {string.Join(", ", SpendQuery.GroupKeys)}.");
         }
 
         if (groupBy.Distinct().Count() != groupBy.Count)
@@ -73,7 +72,7 @@ public static class SpendEndpoints
         var format = query["format"].ToString();
         if (format.Length > 0 && format is not ("json" or "csv"))
         {
-            return (null, $"format must be json or csv (was '{Printable(format)}').");
+            return (null, $"format must be json or csv (was '{Echo.Printable(format)}').");
         }
 
         List<string> Values(string name) => [.. query[name].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct(StringComparer.Ordinal)];
@@ -92,7 +91,7 @@ public static class SpendEndpoints
         var zone = zoneId.Length == 0 ? TimeZoneInfo.Utc : SpendPeriods.FindZone(zoneId);
         if (zone is null)
         {
-            return (null, $"'tz' ('{Printable(zoneId)}') is not a known IANA time zone such as Europe/Berlin or UTC.");
+            return (null, $"'tz' ('{Echo.Printable(zoneId)}') is not a known IANA time zone such as Europe/Berlin or UTC.");
         }
 
         return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone }, null);
@@ -110,7 +109,7 @@ public static class SpendEndpoints
 
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
         {
-            problem = $"'{name}' ('{Printable(text)}') is not an ISO 8601 time such as 2026-11-01T00:00:00Z.";
+            problem = $"'{name}' ('{Echo.Printable(text)}') is not an ISO 8601 time such as 2026-11-01T00:00:00Z.";
             return false;
         }
 
@@ -130,7 +129,6 @@ public static class SpendEndpoints
     }
 
     /// <summary>Echoes a bad value in a message: at most 60 characters, control characters shown as '?'.</summary>
-    public static string Printable(string text) => new([.. text.Take(60).Select(c => char.IsControl(c) ? '?' : c)]);
 
     private static object Figures(SpendFigures f) => new
     {

@@ -53,7 +53,7 @@ public static class SpendExports
 
         if (!DateTime.TryParseExact(text, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) || month.Year is < 2000 or > 2200)
         {
-            return (default, $"'month' ('{SpendEndpoints.Printable(text)}') is not a month such as 2026-11.");
+            return (default, $"'month' ('{Echo.Printable(text)}') is not a month such as 2026-11.");
         }
 
         var first = new DateTimeOffset(month.Year, month.Month, 1, 0, 0, 0, TimeSpan.Zero);

@@ -23,23 +23,10 @@ public sealed class ValidateSpendOptions : IValidateOptions<SpendOptions>
 }
 
 /// <summary>
-/// Bumped whenever what a spend view is computed from changes (ledger hours written, prices edited), so cached
-/// views are never served stale past a change.
-/// </summary>
-public sealed class SpendDataVersion
-{
-    private long _version;
-
-    public long Current => Interlocked.Read(ref _version);
-
-    public void Bump() => Interlocked.Increment(ref _version);
-}
-
-/// <summary>
 /// Everyone looking at the same view shares one computation: concurrent callers await the same task (single-flight)
 /// and later ones get its result until the data changes or it ages out. Failures are not kept.
 /// </summary>
-public sealed class SpendViews(SpendQuery query, SpendDataVersion version, IOptions<SpendOptions> options, TimeProvider time, ILogger<SpendViews> logger)
+public sealed class SpendViews(SpendQuery query, CostDataVersion version, IOptions<SpendOptions> options, TimeProvider time, ILogger<SpendViews> logger)
 {
     private const int MaxEntries = 500;
 

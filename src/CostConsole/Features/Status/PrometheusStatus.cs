@@ -23,7 +23,7 @@ public sealed record PrometheusStatusReport(
 /// Reads Prometheus' version, retention and metric names. The report is cached briefly and shared:
 /// many people opening the home page at once cause one round of calls.
 /// </summary>
-public sealed class PrometheusStatus(IServiceProvider services, IOptions<PrometheusOptions> options, TimeProvider time, ILogger<PrometheusStatus> logger)
+public sealed class PrometheusStatus(PrometheusClient client, IOptions<PrometheusOptions> options, TimeProvider time, ILogger<PrometheusStatus> logger)
 {
     private readonly SharedReading<PrometheusStatusReport> _shared = new(time, TimeSpan.FromSeconds(20), report => report.CheckedUtc);
 
@@ -32,8 +32,6 @@ public sealed class PrometheusStatus(IServiceProvider services, IOptions<Prometh
 
     private async Task<PrometheusStatusReport> ReadAsync(CancellationToken cancellationToken)
     {
-        // The typed client is transient (its handler rotates); take a fresh one per round of calls.
-        var client = services.GetRequiredService<PrometheusClient>();
         var settings = options.Value;
         var profile = settings.ActiveProfile();
         List<string> warnings = [];

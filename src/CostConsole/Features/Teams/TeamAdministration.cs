@@ -146,7 +146,7 @@ public sealed class TeamAdministration(IDbContextFactory<CostConsoleDbContext> d
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Feature {Feature} now owned by team {TeamId}", Hosting.LogText.Safe(name), teamId);
+        logger.LogInformation("Feature {Feature} now owned by team {TeamId}", LogText.Safe(name), teamId);
         return AdminResult.Ok;
     }
 

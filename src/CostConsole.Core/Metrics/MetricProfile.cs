@@ -1,4 +1,4 @@
-namespace CostConsole.Features.Metrics;
+namespace CostConsole.Core.Metrics;
 
 public enum TokenType
 {

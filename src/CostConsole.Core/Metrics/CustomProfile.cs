@@ -1,4 +1,4 @@
-namespace CostConsole.Features.Metrics;
+namespace CostConsole.Core.Metrics;
 
 /// <summary>
 /// A metric profile written in appsettings.json under <c>Prometheus:Profiles:&lt;name&gt;</c>, for exporters the built-in

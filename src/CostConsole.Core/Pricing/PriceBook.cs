@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace CostConsole.Features.Pricing;
+namespace CostConsole.Core.Pricing;
 
 /// <summary>
 /// One price entry: USD per 1M tokens for a model (an exact id, or <c>re:&lt;regex&gt;</c>), in force from an hour (UTC)
@@ -199,4 +199,13 @@ public static class CostFormula
         var price = prices.PriceAt(model, hour);
         return price is null ? new HourCost(0m, false, null) : new HourCost(Cost(tokens, price, inputIncludesCached), true, price);
     }
+}
+
+/// <summary>
+/// Where the prices in force come from (the stored price history). The spend fold's callers read prices through it,
+/// so spend depends on the core's idea of prices, not on the feature that edits them.
+/// </summary>
+public interface IPriceSource
+{
+    Task<PriceBook> LoadAsync(CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,4 @@
-namespace CostConsole.Features.Spend;
+namespace CostConsole.Core.Spend;
 
 public enum ChartKind
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace CostConsole.Features.Pricing;
+namespace CostConsole.Core.Pricing;
 
 /// <summary>
 /// How an alert's value and text are shown. Prometheus reports <c>$value</c> as a bare float in Go's notation

@@ -1,7 +1,13 @@
 using System.Globalization;
-using CostConsole.Features.Spend;
+using CostConsole.Core.Spend;
 
-namespace CostConsole.Features.Digests;
+namespace CostConsole.Core.Digests;
+
+public enum DigestDays
+{
+    EveryDay,
+    Weekdays,
+}
 
 /// <summary>When a subscription's digests fall due: pure arithmetic over its local time, zone and days.</summary>
 public static class DigestSchedule
@@ -84,7 +90,7 @@ public static class SubscriptionValidation
         {
             errors.Add(int.TryParse(scope, NumberStyles.None, CultureInfo.InvariantCulture, out _)
                 ? $"You do not manage team {scope}; you can subscribe to " + (teams.Count == 0 ? "no team." : string.Join(", ", teams.Values.Order(StringComparer.OrdinalIgnoreCase)) + ".")
-                : $"'{SpendEndpoints.Printable(scope)}' is not a team id or 'org'.");
+                : $"'{Echo.Printable(scope)}' is not a team id or 'org'.");
         }
 
         var time = ParseTime(draft.SendAt, errors);
@@ -95,7 +101,7 @@ public static class SubscriptionValidation
         }
         else if (SpendPeriods.FindZone(zoneId) is null)
         {
-            errors.Add($"'{SpendEndpoints.Printable(zoneId)}' is not a known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC.");
+            errors.Add($"'{Echo.Printable(zoneId)}' is not a known time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC.");
         }
 
         DigestDays days = DigestDays.EveryDay;
@@ -107,7 +113,7 @@ public static class SubscriptionValidation
                 days = DigestDays.Weekdays;
                 break;
             default:
-                errors.Add($"Days '{SpendEndpoints.Printable(draft.Days!)}' is not 'everyday' or 'weekdays'.");
+                errors.Add($"Days '{Echo.Printable(draft.Days!)}' is not 'everyday' or 'weekdays'.");
                 break;
         }
 
@@ -128,7 +134,7 @@ public static class SubscriptionValidation
             return time;
         }
 
-        errors.Add($"'{SpendEndpoints.Printable(value)}' is not a time of day between 00:00 and 23:59 (24-hour, hours:minutes).");
+        errors.Add($"'{Echo.Printable(value)}' is not a time of day between 00:00 and 23:59 (24-hour, hours:minutes).");
         return null;
     }
 }

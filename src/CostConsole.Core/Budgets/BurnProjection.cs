@@ -1,7 +1,7 @@
 using System.Globalization;
-using CostConsole.Features.Spend;
+using CostConsole.Core.Spend;
 
-namespace CostConsole.Features.Budgets;
+namespace CostConsole.Core.Budgets;
 
 public enum BudgetStatus
 {
@@ -107,7 +107,7 @@ public static class BurnProjection
 /// <summary>The burn chart of one team: cumulative spend per day so far, the budget line, and the projection to the month's end.</summary>
 public static class BurnChart
 {
-    public static (IReadOnlyList<string> Days, IReadOnlyList<Spend.ChartSeries> Series) Build(BurnOutlook outlook, IReadOnlyList<decimal> daily, DateTimeOffset now)
+    public static (IReadOnlyList<string> Days, IReadOnlyList<ChartSeries> Series) Build(BurnOutlook outlook, IReadOnlyList<decimal> daily, DateTimeOffset now)
     {
         var days = (int)(outlook.MonthEnd - outlook.MonthStart).TotalDays;
         var labels = Enumerable.Range(0, days).Select(d => outlook.MonthStart.AddDays(d).ToString("MMM d", CultureInfo.InvariantCulture)).ToList();
@@ -128,14 +128,14 @@ public static class BurnChart
             projection[d] = d == today ? outlook.MonthToDateUsd : outlook.MonthToDateUsd + outlook.RatePerHour24h * (decimal)(endOfDay - now).TotalHours;
         }
 
-        List<Spend.ChartSeries> series =
+        List<ChartSeries> series =
         [
             new("Spent (cumulative)", spent, []) { Missing = Enumerable.Range(today + 1, Math.Max(0, days - today - 1)).ToHashSet() },
             new("Projection (24 h rate)", projection, []) { Missing = Enumerable.Range(0, Math.Max(today, 0)).ToHashSet(), Dashed = true },
         ];
         if (outlook.BudgetUsd is { } budget)
         {
-            series.Add(new Spend.ChartSeries("Budget", Enumerable.Repeat(budget, days).ToList(), []) { Dashed = true });
+            series.Add(new ChartSeries("Budget", Enumerable.Repeat(budget, days).ToList(), []) { Dashed = true });
         }
 
         return (labels, series);

@@ -1,4 +1,4 @@
-namespace CostConsole.Features.Hosting;
+namespace CostConsole.Core;
 
 /// <summary>
 /// A value from a request, made safe for a log line: line breaks and other control characters shown as escapes (a

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CostConsole.Features.Spend;
+namespace CostConsole.Core.Spend;
 
 /// <summary>How money, tokens and changes read on every page and export: USD, en-US digits, signs on changes.</summary>
 public static class SpendFormat

@@ -1,6 +1,7 @@
-using CostConsole.Prometheus;
+namespace CostConsole.Core.Ledger;
 
-namespace CostConsole.Features.Ledger;
+/// <summary>One raw sample of a counter series: when, and the value it had.</summary>
+public readonly record struct CounterSample(DateTimeOffset Time, double Value);
 
 /// <summary>What reading one series found besides its deltas: samples that had to be ignored.</summary>
 public sealed record DeltaIssues(int NaNSamples, int NegativeSamples);
@@ -16,14 +17,14 @@ public sealed record DeltaIssues(int NaNSamples, int NegativeSamples);
 public static class CounterDeltas
 {
     public static (Dictionary<long, double> ByHour, DeltaIssues Issues) Hourly(
-        IReadOnlyList<PromSample> samples,
+        IReadOnlyList<CounterSample> samples,
         DateTimeOffset from,
         DateTimeOffset to,
         Func<DateTimeOffset, double?>? processStartAt = null)
     {
         var byHour = new Dictionary<long, double>();
         int nan = 0, negative = 0;
-        PromSample? previous = null;
+        CounterSample? previous = null;
         double? previousStart = null;
         foreach (var sample in samples)
         {

@@ -1,6 +1,7 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 
-namespace CostConsole.Features.Pricing;
+namespace CostConsole.Core.Pricing;
 
 /// <summary>A price entry as typed into the editor or sent to the API: every field as text, checked by <see cref="PriceValidation"/>.</summary>
 public sealed record PriceDraft(string? Model, string? EffectiveFrom, string? Input, string? Output, string? CachedInput = null, string? CacheWrite = null)
@@ -28,6 +29,57 @@ public sealed record PriceCheck(PriceEntry? Entry, IReadOnlyList<string> Errors,
 /// <summary>The rules every new or corrected price entry meets, whichever way it arrives (pure: no database, no clock).</summary>
 public static class PriceValidation
 {
+    /// <summary>Prices above this (USD per 1M tokens) are taken for a typo, such as a per-token price entered per 1M.</summary>
+    public const decimal AbsurdPrice = 10_000m;
+
+    /// <summary>The longest model name a price can be for (the ledger cuts nothing: longer names are refused here).</summary>
+    public const int MaxModelLength = 200;
+
+    /// <summary>What is wrong with a model name as the key of a price, in words for a form or an import report.</summary>
+    public static IEnumerable<string> ValidateModel(string model)
+    {
+        if (string.IsNullOrEmpty(model))
+        {
+            yield return "the model is empty";
+            yield break;
+        }
+
+        if (model.Length > MaxModelLength)
+        {
+            yield return $"the model has more than {MaxModelLength} characters";
+        }
+
+        // U+2028, U+2029 (and U+0085, a control character) end a line in YAML and JavaScript: they would break the
+        // generated rules file.
+        if (model.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029') || model.Contains('"'))
+        {
+            yield return "the model contains control characters, line separators or quotes";
+        }
+
+        if (model.StartsWith('\''))
+        {
+            yield return "the model starts with ', which spreadsheets (and CostConsole's CSV files) use to mark a cell as text";
+        }
+
+        if (model.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
+        {
+            string? error = null;
+            try
+            {
+                _ = new Regex(model[PriceEntry.PatternPrefix.Length..], RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException ex)
+            {
+                error = $"the pattern is not a valid regular expression: {ex.Message}";
+            }
+
+            if (error is not null)
+            {
+                yield return error;
+            }
+        }
+    }
+
     /// <summary>Above this a price (USD per 1M tokens) is unusual enough to ask for confirmation.</summary>
     public const decimal ConfirmAbove = 1_000m;
 
@@ -47,7 +99,7 @@ public static class PriceValidation
         List<string> confirmations = [];
         List<string> warnings = [];
         var model = (draft.Model ?? "").Trim();
-        errors.AddRange(PriceCsv.ValidateModel(model));
+        errors.AddRange(PriceValidation.ValidateModel(model));
         var effective = ParseHour(draft.EffectiveFrom, "The effective-from time", now, errors);
         var input = ParsePrice(draft.Input, "The input price", required: true, errors, confirmations);
         var output = ParsePrice(draft.Output, "The output price", required: true, errors, confirmations);
@@ -205,9 +257,9 @@ public static class PriceValidation
             return null;
         }
 
-        if (value > PriceCsv.AbsurdPrice)
+        if (value > PriceValidation.AbsurdPrice)
         {
-            errors.Add($"{what} {Money(value)} is over {Money(PriceCsv.AbsurdPrice)} per 1M tokens: is it a per-token or per-1K price?");
+            errors.Add($"{what} {Money(value)} is over {Money(PriceValidation.AbsurdPrice)} per 1M tokens: is it a per-token or per-1K price?");
             return null;
         }
 
@@ -226,5 +278,5 @@ public static class PriceValidation
     private static string List(IReadOnlyList<string> models) => models.Count <= 6 ? string.Join(", ", models) : $"{string.Join(", ", models.Take(6))} and {models.Count - 6} more";
 
     /// <summary>A value echoed in a message: control characters made visible, long values cut.</summary>
-    public static string Shown(string value) => Spend.SpendEndpoints.Printable(value);
+    public static string Shown(string value) => Echo.Printable(value);
 }

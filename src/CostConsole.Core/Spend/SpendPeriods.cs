@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace CostConsole.Features.Spend;
+namespace CostConsole.Core.Spend;
 
 /// <summary>A window of whole UTC hours with the words a page shows for it.</summary>
 public sealed record Period(DateTimeOffset From, DateTimeOffset To, string Label)

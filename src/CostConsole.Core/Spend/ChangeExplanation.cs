@@ -1,4 +1,4 @@
-namespace CostConsole.Features.Spend;
+namespace CostConsole.Core.Spend;
 
 /// <summary>
 /// The change in cost of one row between two periods, split so the parts add up exactly:
@@ -71,20 +71,5 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
         {
             UnpricedModels = [.. earlier.UnpricedModels.Union(later.UnpricedModels).Order(StringComparer.Ordinal)],
         };
-    }
-}
-
-/// <summary>Compares two periods through the shared spend views, by feature, model or team.</summary>
-public sealed class PeriodComparison(SpendViews views)
-{
-    public async Task<ChangeExplanation> CompareAsync(Period before, Period after, string dimension, SpendRequest filters, CancellationToken cancellationToken = default)
-    {
-        SpendRequest Request(Period period) => filters with { From = period.From, To = period.To, GroupBy = [dimension] };
-        var earlier = views.GetAsync(Request(before), cancellationToken);
-        var later = views.GetAsync(Request(after), cancellationToken);
-        // The prices of the earlier period's last hour, applied to every hour of the later one.
-        var atOld = views.GetAsync(Request(after) with { RepriceAt = before.To.AddHours(-1) }, cancellationToken);
-        await Task.WhenAll(earlier, later, atOld);
-        return ChangeExplanation.Explain(before, after, dimension, await earlier, await later, await atOld);
     }
 }

@@ -1,0 +1,121 @@
+using System.Globalization;
+using CostConsole.Core.Ledger;
+using CostConsole.Core.Metrics;
+using CostConsole.Core.Pricing;
+
+namespace CostConsole.Core.Spend;
+
+/// <summary>What the fold made of a window's cells: rows in the requested grouping, their totals, and what has no price.</summary>
+public sealed record SpendFoldResult(IReadOnlyList<SpendRow> Rows, SpendFigures Totals, IReadOnlyList<string> UnpricedModels)
+{
+    /// <summary>The call-out for tokens without a price, or null when every token is priced.</summary>
+    public string? UnpricedWarning => UnpricedModels.Count == 0
+        ? null
+        : $"{Totals.UnpricedTokens:N0} tokens have no price in force and are not in the cost: {string.Join(", ", UnpricedModels.Select(SpendDimension.Display))}. Add a price to include them.";
+}
+
+/// <summary>
+/// The spend fold: ledger cells priced hour by hour with the prices in force then, folded into the request's
+/// grouping. Pure: the cells, the price book and who owns which feature come in; nothing is read or written.
+/// <list type="bullet">
+/// <item>A cell's team is its own label where it has one, else the owner of its feature, else "unassigned".</item>
+/// <item>Each (hour, model, dimension set) is priced once with <see cref="CostFormula"/>; tokens without a price in
+/// force are counted as unpriced, never as $0.</item>
+/// <item>With <see cref="SpendRequest.RepriceAt"/>, every hour is priced with the prices of that instant where the
+/// model had one then (the volume/price split of a period comparison).</item>
+/// <item>Rows are ordered by cost, then unpriced tokens, then keys (ordinal), so equal views read the same.</item>
+/// </list>
+/// </summary>
+public static class SpendFold
+{
+    public static readonly IReadOnlyList<string> GroupKeys = [.. SpendDimension.All, "day", "hour"];
+
+    public static SpendFoldResult Fold(
+        IEnumerable<LedgerCell> cells,
+        PriceBook book,
+        IReadOnlyDictionary<string, string> featureOwners,
+        SpendRequest request,
+        bool inputIncludesCached)
+    {
+        var unknown = request.GroupBy.FirstOrDefault(k => !GroupKeys.Contains(k));
+        if (unknown is not null)
+        {
+            throw new ArgumentException($"Unknown groupBy key '{unknown}'.", nameof(request));
+        }
+
+        string TeamOf(in Dimensions d) => d.Team.Length > 0 ? d.Team : featureOwners.GetValueOrDefault(d.Feature, Unassigned);
+        var teamFilter = request.FilterOf(SpendDimension.Team) is { Count: > 0 } teams ? teams.ToHashSet(StringComparer.Ordinal) : null;
+
+        // Tokens per (hour, dimension set with the team resolved): each such bucket is priced once.
+        var buckets = new Dictionary<(long Hour, Dimensions Dims), (TokenCounts Tokens, long Requests)>();
+        foreach (var cell in cells)
+        {
+            var dims = cell.Dims with { Team = TeamOf(cell.Dims) };
+            if (teamFilter is not null && !teamFilter.Contains(dims.Team))
+            {
+                continue;
+            }
+
+            var key = (cell.Hour, dims);
+            var (tokens, requests) = buckets.GetValueOrDefault(key);
+            buckets[key] = cell.Type switch
+            {
+                TokenType.Input => (tokens + new TokenCounts(cell.Tokens, 0, 0, 0), requests),
+                TokenType.CachedInput => (tokens + new TokenCounts(0, cell.Tokens, 0, 0), requests),
+                TokenType.CacheWrite => (tokens + new TokenCounts(0, 0, cell.Tokens, 0), requests),
+                TokenType.Output => (tokens + new TokenCounts(0, 0, 0, cell.Tokens), requests),
+                TokenType.Requests => (tokens, requests + cell.Tokens),
+                _ => (tokens, requests),
+            };
+        }
+
+        var groups = new Dictionary<string, (string[] Keys, SpendFigures Figures)>(StringComparer.Ordinal);
+        var totals = SpendFigures.Zero;
+        var unpricedModels = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var ((hourUnix, dims), (tokens, requests)) in buckets)
+        {
+            var hour = DateTimeOffset.FromUnixTimeSeconds(hourUnix);
+            var pricedAt = request.RepriceAt is { } at && book.PriceAt(dims.Model, at) is not null ? at : hour;
+            var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludesCached);
+            var billable = tokens.Billable(inputIncludesCached);
+            var unpriced = cost.Priced ? 0 : billable;
+            if (unpriced > 0) unpricedModels.Add(dims.Model);
+            var savings = cost.Price is { CachedInputPerMTok: { } cachedPrice } price
+                ? tokens.CachedInput * (price.InputPerMTok - cachedPrice) / 1_000_000m
+                : 0m;
+
+            var keys = new string[request.GroupBy.Count];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = KeyOf(request.GroupBy[i], dims, hour, request.TimeZone);
+            }
+
+            var id = string.Join('\u001f', keys);
+            var current = groups.TryGetValue(id, out var existing) ? existing.Figures : SpendFigures.Zero;
+            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable));
+            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable);
+        }
+
+        var rows = groups.Values
+            .OrderByDescending(g => g.Figures.CostUsd).ThenByDescending(g => g.Figures.UnpricedTokens)
+            .ThenBy(g => string.Join('\u001f', g.Keys), StringComparer.Ordinal)
+            .Select(g => new SpendRow(g.Keys, g.Figures))
+            .ToList();
+        return new SpendFoldResult(rows, totals, [.. unpricedModels]);
+    }
+
+    /// <summary>The team of a feature nobody owns (and whose series carry no team label).</summary>
+    public const string Unassigned = "unassigned";
+
+    private static string KeyOf(string groupBy, in Dimensions dims, DateTimeOffset hour, TimeZoneInfo zone) => groupBy switch
+    {
+        SpendDimension.Feature => dims.Feature,
+        SpendDimension.Model => dims.Model,
+        SpendDimension.Team => dims.Team,
+        SpendDimension.Provider => dims.Provider,
+        SpendDimension.Operation => dims.Operation,
+        SpendDimension.Outcome => dims.Outcome,
+        "day" => TimeZoneInfo.ConvertTime(hour, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => hour.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,123 @@
+using CostConsole.Core.Pricing;
+
+namespace CostConsole.Core.Spend;
+
+/// <summary>The dimensions spend can be grouped and filtered by.</summary>
+public static class SpendDimension
+{
+    public const string Feature = "feature";
+    public const string Model = "model";
+    public const string Team = "team";
+    public const string Provider = "provider";
+    public const string Operation = "operation";
+    public const string Outcome = "outcome";
+
+    public static IReadOnlyList<string> All { get; } = [Feature, Model, Team, Provider, Operation, Outcome];
+
+    public static string Title(string dimension) => dimension switch
+    {
+        "day" => "Day",
+        "hour" => "Hour",
+        _ => char.ToUpperInvariant(dimension[0]) + dimension[1..],
+    };
+
+    /// <summary>How an empty dimension value reads: the series did not carry that label.</summary>
+    public static string Display(string value) => value.Length == 0 ? "(not labelled)" : value;
+}
+
+/// <summary>
+/// One spend view: a window of whole UTC hours, a grouping, filters by dimension (values OR-ed within a dimension,
+/// AND-ed across), the time zone whose calendar days "day" means, and optionally one instant whose prices are used
+/// for every hour (to separate volume from price when comparing periods).
+/// </summary>
+public sealed record SpendRequest(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> GroupBy)
+{
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoFilters = new Dictionary<string, IReadOnlyList<string>>();
+
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Filters { get; init; } = NoFilters;
+
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    public DateTimeOffset? RepriceAt { get; init; }
+
+    public IReadOnlyList<string> FilterOf(string dimension) => Filters.TryGetValue(dimension, out var values) ? values : [];
+
+    public SpendRequest WithFilter(string dimension, IReadOnlyList<string> values)
+    {
+        var filters = Filters.Where(f => f.Key != dimension && f.Value.Count > 0).ToDictionary(f => f.Key, f => f.Value);
+        if (values.Count > 0) filters[dimension] = values;
+        return this with { Filters = filters };
+    }
+
+    /// <summary>Identifies the view for sharing one computation between everyone looking at it.</summary>
+    public string Key
+    {
+        get
+        {
+            var key = new System.Text.StringBuilder()
+                .Append(From.ToUnixTimeSeconds()).Append('|').Append(To.ToUnixTimeSeconds()).Append('|')
+                .AppendJoin(',', GroupBy).Append('|').Append(TimeZone.Id).Append('|').Append(RepriceAt?.ToUnixTimeSeconds());
+            foreach (var (dimension, values) in Filters.Where(f => f.Value.Count > 0).OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                key.Append('|').Append(dimension).Append('=').AppendJoin('\u001f', values.Order(StringComparer.Ordinal));
+            }
+
+            return key.ToString();
+        }
+    }
+}
+
+/// <summary>
+/// Tokens by type, requests, cost, unpriced tokens and what cached tokens saved, for one row or a total.
+/// <see cref="BillableTokens"/> counts each billed token once (cached input sits inside input where the profile says so).
+/// </summary>
+public sealed record SpendFigures(
+    long InputTokens,
+    long CachedInputTokens,
+    long CacheWriteTokens,
+    long OutputTokens,
+    decimal CostUsd,
+    long UnpricedTokens,
+    long Requests = 0,
+    decimal CachedSavingsUsd = 0m,
+    long BillableTokens = 0)
+{
+    public static SpendFigures Zero { get; } = new(0, 0, 0, 0, 0m, 0);
+
+    /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
+    public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
+
+    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0) =>
+        new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
+            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable);
+}
+
+public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);
+
+public sealed record SpendResult(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    IReadOnlyList<string> GroupBy,
+    IReadOnlyList<SpendRow> Rows,
+    SpendFigures Totals,
+    DateTimeOffset? LedgerThrough,
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Models with tokens but no price in force, for the "add a price" call-out.</summary>
+    public IReadOnlyList<string> UnpricedModels { get; init; } = [];
+
+    /// <summary>True when part of the window could not be read (the open hour from Prometheus): figures are a floor.</summary>
+    public bool Incomplete { get; init; }
+
+    /// <summary>The first hour the ledger holds: a window before it has no data, which is not the same as no spend.</summary>
+    public DateTimeOffset? LedgerFrom { get; init; }
+
+    /// <summary>The window starts before the ledger's first hour: the hours before it are not known, which is not zero.</summary>
+    public bool StartsBeforeLedger => LedgerFrom is { } first && From < first && To > first;
+
+    /// <summary>True when no figure of the window could be known: nothing ingested in it and nothing live.</summary>
+    public bool NoData => LedgerThrough is null || (LedgerFrom is { } first && To <= first) || (From >= LedgerThrough && (LiveSince is null || Incomplete));
+
+    /// <summary>Where the live part came from, e.g. "live since 14:00 UTC", or null when the window is all ledger.</summary>
+    public DateTimeOffset? LiveSince { get; init; }
+}

@@ -1,0 +1,164 @@
+using CostConsole.Data;
+using CostConsole.Prometheus;
+using Microsoft.EntityFrameworkCore;
+
+namespace CostConsole.Features.Ledger;
+
+/// <summary>The ledger's extent: its first hour and the end of its last closed hour (both null while it is empty).</summary>
+public sealed record LedgerExtent(DateTimeOffset? From, DateTimeOffset? Through);
+
+/// <summary>What the open hour held when it was read live, or why it could not be read.</summary>
+public sealed record OpenHourRead(DateTimeOffset From, DateTimeOffset ReadAt, ChunkTotals? Chunk, Exception? Failure);
+
+/// <summary>
+/// Reads the token ledger for the features: cells of any window (daily sums where they are exact, hours elsewhere),
+/// the open hour live from Prometheus, and token sums per model. With <see cref="LedgerIngestor"/> (the writer) it is
+/// the only code that knows the ledger's tables.
+/// </summary>
+public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFactory, LedgerIngestor ingestor, TimeProvider time)
+{
+    private const long Day = 86_400;
+
+    /// <summary>Seconds one read of the open hour serves every view (the overview alone asks for several).</summary>
+    private const int LiveShareSeconds = 10;
+
+    private SharedReading<OpenHourRead>? _live;
+
+    public async Task<LedgerExtent> ExtentAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        var first = await db.LedgerHours.MinAsync(h => (long?)h.HourUnix, cancellationToken);
+        return new LedgerExtent(
+            first is { } f ? DateTimeOffset.FromUnixTimeSeconds(f) : null,
+            last is { } l ? DateTimeOffset.FromUnixTimeSeconds(l).AddHours(1) : null);
+    }
+
+    /// <summary>
+    /// The ledger cells of a window, narrowed by the request's filters (all but team, which ownership decides): daily
+    /// sums for whole, ingested days in which no price starts (a day's cell is priced at its first hour, which holds all
+    /// day), hourly rows for the rest and whenever rows are grouped by hour or by days of another zone.
+    /// </summary>
+    public async Task<List<LedgerCell>> CellsAsync(SpendRequest request, DateTimeOffset? through, IEnumerable<long> priceChangeHours, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var fromUnix = request.From.ToUnixTimeSeconds();
+        var toUnix = request.To.ToUnixTimeSeconds();
+        var ingestedUntil = Math.Min(toUnix, through?.ToUnixTimeSeconds() ?? fromUnix);
+        var firstDay = (fromUnix + Day - 1) / Day * Day;
+        var endDay = ingestedUntil / Day * Day;
+        // Daily sums are UTC days; local days in another zone are summed from hours (slower on long windows).
+        var localDays = request.GroupBy.Contains("day") && (request.TimeZone.BaseUtcOffset != TimeSpan.Zero || request.TimeZone.SupportsDaylightSavingTime);
+        if (request.GroupBy.Contains("hour") || localDays || endDay <= firstDay)
+        {
+            return await ReadAsync(db, Table.Hours, fromUnix, toUnix, request, cancellationToken);
+        }
+
+        // Days in which some price starts after midnight: their hours carry different prices.
+        var mixedDays = priceChangeHours.Where(h => h % Day != 0).Select(h => h - h % Day).ToHashSet();
+        var cells = await ReadAsync(db, Table.Days, firstDay, endDay, request, cancellationToken);
+        cells.RemoveAll(c => mixedDays.Contains(c.Hour));
+        cells.AddRange(await ReadAsync(db, Table.Hours, fromUnix, firstDay, request, cancellationToken));
+        cells.AddRange(await ReadAsync(db, Table.Hours, endDay, toUnix, request, cancellationToken));
+        for (var day = firstDay; day < endDay; day += Day)
+        {
+            if (mixedDays.Contains(day))
+            {
+                cells.AddRange(await ReadAsync(db, Table.Hours, day, day + Day, request, cancellationToken));
+            }
+        }
+
+        return cells;
+    }
+
+    /// <summary>Every model in the ledger with its tokens by type (requests left out).</summary>
+    public async Task<IReadOnlyList<(string Model, TokenType Type, long Tokens)>> TokensByModelAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var sums = await db.LedgerDays.AsNoTracking()
+            .Where(d => d.TokenType != TokenType.Requests)
+            .GroupBy(d => new { d.Model, d.TokenType })
+            .Select(g => new { g.Key.Model, g.Key.TokenType, Tokens = g.Sum(d => d.Tokens) })
+            .ToListAsync(cancellationToken);
+        return [.. sums.Select(s => (s.Model, s.TokenType, s.Tokens))];
+    }
+
+    /// <summary>
+    /// The open hour's deltas, read from Prometheus once for every view asking within a few seconds (a failure is
+    /// shared too, so a Prometheus that is down is not asked once per view).
+    /// </summary>
+    public async Task<OpenHourRead> OpenHourAsync(DateTimeOffset liveFrom, DateTimeOffset liveTo, CancellationToken cancellationToken = default)
+    {
+        _live ??= new SharedReading<OpenHourRead>(time, TimeSpan.FromSeconds(LiveShareSeconds), r => r.ReadAt);
+        async Task<OpenHourRead> Read(CancellationToken token)
+        {
+            try
+            {
+                return new OpenHourRead(liveFrom, time.GetUtcNow(), await ingestor.ReadChunkAsync(liveFrom, liveTo, token), null);
+            }
+            catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
+            {
+                return new OpenHourRead(liveFrom, time.GetUtcNow(), null, ex);
+            }
+        }
+
+        var read = await _live.GetAsync(Read, cancellationToken: cancellationToken);
+        if (read.From != liveFrom)
+        {
+            read = await _live.GetAsync(Read, refresh: true, cancellationToken);
+        }
+
+        return read;
+    }
+
+    private enum Table { Hours, Days }
+
+    /// <summary>A plain reader over the (time, dimensions, type) index: the hot path of every spend view.</summary>
+    private static async Task<List<LedgerCell>> ReadAsync(CostConsoleDbContext db, Table table, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken)
+    {
+        if (toUnix <= fromUnix)
+        {
+            return [];
+        }
+
+        var (name, timeColumn) = table == Table.Days ? ("LedgerDays", "DayUnix") : ("LedgerTokens", "HourUnix");
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var sql = new System.Text.StringBuilder($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
+        void Parameter(string parameterName, object value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = parameterName;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        // Filter values are always parameters: label values are data, never SQL.
+        void In(string column, IReadOnlyList<string> values)
+        {
+            if (values.Count == 0) return;
+            var names = values.Select((v, i) => $"${column}{i}").ToList();
+            sql.Append($" AND {column} IN ({string.Join(",", names)})");
+            for (var i = 0; i < values.Count; i++) Parameter(names[i], values[i]);
+        }
+
+        Parameter("$from", fromUnix);
+        Parameter("$to", toUnix);
+        In("Feature", request.FilterOf(SpendDimension.Feature));
+        In("Model", request.FilterOf(SpendDimension.Model));
+        In("Provider", request.FilterOf(SpendDimension.Provider));
+        In("Operation", request.FilterOf(SpendDimension.Operation));
+        In("Outcome", request.FilterOf(SpendDimension.Outcome));
+        command.CommandText = sql.ToString();
+        List<LedgerCell> cells = [];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var dims = new Dimensions(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
+            cells.Add(new LedgerCell(reader.GetInt64(0), dims, (TokenType)reader.GetInt32(7), reader.GetInt64(8)));
+        }
+
+        return cells;
+    }
+}
