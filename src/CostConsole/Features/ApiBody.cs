@@ -1,28 +1,84 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace CostConsole.Features;
 
-/// <summary>Reading the API's JSON bodies: size-limited, and every field as text so the validators word their own messages.</summary>
+/// <summary>
+/// Reading the API's JSON bodies into their request records: size-limited, and leniently, so the validators word
+/// their own messages: a text field takes a string, a number as written or a literal ("abc" and 1e400 both reach the
+/// price validator), a whole-number field that is not one reads as absent, a flag is on only when it is <c>true</c>.
+/// </summary>
 public static class ApiBody
 {
     private const int MaxBodyBytes = 64 * 1024;
 
-    /// <summary>A field as text: strings as they are, numbers as written, so "abc" and 1e400 reach the validator's messages.</summary>
-    public static string? Text(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) ? value.ValueKind switch
+    private static readonly JsonSerializerOptions RequestOptions = new(JsonSerializerDefaults.Web)
+    {
+        MaxDepth = 8,
+        Converters = { new LenientText(), new LenientWholeNumber(), new LenientFlag() },
+    };
+
+    /// <summary>The body as <typeparamref name="T"/>, or the problem that stops it being read (too large, not JSON, not an object).</summary>
+    public static async Task<(T? Body, string? Problem)> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken) where T : class
+    {
+        var (document, problem) = await ReadBodyAsync(context, cancellationToken);
+        if (document is null) return (null, problem);
+        using (document)
         {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.Null => null,
-            _ => value.GetRawText(),
-        } : null;
+            return (document.RootElement.Deserialize<T>(RequestOptions), null);
+        }
+    }
 
-    public static int? Int(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : null;
+    private static string RawText(ref Utf8JsonReader reader)
+    {
+        using var value = JsonDocument.ParseValue(ref reader);
+        return value.RootElement.GetRawText();
+    }
 
-    public static bool Bool(JsonElement root, string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
+    private sealed class LenientText : JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType switch
+            {
+                JsonTokenType.String => reader.GetString(),
+                JsonTokenType.Null => null,
+                _ => RawText(ref reader),
+            };
 
-    public static async Task<(JsonDocument? Body, string? Problem)> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    }
+
+    private sealed class LenientWholeNumber : JsonConverter<int?>
+    {
+        public override bool HandleNull => true;
+
+        public override int? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number)) return number;
+            _ = RawText(ref reader);
+            return null;
+        }
+
+        public override void Write(Utf8JsonWriter writer, int? value, JsonSerializerOptions options)
+        {
+            if (value is { } number) writer.WriteNumberValue(number);
+            else writer.WriteNullValue();
+        }
+    }
+
+    private sealed class LenientFlag : JsonConverter<bool>
+    {
+        public override bool Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.True) return true;
+            _ = RawText(ref reader);
+            return false;
+        }
+
+        public override void Write(Utf8JsonWriter writer, bool value, JsonSerializerOptions options) => writer.WriteBooleanValue(value);
+    }
+
+    private static async Task<(JsonDocument? Body, string? Problem)> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var text = await ReadTextAsync(context.Request.Body, MaxBodyBytes, cancellationToken);
         if (text is null) return (null, $"The body is larger than {MaxBodyBytes / 1024} KB.");

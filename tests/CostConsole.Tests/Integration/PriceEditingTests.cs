@@ -35,7 +35,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
             ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
             ["Ledger:ChunkHours"] = "24",
         }, time: new ShiftedTimeProvider(Now));
-        await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
+        await fixture.Ledger.CopyIntoAsync(_app);
     }
 
     public Task DisposeAsync()
@@ -92,7 +92,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_saved_entry_reaches_the_next_view_and_is_audited()
     {
-        var views = _app.Services.GetRequiredService<SpendViews>();
+        var views = _app.Services.GetRequiredService<SpendViewCache>();
         var request = new SpendRequest(HistoryFixture.Start, HistoryFixture.End, [SpendDimension.Model]).WithFilter(SpendDimension.Model, [Mini]);
         var first = await views.GetAsync(request);
         Assert.Equal(decimal.Round(MiniCost().Values.Sum(), 6), decimal.Round(first.Totals.CostUsd, 6));
@@ -157,7 +157,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         var retire = await Editor.RetireAsync(Mini, Cut.ToString("O", CultureInfo.InvariantCulture), "model withdrawn", await StampAsync(Mini), "alice@example.test");
 
         Assert.True(retire.Saved, string.Join(" ", retire.Problems));
-        var result = await _app.Services.GetRequiredService<SpendViews>().GetAsync(
+        var result = await _app.Services.GetRequiredService<SpendViewCache>().GetAsync(
             new SpendRequest(HistoryFixture.Start, HistoryFixture.End, [SpendDimension.Model]).WithFilter(SpendDimension.Model, [Mini]));
         var truth = fixture.History.GroundTruth.Where(t => t.Key.Model == Mini && t.Key.Hour >= Cut && t.Key.TokenType is Family.InputTokens or Family.OutputTokens).Sum(t => t.Value);
         Assert.Equal(truth, result.Totals.UnpricedTokens);

@@ -28,7 +28,7 @@ public sealed class SpendApiTests(HistoryFixture fixture) : IAsyncLifetime
             ["Ledger:ChunkHours"] = "24",
             ["Ledger:MaxQueryDays"] = "31",
         });
-        await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
+        await fixture.Ledger.CopyIntoAsync(_app);
         _client = await _app.SignedInAsync(Roles.Finance);
     }
 

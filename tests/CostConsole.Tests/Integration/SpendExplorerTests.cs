@@ -38,7 +38,7 @@ public sealed class SpendExplorerTests(HistoryFixture fixture) : IAsyncLifetime
             """);
         Assert.Empty(problems);
         Assert.Empty(await _app.Services.GetRequiredService<PriceStore>().ImportAsync(entries, "test"));
-        await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
+        await fixture.Ledger.CopyIntoAsync(_app);
     }
 
     public Task DisposeAsync()
@@ -47,7 +47,7 @@ public sealed class SpendExplorerTests(HistoryFixture fixture) : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private Task<SpendResult> Spend(SpendRequest request) => _app.Services.GetRequiredService<SpendViews>().GetAsync(request);
+    private Task<SpendResult> Spend(SpendRequest request) => _app.Services.GetRequiredService<SpendViewCache>().GetAsync(request);
 
     [Fact]
     public async Task Requests_and_cached_savings_per_feature_equal_the_ground_truth()

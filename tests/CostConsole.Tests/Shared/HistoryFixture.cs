@@ -26,10 +26,22 @@ public sealed class HistoryFixture : IAsyncLifetime
 
     public Simulation History => Prometheus.History!;
 
-    public async Task InitializeAsync() => Prometheus = await PrometheusServer.StartAsync(Settings, End);
+    /// <summary>The whole history ingested once, for tests that read the ledger rather than test its ingestion.</summary>
+    public FilledLedger Ledger { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Prometheus = await PrometheusServer.StartAsync(Settings, End);
+        Ledger = new FilledLedger(Prometheus.BaseUrl, Start, End);
+    }
 
     public async Task DisposeAsync()
     {
+        if (Ledger is not null)
+        {
+            await Ledger.DisposeAsync();
+        }
+
         if (Prometheus is not null)
         {
             await Prometheus.DisposeAsync();

@@ -63,10 +63,10 @@ public sealed record DigestContent(
 
 /// <summary>Gathers a digest's figures for a scope (a team or the org) and a local date; the digest reports the day before.</summary>
 public sealed class DigestComposer(
-    SpendViews views,
+    SpendViewCache views,
     PeriodComparison comparison,
     BudgetOutlooks outlooks,
-    AlertStatus alerts,
+    PrometheusCostAlerts alerts,
     IDbContextFactory<CostConsoleDbContext> dbFactory,
     IOptions<BudgetOptions> budgetOptions)
 {

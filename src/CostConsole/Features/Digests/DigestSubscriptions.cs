@@ -189,4 +189,22 @@ public sealed class DigestSubscriptions(IDbContextFactory<CostConsoleDbContext> 
         scheduler.Remove(id);
         return new SubscriptionChange(true, [], Id: id);
     }
+
+    /// <summary>The local date of a preview: today in the subscription's zone by default; none before 2015 or after tomorrow.</summary>
+    public static (DateOnly? Date, string? Problem) PreviewDate(string? text, SubscriptionView subscription, DateTimeOffset now)
+    {
+        var today = SpendPeriods.LocalToday(now, SpendPeriods.FindZone(subscription.TimeZone) ?? TimeZoneInfo.Utc);
+        if (string.IsNullOrWhiteSpace(text)) return (today, null);
+        if (DigestSchedule.ParseDate(text) is not { } date)
+        {
+            return (null, $"'{Echo.Printable(text)}' is not a date such as {DigestSchedule.DateText(today)}.");
+        }
+
+        if (date.Year < 2015 || date > today.AddDays(1))
+        {
+            return (null, $"{DigestSchedule.DateText(date)} is out of range: a digest can be shown for dates from 2015 to tomorrow ({DigestSchedule.DateText(today.AddDays(1))}).");
+        }
+
+        return (date, null);
+    }
 }

@@ -31,8 +31,20 @@ public static class ApiDocumentation
                 };
                 return Task.CompletedTask;
             });
-            options.AddOperationTransformer((operation, context, _) =>
+            options.AddOperationTransformer(async (operation, context, cancellationToken) =>
             {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodyShape>().LastOrDefault() is { } body)
+                {
+                    var schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken);
+                    // Every field of a request record may be left out (the validators say what a write needs).
+                    if (schema is OpenApiSchema concrete) concrete.Required = null;
+                    operation.RequestBody = new OpenApiRequestBody
+                    {
+                        Required = true,
+                        Content = body.ContentTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = schema }),
+                    };
+                }
+
                 var policy = context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
                 if (policy is not null && Policies.RoleSets.TryGetValue(policy, out var roles))
                 {
@@ -40,12 +52,18 @@ public static class ApiDocumentation
                     operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
                     operation.Extensions["x-roles"] = new JsonNodeExtension(new System.Text.Json.Nodes.JsonArray([.. roles.Select(r => System.Text.Json.Nodes.JsonValue.Create(r))]));
                 }
-
-                return Task.CompletedTask;
             });
         });
         return services;
     }
+
+    /// <summary>
+    /// Documents the body an endpoint reads (its record, as these content types). Unlike <c>Accepts</c>, this adds no
+    /// content-type constraint to routing: the cross-site guard decides what a browser may send, and a script with a
+    /// token may send JSON as text/plain; the endpoint reads the body itself and words its own errors.
+    /// </summary>
+    public static RouteHandlerBuilder DocumentsBody<T>(this RouteHandlerBuilder builder, params string[] contentTypes) =>
+        builder.WithMetadata(new RequestBodyShape(typeof(T), contentTypes.Length > 0 ? contentTypes : ["application/json"]));
 
     public static IEndpointRouteBuilder MapCostConsoleApiDocumentation(this IEndpointRouteBuilder endpoints)
     {
@@ -58,3 +76,6 @@ public static class ApiDocumentation
         return endpoints;
     }
 }
+
+/// <summary>The shape of the body an endpoint reads, for the OpenAPI document only (see <see cref="ApiDocumentation.DocumentsBody"/>).</summary>
+public sealed record RequestBodyShape(Type Type, IReadOnlyList<string> ContentTypes);

@@ -326,6 +326,8 @@ public static class LedgerSetup
     {
         services.AddOptions<LedgerOptions>().Bind(configuration.GetSection(LedgerOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LedgerOptions>, ValidateLedgerOptions>();
+        // The one change signal: the ledger and pricing bump it, the spend views key on it.
+        services.AddSingleton<CostDataVersion>();
         services.AddSingleton<LedgerStatus>();
         services.AddSingleton<LedgerIngestor>();
         services.AddSingleton<LedgerReader>();

@@ -20,7 +20,7 @@ public sealed record BurnReading(
 /// <summary>Reads the burn rate; one reading is shared by every page for half a minute.</summary>
 public sealed class BurnRate(
     PrometheusClient client,
-    SpendViews views,
+    SpendViewCache views,
     IPriceSource prices,
     IOptions<PrometheusOptions> prometheusOptions,
     TimeProvider time,

@@ -1,6 +1,8 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using CostConsole.Features.Identity;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CostConsole.Features.Spend;
 
@@ -12,32 +14,39 @@ public static class SpendExports
 {
     public static IEndpointRouteBuilder MapSpendExports(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/v1/exports").RequireAuthorization(Policies.Everyone);
-        group.MapGet("/chargeback", async (HttpContext context, SpendViews views, TimeProvider time, CancellationToken cancellationToken) =>
+        var group = endpoints.MapGroup("/api/v1/exports").WithTags("Exports").RequireAuthorization(Policies.Everyone);
+        group.MapGet("/chargeback", async (
+            [FromQuery, Description("yyyy-MM (UTC); default the current month.")] string? month,
+            [FromQuery, Description("Only these teams (repeat for several).")] string[]? team,
+            SpendViewCache views,
+            TimeProvider time,
+            CancellationToken cancellationToken) =>
         {
-            var (month, problem) = ParseMonth(context.Request.Query["month"], time);
+            var (window, problem) = ParseMonth(month, time);
             if (problem is not null) return Results.Problem(title: "Invalid chargeback request", detail: problem, statusCode: StatusCodes.Status400BadRequest);
-            var teams = context.Request.Query["team"].Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToList();
+            var teams = (team ?? []).Where(t => !string.IsNullOrEmpty(t)).ToList();
             if (teams.Any(t => t.Length > 200 || t.Any(char.IsControl)))
             {
                 return Results.Problem(title: "Invalid chargeback request", detail: "A team name is longer than 200 characters or contains control characters.", statusCode: StatusCodes.Status400BadRequest);
             }
 
-            var request = new SpendRequest(month.Start, month.End, [SpendDimension.Team, SpendDimension.Model, SpendDimension.Feature]).WithFilter(SpendDimension.Team, teams);
+            var request = new SpendRequest(window.Start, window.End, [SpendDimension.Team, SpendDimension.Model, SpendDimension.Feature]).WithFilter(SpendDimension.Team, teams);
             var result = await views.GetAsync(request, cancellationToken);
-            var name = $"chargeback-{month.Start:yyyy-MM}{(teams.Count == 1 ? "-" + FileSafe(teams[0]) : "")}.csv";
+            var name = $"chargeback-{window.Start:yyyy-MM}{(teams.Count == 1 ? "-" + FileSafe(teams[0]) : "")}.csv";
             return Results.File(Encoding.UTF8.GetBytes(ChargebackCsv(result)), "text/csv; charset=utf-8", name);
-        });
+        }).WithSummary("The month's cost per team, model and feature, for chargeback (CSV).")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapGet("/focus", async (HttpContext context, SpendViews views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        group.MapGet("/focus", async ([AsParameters] SpendParameters query, SpendViewCache views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger, CancellationToken cancellationToken) =>
         {
-            var (spend, problem) = SpendEndpoints.Parse(context.Request.Query, ledger.Value.MaxQueryDays);
+            var (spend, problem) = SpendApi.Parse(query, ledger.Value.MaxQueryDays);
             if (spend is null) return Results.Problem(title: "Invalid FOCUS export", detail: problem, statusCode: StatusCodes.Status400BadRequest);
             var request = spend with { GroupBy = ["day", SpendDimension.Provider, SpendDimension.Model, SpendDimension.Feature, SpendDimension.Team] };
             var result = await views.GetAsync(request, cancellationToken);
             return Results.File(Encoding.UTF8.GetBytes(FocusCsv(result, request.TimeZone)), "text/csv; charset=utf-8",
                 $"focus-{spend.From:yyyyMMddHH}-{spend.To:yyyyMMddHH}.csv");
-        });
+        }).WithSummary("A FOCUS-style cost and usage file of a window: one row per day, provider, model, feature and team (CSV).")
+            .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status400BadRequest);
         return endpoints;
     }
 

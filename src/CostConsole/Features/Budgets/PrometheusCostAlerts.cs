@@ -5,17 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Budgets;
 
-public sealed class AlertOptions
-{
-    public const string Section = "Alerts";
-
-    /// <summary>The rule group holding the cost alerts (the exported rules' group).</summary>
-    public string GroupName { get; set; } = CostRules.DefaultGroup;
-
-    /// <summary>Also shown: alerting rules of any group carrying this label (name=value); empty for none.</summary>
-    public string Label { get; set; } = "source=costconsole";
-}
-
 /// <summary>One cost alert as Prometheus evaluates it: an inactive rule, or one pending or firing instance of it.</summary>
 /// <remarks><see cref="Value"/> is Prometheus' own text; <see cref="DisplayValue"/> is it with its unit. <see cref="Summary"/> never holds a template.</remarks>
 public sealed record CostAlert(string Group, string Name, string State, DateTimeOffset? Since, string? Value, string? Summary, string? Health, string? LastError, IReadOnlyDictionary<string, string> Labels, string? Unit = null)
@@ -24,12 +13,12 @@ public sealed record CostAlert(string Group, string Name, string State, DateTime
 }
 
 /// <summary>The cost alerts, or why there are none (Prometheus unreachable, no rules, the group missing).</summary>
-public sealed record AlertStatusResult(IReadOnlyList<CostAlert> Alerts, IReadOnlyList<string> Problems, IReadOnlyList<string> Groups);
+public sealed record CostAlertsReading(IReadOnlyList<CostAlert> Alerts, IReadOnlyList<string> Problems, IReadOnlyList<string> Groups);
 
 /// <summary>Reads the cost alerts Prometheus evaluates from <c>/api/v1/rules</c>: by the configured group, or by a label on the rule.</summary>
-public sealed class AlertStatus(PrometheusClient prometheus, IOptions<AlertOptions> options, ILogger<AlertStatus> logger)
+public sealed class PrometheusCostAlerts(PrometheusClient prometheus, IOptions<AlertOptions> options, ILogger<PrometheusCostAlerts> logger)
 {
-    public async Task<AlertStatusResult> ReadAsync(CancellationToken cancellationToken = default)
+    public async Task<CostAlertsReading> ReadAsync(CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
         IReadOnlyList<PromRuleGroup> groups;
@@ -40,7 +29,7 @@ public sealed class AlertStatus(PrometheusClient prometheus, IOptions<AlertOptio
         catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
         {
             logger.LogWarning("Alert rules unavailable: {Error}", ex.Message);
-            return new AlertStatusResult([], [$"Prometheus' rules could not be read ({ex.Message}); alert states are unknown, not quiet."], []);
+            return new CostAlertsReading([], [$"Prometheus' rules could not be read ({ex.Message}); alert states are unknown, not quiet."], []);
         }
 
         var names = groups.Select(g => g.Name).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -82,6 +71,6 @@ public sealed class AlertStatus(PrometheusClient prometheus, IOptions<AlertOptio
         }
 
         var order = new Dictionary<string, int> { ["firing"] = 0, ["pending"] = 1, ["inactive"] = 2 };
-        return new AlertStatusResult([.. alerts.OrderBy(a => order.GetValueOrDefault(a.State, 3)).ThenBy(a => a.Name, StringComparer.Ordinal)], problems, names);
+        return new CostAlertsReading([.. alerts.OrderBy(a => order.GetValueOrDefault(a.State, 3)).ThenBy(a => a.Name, StringComparer.Ordinal)], problems, names);
     }
 }

@@ -1,0 +1,43 @@
+namespace CostConsole.Features.Pricing;
+
+/// <summary>Parses an import file, plans it against the stored prices and, unless it is a dry run, writes it.</summary>
+public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProvider time)
+{
+    public async Task<(ImportPlan Plan, int Written)> ImportAsync(string format, string text, string? effectiveFrom, bool onlySeen, bool dryRun, string actor, string? reason, CancellationToken cancellationToken = default)
+    {
+        var book = await store.LoadAsync(cancellationToken);
+        IReadOnlyCollection<string>? only = onlySeen
+            ? [.. (await editor.SeenModelsAsync(cancellationToken)).Select(m => m.Model).Concat(book.Entries.Select(e => e.Model)).Distinct(StringComparer.Ordinal)]
+            : null;
+        ImportPlan plan;
+        if (format == "litellm")
+        {
+            List<string> errors = [];
+            var from = PriceValidation.ParseHour(effectiveFrom, "effectiveFrom", time.GetUtcNow(), errors);
+            var (prices, problems, skipped) = LiteLlmPrices.Parse(text);
+            List<ImportProblem> all = [.. errors.Select(e => new ImportProblem(0, e, "effectiveFrom")), .. problems];
+            var entries = from is null ? [] : prices.Select(p => new PriceEntry(p.Model, from.Value, p.Input, p.Output, p.Cached, p.CacheWrite)).ToList();
+            plan = PriceImportPlanner.Plan(entries, book, only, all, skipped);
+        }
+        else
+        {
+            var (entries, problems) = PriceCsv.Parse(text);
+            plan = PriceImportPlanner.Plan(entries, book, only, problems);
+        }
+
+        var why = (reason ?? "").Trim();
+        if (PriceEditor.ReasonProblem(why, required: false) is { } reasonProblem)
+        {
+            plan = plan with { Problems = [.. plan.Problems, new ImportProblem(0, reasonProblem, "reason")] };
+        }
+
+        var toWrite = plan.ToWrite.Select(i => i.Entry).ToList();
+        if (dryRun || plan.Problems.Count > 0 || toWrite.Count == 0)
+        {
+            return (plan, 0);
+        }
+
+        var clashes = await store.ImportAsync(toWrite, actor, why.Length > 0 ? why : $"{format} import", cancellationToken);
+        return clashes.Count > 0 ? (plan with { Problems = clashes, Items = [] }, 0) : (plan, toWrite.Count);
+    }
+}

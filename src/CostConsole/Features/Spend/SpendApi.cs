@@ -1,0 +1,210 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json.Serialization;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Ledger;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace CostConsole.Features.Spend;
+
+/// <summary>The query string of a spend view (also the FOCUS export's). Every value is checked by <see cref="SpendApi.Parse"/>.</summary>
+public readonly record struct SpendParameters(
+    [property: FromQuery(Name = "from"), Description("Start, an ISO 8601 UTC hour such as 2026-11-01T00:00:00Z.")] string? From,
+    [property: FromQuery(Name = "to"), Description("End (exclusive), an ISO 8601 UTC hour.")] string? To,
+    [property: FromQuery(Name = "groupBy"), Description("Keys to group by, repeated or comma-separated: feature, model, team, provider, operation, outcome, day, hour.")] string[]? GroupBy,
+    [property: FromQuery(Name = "feature"), Description("Only these features (repeat for several).")] string[]? Feature,
+    [property: FromQuery(Name = "model")] string[]? Model,
+    [property: FromQuery(Name = "team")] string[]? Team,
+    [property: FromQuery(Name = "provider")] string[]? Provider,
+    [property: FromQuery(Name = "operation")] string[]? Operation,
+    [property: FromQuery(Name = "outcome")] string[]? Outcome,
+    [property: FromQuery(Name = "tz"), Description("IANA time zone whose calendar days \"day\" means (default UTC).")] string? Tz,
+    [property: FromQuery(Name = "format"), Description("json (default) or csv.")] string? Format)
+{
+    public string[]? FilterOf(string dimension) => dimension switch
+    {
+        SpendDimension.Feature => Feature,
+        SpendDimension.Model => Model,
+        SpendDimension.Team => Team,
+        SpendDimension.Provider => Provider,
+        SpendDimension.Operation => Operation,
+        SpendDimension.Outcome => Outcome,
+        _ => null,
+    };
+}
+
+/// <summary>Tokens, requests and cost of a row or of the total. Money is USD, rounded to 6 decimals.</summary>
+public record SpendFiguresJson(long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens, long Requests, decimal CachedSavingsUsd)
+{
+    public static SpendFiguresJson Of(SpendFigures f) => new(f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens,
+        decimal.Round(f.CostUsd, 6), f.UnpricedTokens, f.Requests, decimal.Round(f.CachedSavingsUsd, 6));
+}
+
+/// <summary>One row: the values of the requested groupBy keys (only those appear), then its figures.</summary>
+public sealed record SpendRowJson(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Feature,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Model,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Team,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Provider,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Operation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Outcome,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("yyyy-MM-dd in the tz asked for.")] string? Day,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("yyyy-MM-ddTHH:00:00Z.")] string? Hour,
+    long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens, long Requests, decimal CachedSavingsUsd)
+    : SpendFiguresJson(InputTokens, CachedInputTokens, CacheWriteTokens, OutputTokens, CostUsd, UnpricedTokens, Requests, CachedSavingsUsd)
+{
+    public static SpendRowJson Of(IReadOnlyList<string> groupBy, SpendRow row)
+    {
+        string? Key(string name)
+        {
+            for (var i = 0; i < groupBy.Count; i++)
+            {
+                if (groupBy[i] == name) return row.Keys[i];
+            }
+
+            return null;
+        }
+
+        var f = SpendFiguresJson.Of(row.Figures);
+        return new(Key(SpendDimension.Feature), Key(SpendDimension.Model), Key(SpendDimension.Team), Key(SpendDimension.Provider),
+            Key(SpendDimension.Operation), Key(SpendDimension.Outcome), Key("day"), Key("hour"),
+            f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.CostUsd, f.UnpricedTokens, f.Requests, f.CachedSavingsUsd);
+    }
+}
+
+/// <summary>
+/// A spend view. <c>incomplete</c>: part of the window could not be read, so the figures are a floor; the warnings
+/// say what is missing (never shown as $0). Tokens of <c>unpricedModels</c> are counted but not in the cost.
+/// </summary>
+public sealed record SpendAnswerJson(DateTimeOffset From, DateTimeOffset To, string Currency, IReadOnlyList<SpendRowJson> Rows, SpendFiguresJson Totals,
+    DateTimeOffset? LedgerThrough, DateTimeOffset? LiveSince, bool Incomplete, IReadOnlyList<string> UnpricedModels, IReadOnlyList<string> Warnings)
+{
+    public static SpendAnswerJson Of(SpendResult result) => new(
+        result.From, result.To, "USD", [.. result.Rows.Select(r => SpendRowJson.Of(result.GroupBy, r))], SpendFiguresJson.Of(result.Totals),
+        result.LedgerThrough, result.LiveSince, result.Incomplete, result.UnpricedModels, result.Warnings);
+}
+
+/// <summary>The spend API: any grouping and filter of any window, as JSON or CSV, priced at query time.</summary>
+public static class SpendApi
+{
+    public static IEndpointRouteBuilder MapSpendApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/v1/spend", SpendAsync).WithTags("Spend")
+            .WithSummary("Spend by any grouping and filter over a window of whole UTC hours.")
+            .WithDescription("format=csv answers the rows as CSV (snake_case columns) instead of JSON.")
+            .Produces<SpendAnswerJson>(StatusCodes.Status200OK, "application/json", "text/csv").ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireAuthorization(Policies.Everyone);
+        return endpoints;
+    }
+
+    private static async Task<IResult> SpendAsync([AsParameters] SpendParameters query, SpendViewCache spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken)
+    {
+        var (request, problem) = Parse(query, ledger.Value.MaxQueryDays);
+        if (request is null)
+        {
+            return TypedResults.Problem(title: "Invalid spend query", detail: problem, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var result = await spend.GetAsync(request, cancellationToken);
+        return string.Equals(query.Format, "csv", StringComparison.OrdinalIgnoreCase)
+            ? TypedResults.Text(ToCsv(result), "text/csv; charset=utf-8")
+            : TypedResults.Ok(SpendAnswerJson.Of(result));
+    }
+
+    /// <summary>Reads and checks the query string; returns the request, or a message saying what is wrong.</summary>
+    public static (SpendRequest? Request, string? Problem) Parse(SpendParameters query, int maxDays)
+    {
+        if (!TryHour(query.From, "from", out var from, out var problem) || !TryHour(query.To, "to", out var to, out problem))
+        {
+            return (null, problem);
+        }
+
+        if (to <= from)
+        {
+            return (null, $"'to' ({to:yyyy-MM-ddTHH:mm}Z) must be after 'from' ({from:yyyy-MM-ddTHH:mm}Z).");
+        }
+
+        if (to - from > TimeSpan.FromDays(maxDays))
+        {
+            return (null, $"The range is {(to - from).TotalDays:0.#} days; at most {maxDays} days can be asked at once (Ledger:MaxQueryDays).");
+        }
+
+        var groupBy = (query.GroupBy ?? []).SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var unknown = groupBy.Where(k => !SpendQuery.GroupKeys.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            return (null, $"Unknown groupBy key(s): {string.Join(", ", unknown.Select(k => $"'{Echo.Printable(k)}'"))}. Use any of: {string.Join(", ", SpendQuery.GroupKeys)}.");
+        }
+
+        if (groupBy.Distinct().Count() != groupBy.Count)
+        {
+            return (null, "A groupBy key is repeated.");
+        }
+
+        var format = query.Format ?? "";
+        if (format.Length > 0 && format is not ("json" or "csv"))
+        {
+            return (null, $"format must be json or csv (was '{Echo.Printable(format)}').");
+        }
+
+        List<string> Values(string name) => [.. (query.FilterOf(name) ?? []).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct(StringComparer.Ordinal)];
+        var filters = SpendDimension.All.ToDictionary(d => d, d => (IReadOnlyList<string>)Values(d));
+        if (filters.Values.SelectMany(v => v).Any(v => v.Length > 200 || v.Any(char.IsControl)))
+        {
+            return (null, "A filter value is longer than 200 characters or contains control characters.");
+        }
+
+        if (filters.Values.Sum(v => v.Count) > 100)
+        {
+            return (null, "At most 100 filter values can be given at once.");
+        }
+
+        var zoneId = query.Tz ?? "";
+        var zone = zoneId.Length == 0 ? TimeZoneInfo.Utc : SpendPeriods.FindZone(zoneId);
+        if (zone is null)
+        {
+            return (null, $"'tz' ('{Echo.Printable(zoneId)}') is not a known IANA time zone such as Europe/Berlin or UTC.");
+        }
+
+        return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone }, null);
+    }
+
+    private static bool TryHour(string? text, string name, out DateTimeOffset value, out string? problem)
+    {
+        value = default;
+        problem = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problem = $"'{name}' is required, as an ISO 8601 UTC hour such as 2026-11-01T00:00:00Z.";
+            return false;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value))
+        {
+            problem = $"'{name}' ('{Echo.Printable(text)}') is not an ISO 8601 time such as 2026-11-01T00:00:00Z.";
+            return false;
+        }
+
+        if (value.UtcTicks % TimeSpan.TicksPerHour != 0)
+        {
+            problem = $"'{name}' ({value:yyyy-MM-ddTHH:mm:ss}Z) is not on the hour: the ledger is hourly, so windows start and end on whole UTC hours.";
+            return false;
+        }
+
+        if (value.Year is < 2000 or > 2200)
+        {
+            problem = $"'{name}' ({value:yyyy-MM-dd}) is outside the years 2000–2200.";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string ToCsv(SpendResult result) => Csv.CsvTable.Write(
+        [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"],
+        result.Rows.Select(row => row.Keys.Cast<object?>().Concat([
+            row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
+            decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6)])));
+}

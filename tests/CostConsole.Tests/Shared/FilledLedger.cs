@@ -1,0 +1,76 @@
+using System.Globalization;
+using CostConsole.Features.Ledger;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CostConsole.Tests.Shared;
+
+/// <summary>
+/// A fixture's whole history in a ledger database, ingested once per test run by the real ingestor and copied into
+/// each test's own database: the tests that read the ledger (rather than test ingestion) start from the same hours
+/// without reading Prometheus again.
+/// </summary>
+public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, DateTimeOffset end) : IAsyncDisposable
+{
+    private static readonly string[] Tables = ["LedgerTokens", "LedgerDays", "LedgerHours"];
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AppFactory? _source;
+
+    /// <summary>Copies the ingested hours into <paramref name="app"/>'s (started, empty) ledger and brings its status up to date.</summary>
+    public async Task CopyIntoAsync(AppFactory app)
+    {
+        var source = await SourceAsync();
+        // The app has started and migrated its database.
+        var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
+        Assert.Null(await ingestor.ThroughAsync());
+        await using (var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "ATTACH DATABASE $source AS filled; BEGIN; "
+                + string.Concat(Tables.Select(t => $"INSERT INTO main.{t} SELECT * FROM filled.{t}; "))
+                + "COMMIT; DETACH DATABASE filled;";
+            command.Parameters.AddWithValue("$source", source.DatabasePath);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // Nothing is left to read: this records the ledger's extent as a finished sync would, and drops the caches.
+        Assert.Equal(0, await ingestor.SyncAsync(end));
+        Assert.Equal(end, await ingestor.ThroughAsync());
+        app.Services.GetRequiredService<CostDataVersion>().Bump();
+    }
+
+    private async Task<AppFactory> SourceAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_source is null)
+            {
+                var source = new AppFactory(prometheusUrl, new Dictionary<string, string?>
+                {
+                    ["Ledger:BackfillFrom"] = start.ToString("O", CultureInfo.InvariantCulture),
+                    ["Ledger:ChunkHours"] = "24",
+                });
+                await source.Services.GetRequiredService<LedgerIngestor>().SyncAsync(end);
+                Assert.Equal(end, await source.Services.GetRequiredService<LedgerIngestor>().ThroughAsync());
+                _source = source;
+            }
+
+            return _source;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_source is not null)
+        {
+            await _source.DisposeAsync();
+        }
+    }
+}
