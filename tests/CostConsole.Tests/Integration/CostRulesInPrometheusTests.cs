@@ -118,21 +118,17 @@ public sealed class CostRulesInPrometheusTests
 
     private static async Task<(double At, Dictionary<(string Feature, string Model), double> Values)> WaitForAsync(HttpClient query, string expr, Func<double, Dictionary<(string Feature, string Model), double>, Task<bool>> done)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(120);
-        Dictionary<(string, string), double> last = [];
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            var (at, values) = await QueryLatestAsync(query, expr);
-            last = values;
-            if (values.Count > 0 && await done(at, values))
+        var seen = await WaitUntil.ValueAsync(
+            async () =>
             {
-                return (at, values);
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"{expr} did not reach the expected state within 120 s; last seen: {string.Join(", ", last.Select(v => $"{v.Key}={v.Value}"))}");
+                var (at, values) = await QueryLatestAsync(query, expr);
+                return (At: at, Values: values, Done: values.Count > 0 && await done(at, values));
+            },
+            read => read.Done,
+            TimeSpan.FromSeconds(120),
+            $"{expr} to reach the expected state",
+            read => string.Join(", ", read.Values.Select(v => $"{v.Key}={v.Value}")));
+        return (seen.At, seen.Values);
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnO
 /// judged against the budget in force. Reading never writes: threshold crossings are recorded once per team, month
 /// and threshold by <see cref="RecordCrossingsAsync"/>, which only the budget watcher calls.
 /// </summary>
-public sealed class BudgetOutlooks(SpendViewCache views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<BudgetOutlooks> logger)
+public sealed class BudgetOutlooks(ISpendViews views, BudgetService budgets, IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<BudgetOutlooks> logger)
 {
     /// <summary>The outlooks now, for pages and the API. Nothing is recorded.</summary>
     public Task<IReadOnlyList<TeamOutlook>> ComputeAsync(CancellationToken cancellationToken = default) =>

@@ -63,7 +63,7 @@ public sealed record DigestContent(
 
 /// <summary>Gathers a digest's figures for a scope (a team or the org) and a local date; the digest reports the day before.</summary>
 public sealed class DigestComposer(
-    SpendViewCache views,
+    ISpendViews views,
     PeriodComparison comparison,
     BudgetOutlooks outlooks,
     PrometheusCostAlerts alerts,

@@ -17,14 +17,20 @@ public sealed record BurnReading(
     string? OpenHourProblem,
     long UnpricedTokensPerHour);
 
+/// <summary>The burn rate as the live panel reads it.</summary>
+public interface IBurnReadings
+{
+    Task<BurnReading> ReadAsync(CancellationToken cancellationToken = default);
+}
+
 /// <summary>Reads the burn rate; one reading is shared by every page for half a minute.</summary>
 public sealed class BurnRate(
     PrometheusClient client,
-    SpendViewCache views,
+    ISpendViews views,
     IPriceSource prices,
     IOptions<PrometheusOptions> prometheusOptions,
     TimeProvider time,
-    ILogger<BurnRate> logger)
+    ILogger<BurnRate> logger) : IBurnReadings
 {
     private readonly SharedReading<BurnReading> _shared = new(time, TimeSpan.FromSeconds(30), reading => reading.At);
 

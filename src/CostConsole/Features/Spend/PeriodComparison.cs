@@ -1,7 +1,7 @@
 namespace CostConsole.Features.Spend;
 
 /// <summary>Compares two periods through the shared spend views, by feature, model or team.</summary>
-public sealed class PeriodComparison(SpendViewCache views)
+public sealed class PeriodComparison(ISpendViews views)
 {
     public async Task<ChangeExplanation> CompareAsync(Period before, Period after, string dimension, SpendRequest filters, CancellationToken cancellationToken = default)
     {

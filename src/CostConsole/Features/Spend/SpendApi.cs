@@ -99,7 +99,7 @@ public static class SpendApi
         return endpoints;
     }
 
-    private static async Task<IResult> SpendAsync([AsParameters] SpendParameters query, SpendViewCache spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken)
+    private static async Task<IResult> SpendAsync([AsParameters] SpendParameters query, ISpendViews spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken)
     {
         var (request, problem) = Parse(query, ledger.Value.MaxQueryDays);
         if (request is null)

@@ -18,7 +18,7 @@ public static class SpendExports
         group.MapGet("/chargeback", async (
             [FromQuery, Description("yyyy-MM (UTC); default the current month.")] string? month,
             [FromQuery, Description("Only these teams (repeat for several).")] string[]? team,
-            SpendViewCache views,
+            ISpendViews views,
             TimeProvider time,
             CancellationToken cancellationToken) =>
         {
@@ -37,7 +37,7 @@ public static class SpendExports
         }).WithSummary("The month's cost per team, model and feature, for chargeback (CSV).")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapGet("/focus", async ([AsParameters] SpendParameters query, SpendViewCache views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        group.MapGet("/focus", async ([AsParameters] SpendParameters query, ISpendViews views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger, CancellationToken cancellationToken) =>
         {
             var (spend, problem) = SpendApi.Parse(query, ledger.Value.MaxQueryDays);
             if (spend is null) return Results.Problem(title: "Invalid FOCUS export", detail: problem, statusCode: StatusCodes.Status400BadRequest);

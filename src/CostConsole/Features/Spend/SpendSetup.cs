@@ -10,8 +10,10 @@ public static class SpendSetup
         services.AddSingleton<IValidateOptions<SpendOptions>, ValidateSpendOptions>();
         services.AddSingleton<SpendQuery>();
         services.AddSingleton<SpendViewCache>();
+        services.AddSingleton<ISpendViews>(provider => provider.GetRequiredService<SpendViewCache>());
         services.AddSingleton<PeriodComparison>();
         services.AddSingleton<BurnRate>();
+        services.AddSingleton<IBurnReadings>(provider => provider.GetRequiredService<BurnRate>());
         return services;
     }
 }

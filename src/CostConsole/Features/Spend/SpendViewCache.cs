@@ -3,11 +3,17 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Spend;
 
+/// <summary>Spend views as pages and services read them (the cache in the app; an in-memory ledger in page tests).</summary>
+public interface ISpendViews
+{
+    Task<SpendResult> GetAsync(SpendRequest request, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Everyone looking at the same view shares one computation: concurrent callers await the same task (single-flight)
 /// and later ones get its result until the data changes or it ages out. Failures are not kept.
 /// </summary>
-public sealed class SpendViewCache(SpendQuery query, CostDataVersion version, IOptions<SpendOptions> options, TimeProvider time, ILogger<SpendViewCache> logger)
+public sealed class SpendViewCache(SpendQuery query, CostDataVersion version, IOptions<SpendOptions> options, TimeProvider time, ILogger<SpendViewCache> logger) : ISpendViews
 {
     private const int MaxEntries = 500;
 
