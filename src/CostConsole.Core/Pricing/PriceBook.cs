@@ -3,48 +3,6 @@ using System.Text.RegularExpressions;
 namespace CostConsole.Core.Pricing;
 
 /// <summary>
-/// One price entry: USD per 1M tokens for a model (an exact id, or <c>re:&lt;regex&gt;</c>), in force from an hour (UTC)
-/// until the next entry for the same model. A null cached or cache-write price means "not billed separately":
-/// those tokens cost the input price. A retirement ends the model's (or pattern's) price from its hour on: after it
-/// the model is priced as if it had no entry of its own (a pattern may still cover it), else its tokens are unpriced.
-/// </summary>
-public sealed record PriceEntry(
-    string Model,
-    DateTimeOffset EffectiveFrom,
-    decimal InputPerMTok,
-    decimal OutputPerMTok,
-    decimal? CachedInputPerMTok = null,
-    decimal? CacheWritePerMTok = null,
-    bool Retired = false)
-{
-    public static PriceEntry Retirement(string model, DateTimeOffset from) => new(model, from, 0m, 0m, Retired: true);
-
-    /// <summary>The price of each token type as billed: cached and cache-write fall back to the input price.</summary>
-    public decimal EffectiveCachedInput => CachedInputPerMTok ?? InputPerMTok;
-
-    public decimal EffectiveCacheWrite => CacheWritePerMTok ?? InputPerMTok;
-
-    public const string PatternPrefix = "re:";
-
-    public bool IsPattern => Model.StartsWith(PatternPrefix, StringComparison.Ordinal);
-
-    public string Pattern => IsPattern ? Model[PatternPrefix.Length..] : Model;
-}
-
-/// <summary>Token counts of one kind of usage. Cached and cache-write tokens are a subset of input when the profile says so.</summary>
-public readonly record struct TokenCounts(long Input, long CachedInput, long CacheWrite, long Output)
-{
-    /// <summary>Tokens that are billed, counted once: input (cached included when the profile says so) and output.</summary>
-    public long Billable(bool inputIncludesCached) => Input + Output + (inputIncludesCached ? 0 : CachedInput + CacheWrite);
-
-    public static TokenCounts operator +(TokenCounts a, TokenCounts b) =>
-        new(a.Input + b.Input, a.CachedInput + b.CachedInput, a.CacheWrite + b.CacheWrite, a.Output + b.Output);
-}
-
-/// <summary>Cost of some tokens in one hour: a price was found, or the tokens are unpriced (never a silent $0).</summary>
-public readonly record struct HourCost(decimal CostUsd, bool Priced, PriceEntry? Price);
-
-/// <summary>
 /// All price entries, answering "which price was in force for this model in this hour". An exact model entry in
 /// force beats any pattern; among entries of one kind the latest <see cref="PriceEntry.EffectiveFrom"/> wins.
 /// </summary>
@@ -173,39 +131,4 @@ public sealed class PriceBook
 
         return found;
     }
-}
-
-/// <summary>The cost formula (README, Token ledger and cost), in decimal USD.</summary>
-public static class CostFormula
-{
-    private const decimal PerMillion = 1_000_000m;
-
-    /// <summary>
-    /// cost = (input − cached − cache_write) × p_input + cached × p_cached + cache_write × p_cache_write + output × p_output,
-    /// where <paramref name="inputIncludesCached"/> says whether the input counter already contains the cached and
-    /// cache-write tokens (then they are taken out of the input, else input is billed whole).
-    /// </summary>
-    public static decimal Cost(TokenCounts tokens, PriceEntry price, bool inputIncludesCached)
-    {
-        var plainInput = inputIncludesCached ? tokens.Input - tokens.CachedInput - tokens.CacheWrite : tokens.Input;
-        return (plainInput * price.InputPerMTok
-                + tokens.CachedInput * price.EffectiveCachedInput
-                + tokens.CacheWrite * price.EffectiveCacheWrite
-                + tokens.Output * price.OutputPerMTok) / PerMillion;
-    }
-
-    public static HourCost CostAt(PriceBook prices, string model, DateTimeOffset hour, TokenCounts tokens, bool inputIncludesCached)
-    {
-        var price = prices.PriceAt(model, hour);
-        return price is null ? new HourCost(0m, false, null) : new HourCost(Cost(tokens, price, inputIncludesCached), true, price);
-    }
-}
-
-/// <summary>
-/// Where the prices in force come from (the stored price history). The spend fold's callers read prices through it,
-/// so spend depends on the core's idea of prices, not on the feature that edits them.
-/// </summary>
-public interface IPriceSource
-{
-    Task<PriceBook> LoadAsync(CancellationToken cancellationToken = default);
 }

@@ -70,11 +70,11 @@ public sealed class DataSourceTests(HistoryFixture fixture)
         using var other = new AppFactory("http://127.0.0.1:9");
         var notPrometheus = other.Server.BaseAddress.ToString();
         using var app = new AppFactory("http://127.0.0.1:9");
-        var status = new CostConsole.Features.Status.PrometheusStatus(
+        var status = new CostConsole.Features.DataSource.PrometheusProbe(
             new CostConsole.Prometheus.PrometheusClient(new OneClient(other.CreateClient()), Options.Create(new CostConsole.Prometheus.PrometheusOptions { BaseUrl = notPrometheus }), Microsoft.Extensions.Logging.Abstractions.NullLogger<CostConsole.Prometheus.PrometheusClient>.Instance),
             Options.Create(new CostConsole.Prometheus.PrometheusOptions { BaseUrl = notPrometheus }),
             TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<CostConsole.Features.Status.PrometheusStatus>.Instance);
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<CostConsole.Features.DataSource.PrometheusProbe>.Instance);
 
         var report = await status.GetAsync();
 

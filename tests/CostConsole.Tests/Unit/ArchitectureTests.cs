@@ -20,7 +20,7 @@ public class ArchitectureTests
     private static readonly IReadOnlyDictionary<string, int> FeatureRanks = new Dictionary<string, int>
     {
         ["Ledger"] = 0, ["Mail"] = 0, ["Metrics"] = 0,
-        ["Identity"] = 1, ["Teams"] = 1, ["Status"] = 1, ["Health"] = 1,
+        ["Identity"] = 1, ["Teams"] = 1, ["DataSource"] = 1, ["Health"] = 1,
         ["ApiTokens"] = 2, ["Hosting"] = 2, ["Shell"] = 2, ["Users"] = 2,
         ["Spend"] = 3, ["Sources"] = 3,
         ["Pricing"] = 4,

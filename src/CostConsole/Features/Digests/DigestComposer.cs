@@ -6,17 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Digests;
 
-/// <summary>One line of a top-three list: a feature or model, its spend yesterday and the week before.</summary>
-public sealed record DigestMover(string Name, decimal Yesterday, decimal WeekBefore, bool Unpriced)
-{
-    public decimal Change => Yesterday - WeekBefore;
-    public decimal? ChangePercent => WeekBefore != 0 ? Change / WeekBefore * 100m : null;
-}
-
-/// <summary>A threshold crossing of the digest's month, up to its cut-off.</summary>
-/// <param name="Recorded">False for a threshold the month's spend has reached that the background check has not recorded yet (its hour is not known; the cut-off is shown).</param>
-public sealed record DigestCrossing(string Team, int Threshold, DateTimeOffset CrossedUtc, decimal BudgetUsd, bool Recorded = true);
-
 /// <summary>
 /// Everything one digest says, computed by the same services the pages use (spend views, the period comparison,
 /// the budget outlooks, the alert status), so the mail and the pages agree.
@@ -132,21 +121,12 @@ public sealed class DigestComposer(
             budget = baseUrl + "/budgets" + (team is null ? "" : "?team=" + Uri.EscapeDataString(team));
         }
 
-        static IReadOnlyList<DigestMover> Movers(ChangeExplanation explanation, bool byIncrease) =>
-        [
-            .. explanation.Rows
-                .Where(r => byIncrease ? r.Change > 0 : r.After > 0 || r.Unpriced)
-                .OrderByDescending(r => byIncrease ? r.Change : r.After).ThenBy(r => r.Keys[0], StringComparer.Ordinal)
-                .Take(Top)
-                .Select(r => new DigestMover(SpendDimension.Display(r.Keys[0]), r.After, r.Before, r.Unpriced)),
-        ];
-
         var features = await byFeature;
         var models = await byModel;
         return new DigestContent(
             team ?? "All teams (org)", team, date, zone, yesterday, weekBefore, result.NoData,
             result.Totals.CostUsd, features.Total.Before, result.Totals.BillableTokens, result.Totals.UnpricedTokens, result.UnpricedModels,
-            teamOutlook, Movers(features, false), Movers(features, true), Movers(models, false), Movers(models, true),
+            teamOutlook, DigestMovers.BySpend(features, Top), DigestMovers.ByIncrease(features, Top), DigestMovers.BySpend(models, Top), DigestMovers.ByIncrease(models, Top),
             crossings, [.. alertStatus.Alerts.Where(a => a.State == "firing")], warnings, explorer, budget)
         {
             WeekBeforeUnknown = (await earlier) is { } before && (before.NoData || before.StartsBeforeLedger),

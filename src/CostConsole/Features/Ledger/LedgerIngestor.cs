@@ -7,16 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Ledger;
 
-/// <summary>Token deltas read from Prometheus for a span of hours, before they are written anywhere.</summary>
-public sealed record ChunkTotals(Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> Totals, int Series, long Samples)
-{
-    /// <summary>The newest token sample read (baseline included): older than the chunk means nothing reported in it.</summary>
-    public DateTimeOffset? LastSample { get; init; }
-}
-
-/// <summary>Raised when Prometheus answered but not completely: the hours are not recorded and are tried again.</summary>
-public sealed class IncompleteAnswerException(string message) : Exception(message);
-
 /// <summary>
 /// Fills the token ledger from raw samples: chunk by chunk of closed hours, oldest first, each chunk written in one
 /// transaction that replaces whatever those hours held. A chunk that fails or comes back partial is retried and never
@@ -281,57 +271,5 @@ public sealed class LedgerIngestor(
         await transaction.CommitAsync(cancellationToken);
         dataVersion.Bump();
         logger.LogDebug("Ledger {From:u}–{To:u}: {Rows} rows from {Series} series, {Samples} samples", from, to, totals.Count, series, samples.ToString(CultureInfo.InvariantCulture));
-    }
-}
-
-/// <summary>Keeps the ledger following Prometheus: catches up at start, then each closed hour. Never blocks a page.</summary>
-public sealed class LedgerBackgroundService(
-    IServiceProvider services,
-    LedgerStatus status,
-    DatabaseStatus database,
-    IOptions<LedgerOptions> options,
-    TimeProvider time,
-    ILogger<LedgerBackgroundService> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Enabled || !database.Ready)
-        {
-            logger.LogInformation("Background ledger ingestion is off ({Reason})", !database.Ready ? "the database is not ready" : "Ledger:Enabled is false");
-            return;
-        }
-
-        // Resolved only now: with a broken database configuration the ingestor cannot even be built.
-        var ingestor = services.GetRequiredService<LedgerIngestor>();
-        status.Known(await ingestor.ThroughAsync(stoppingToken));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ingestor.SyncAsync(time.GetUtcNow(), cancellationToken: stoppingToken);
-            }
-            catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
-            {
-                logger.LogWarning("Ledger ingestion paused: {Error}", ex.Message);
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), time, stoppingToken);
-        }
-    }
-}
-
-public static class LedgerSetup
-{
-    public static IServiceCollection AddCostConsoleLedger(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<LedgerOptions>().Bind(configuration.GetSection(LedgerOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LedgerOptions>, ValidateLedgerOptions>();
-        // The one change signal: the ledger and pricing bump it, the spend views key on it.
-        services.AddSingleton<CostDataVersion>();
-        services.AddSingleton<LedgerStatus>();
-        services.AddSingleton<LedgerIngestor>();
-        services.AddSingleton<LedgerReader>();
-        services.AddHostedService<LedgerBackgroundService>();
-        return services;
     }
 }

@@ -2,10 +2,10 @@ using CostConsole.Features.Metrics;
 using CostConsole.Prometheus;
 using Microsoft.Extensions.Options;
 
-namespace CostConsole.Features.Status;
+namespace CostConsole.Features.DataSource;
 
 /// <summary>What the home page tells about the configured Prometheus. Problem is set whenever a figure could not be read.</summary>
-public sealed record PrometheusStatusReport(
+public sealed record PrometheusProbeReport(
     string BaseUrl,
     string ProfileName,
     DateTimeOffset CheckedUtc,
@@ -23,14 +23,14 @@ public sealed record PrometheusStatusReport(
 /// Reads Prometheus' version, retention and metric names. The report is cached briefly and shared:
 /// many people opening the home page at once cause one round of calls.
 /// </summary>
-public sealed class PrometheusStatus(PrometheusClient client, IOptions<PrometheusOptions> options, TimeProvider time, ILogger<PrometheusStatus> logger)
+public sealed class PrometheusProbe(PrometheusClient client, IOptions<PrometheusOptions> options, TimeProvider time, ILogger<PrometheusProbe> logger)
 {
-    private readonly SharedReading<PrometheusStatusReport> _shared = new(time, TimeSpan.FromSeconds(20), report => report.CheckedUtc);
+    private readonly SharedReading<PrometheusProbeReport> _shared = new(time, TimeSpan.FromSeconds(20), report => report.CheckedUtc);
 
-    public Task<PrometheusStatusReport> GetAsync(bool refresh = false, CancellationToken cancellationToken = default) =>
+    public Task<PrometheusProbeReport> GetAsync(bool refresh = false, CancellationToken cancellationToken = default) =>
         _shared.GetAsync(ReadAsync, refresh, cancellationToken);
 
-    private async Task<PrometheusStatusReport> ReadAsync(CancellationToken cancellationToken)
+    private async Task<PrometheusProbeReport> ReadAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var profile = settings.ActiveProfile();
@@ -57,12 +57,12 @@ public sealed class PrometheusStatus(PrometheusClient client, IOptions<Prometheu
             var names = await client.LabelValuesAsync("__name__", cancellationToken: cancellationToken);
             warnings.AddRange(names.Warnings);
             metrics = MetricCheck.Check(profile, [.. names.Data]);
-            return new PrometheusStatusReport(settings.BaseUrl, profile.Name, time.GetUtcNow(), version, retention, metrics, warnings, null);
+            return new PrometheusProbeReport(settings.BaseUrl, profile.Name, time.GetUtcNow(), version, retention, metrics, warnings, null);
         }
         catch (PrometheusException ex)
         {
             logger.LogWarning("Prometheus status check failed: {Failure}: {Message}", ex.Failure, ex.Message);
-            return new PrometheusStatusReport(settings.BaseUrl, profile.Name, time.GetUtcNow(), version, retention, metrics, warnings, ex.Message);
+            return new PrometheusProbeReport(settings.BaseUrl, profile.Name, time.GetUtcNow(), version, retention, metrics, warnings, ex.Message);
         }
     }
 
@@ -85,8 +85,8 @@ public sealed class PrometheusStatus(PrometheusClient client, IOptions<Prometheu
     }
 }
 
-public static class StatusSetup
+public static class DataSourceSetup
 {
-    public static IServiceCollection AddCostConsoleStatus(this IServiceCollection services) =>
-        services.AddSingleton<PrometheusStatus>();
+    public static IServiceCollection AddCostConsoleDataSource(this IServiceCollection services) =>
+        services.AddSingleton<PrometheusProbe>();
 }
