@@ -12,7 +12,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 # Restore first, from the project files only, so the layer is reused while only code changes.
 COPY global.json Directory.Build.props CostConsole.sln ./
 COPY src/CostConsole/CostConsole.csproj src/CostConsole/
-COPY src/CostConsole.Core/CostConsole.Core.csproj src/CostConsole.Core/
+COPY src/CostConsole.Core/CostConsole.Core.csproj src/CostConsole.Core/CostConsole.Core.Usings.props src/CostConsole.Core/
 RUN dotnet restore src/CostConsole/CostConsole.csproj
 # The app compiles the top-level migrations/, links appsettings.json and serves the top-level wwwroot/.
 COPY appsettings.json ./

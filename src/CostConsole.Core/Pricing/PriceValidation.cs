@@ -245,22 +245,18 @@ public static class PriceValidation
             return null;
         }
 
-        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var value))
+        var (value, problem) = ReadPrice(text, allowExponent: true);
+        switch (problem)
         {
-            errors.Add($"{what} '{Shown(text)}' is not a number (USD per 1M tokens, e.g. 2.50).");
-            return null;
-        }
-
-        if (value < 0)
-        {
-            errors.Add($"{what} {text} is negative; prices are zero or more.");
-            return null;
-        }
-
-        if (value > PriceValidation.AbsurdPrice)
-        {
-            errors.Add($"{what} {Money(value)} is over {Money(PriceValidation.AbsurdPrice)} per 1M tokens: is it a per-token or per-1K price?");
-            return null;
+            case PriceTextProblem.NotANumber:
+                errors.Add($"{what} '{Shown(text)}' is not a number (USD per 1M tokens, e.g. 2.50).");
+                return null;
+            case PriceTextProblem.Negative:
+                errors.Add($"{what} {text} is negative; prices are zero or more.");
+                return null;
+            case PriceTextProblem.Absurd:
+                errors.Add($"{what} {Money(value)} is over {Money(AbsurdPrice)} per 1M tokens: is it a per-token or per-1K price?");
+                return null;
         }
 
         if (value > ConfirmAbove)
@@ -271,6 +267,18 @@ public static class PriceValidation
         return Math.Round(value, 6);
     }
 
+    /// <summary>
+    /// Reads a price in USD per 1M tokens and says what is wrong with it, for each caller to word in its own terms
+    /// (the editor's messages, the import report's). Exponents ("2.5e0") only where <paramref name="allowExponent"/>.
+    /// </summary>
+    public static (decimal Value, PriceTextProblem Problem) ReadPrice(string text, bool allowExponent)
+    {
+        var styles = NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign | (allowExponent ? NumberStyles.AllowExponent : NumberStyles.None);
+        if (!decimal.TryParse(text, styles, CultureInfo.InvariantCulture, out var value)) return (0m, PriceTextProblem.NotANumber);
+        if (value < 0) return (value, PriceTextProblem.Negative);
+        return value > AbsurdPrice ? (value, PriceTextProblem.Absurd) : (value, PriceTextProblem.None);
+    }
+
     public static string Money(decimal perMillion) => "$" + perMillion.ToString("#,##0.00####", CultureInfo.InvariantCulture);
 
     public static string Hour(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
@@ -279,4 +287,14 @@ public static class PriceValidation
 
     /// <summary>A value echoed in a message: control characters made visible, long values cut.</summary>
     public static string Shown(string value) => Echo.Printable(value);
+}
+
+/// <summary>What can be wrong with a price as written.</summary>
+public enum PriceTextProblem
+{
+    None,
+    NotANumber,
+    Negative,
+    /// <summary>Over <see cref="PriceValidation.AbsurdPrice"/>: most likely a per-token or per-1K price.</summary>
+    Absurd,
 }

@@ -137,25 +137,17 @@ public static class PriceCsv
             return null;
         }
 
-        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        var (value, problem) = PriceValidation.ReadPrice(text, allowExponent: false);
+        var message = problem switch
         {
-            problems.Add($"{column} '{text}' is not a number");
-            return null;
-        }
-
-        if (value < 0)
-        {
-            problems.Add($"{column} {text} is negative");
-            return null;
-        }
-
-        if (value > PriceValidation.AbsurdPrice)
-        {
-            problems.Add($"{column} {text} is over {PriceValidation.AbsurdPrice:N0} USD per 1M tokens; is it a per-token or per-1K price?");
-            return null;
-        }
-
-        return value;
+            PriceTextProblem.NotANumber => $"{column} '{text}' is not a number",
+            PriceTextProblem.Negative => $"{column} {text} is negative",
+            PriceTextProblem.Absurd => $"{column} {text} is over {PriceValidation.AbsurdPrice:N0} USD per 1M tokens; is it a per-token or per-1K price?",
+            _ => null,
+        };
+        if (message is null) return value;
+        problems.Add(message);
+        return null;
     }
 
     public static string Write(IEnumerable<PriceEntry> entries) => Csv.CsvTable.Write(
