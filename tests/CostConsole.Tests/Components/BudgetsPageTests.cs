@@ -16,24 +16,21 @@ namespace CostConsole.Tests.Components;
 /// The budgets page as a whole: budgets and teams in the app's own services over SQLite, spend from an in-memory
 /// ledger folded by the core, so each month-to-date figure is the sum of the test's cells.
 /// </summary>
-public sealed class BudgetsPageTests : ComponentTestBase
+public sealed class BudgetsPageTests : AppPageTestBase
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset MonthStart = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly PriceBook Prices = new([new PriceEntry("gpt-x", MonthStart, 1m, 0m)]);
 
-    private readonly DirectoryInfo _folder;
-    private readonly BunitAuthorizationContext _user;
     private readonly InMemoryLedger _ledger = new(Prices, MonthStart, Now.AddMinutes(-30));
 
     public BudgetsPageTests()
+        : base(Now)
     {
-        _folder = Context.AddCostConsoleForPages(new SettableTimeProvider(Now));
         Context.Services.AddCostConsoleMail();
         Context.Services.AddCostConsoleBudgets(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
         Context.Services.AddScoped<TeamAdministration>();
         Context.Services.AddSingleton<ISpendViews>(_ledger);
-        _user = Context.AddAuthorization();
     }
 
     private static Dimensions Team(string team) => new("gpt-x", "openai", "chat", team, "chat", "");
@@ -56,20 +53,13 @@ public sealed class BudgetsPageTests : ComponentTestBase
         Render<MudBlazor.MudPopoverProvider>();
     }
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
-    }
-
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<BudgetsPage> page, string team) =>
         page.FindAll("[data-testid='budget-row']").Single(r => r.GetAttribute("data-team") == team);
 
     [Fact]
     public void Finance_sees_every_team_with_its_budget_spend_and_status()
     {
-        _user.SignIn("finance@example.test", Roles.Finance);
+        User.SignIn("finance@example.test", Roles.Finance);
 
         var page = Render<BudgetsPage>();
         page.WaitForElement("[data-testid='budgets-table']");
@@ -86,7 +76,7 @@ public sealed class BudgetsPageTests : ComponentTestBase
     [Fact]
     public void A_manager_of_no_team_is_told_so_instead_of_an_empty_table()
     {
-        _user.SignIn("manager@example.test", Roles.Manager);
+        User.SignIn("manager@example.test", Roles.Manager);
 
         var page = Render<BudgetsPage>();
 
@@ -98,7 +88,7 @@ public sealed class BudgetsPageTests : ComponentTestBase
     [Fact]
     public void A_spend_view_that_fails_is_said_and_no_figure_is_shown_as_zero()
     {
-        _user.SignIn("finance@example.test", Roles.Finance);
+        User.SignIn("finance@example.test", Roles.Finance);
         _ledger.Failure = new InvalidOperationException("database is locked");
 
         var page = Render<BudgetsPage>();

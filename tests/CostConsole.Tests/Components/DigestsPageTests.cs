@@ -14,22 +14,19 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CostConsole.Tests.Components;
 
 /// <summary>The digests page as a whole, over the app's own subscription services (Hangfire in memory) and SQLite.</summary>
-public sealed class DigestsPageTests : ComponentTestBase
+public sealed class DigestsPageTests : AppPageTestBase
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);
     private const string Email = "finance@example.test";
     private const string UserId = "user-" + Roles.Finance;
 
-    private readonly DirectoryInfo _folder;
-    private readonly BunitAuthorizationContext _user;
 
     public DigestsPageTests()
+        : base(Now)
     {
-        _folder = Context.AddCostConsoleForPages(new SettableTimeProvider(Now));
         Context.Services.AddCostConsoleMail();
         Context.Services.AddCostConsoleDigests(new ConfigurationBuilder().Build());
-        _user = Context.AddAuthorization();
-        _user.SignIn(Email, Roles.Finance);
+        User.SignIn(Email, Roles.Finance);
     }
 
     public override async Task InitializeAsync()
@@ -45,13 +42,6 @@ public sealed class DigestsPageTests : ComponentTestBase
         db.UserRoles.Add(new IdentityUserRole<string> { UserId = UserId, RoleId = Roles.Finance });
         await db.SaveChangesAsync();
         Render<MudBlazor.MudPopoverProvider>();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
     }
 
     private static ClaimsPrincipal Finance() =>
@@ -88,16 +78,12 @@ public sealed class DigestsPageTests : ComponentTestBase
     [Fact]
     public void Subscriptions_that_cannot_be_read_are_not_shown_as_none()
     {
-        // The database file is gone from under the app (a volume unmounted).
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in _folder.GetFiles()) file.Delete();
-        _folder.Delete();
+        RemoveDatabase();
 
         var page = Render<DigestsPage>();
 
         page.WaitForElement("[data-testid='digests-error']");
         Assert.StartsWith("Subscriptions could not be read:", page.Find("[data-testid='digests-error']").TextContent.Trim());
         Assert.Empty(page.FindAll("[data-testid='digests-empty']"));
-        _folder.Create();
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CostConsole.Tests.Components;
 
 /// <summary>The prices page as a whole, over the app's own price services and a SQLite file of the test's own.</summary>
-public sealed class PricesPageTests : ComponentTestBase
+public sealed class PricesPageTests : AppPageTestBase
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 20, 10, 30, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset MonthStart = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
@@ -18,13 +18,10 @@ public sealed class PricesPageTests : ComponentTestBase
     /// <summary>Markup in a model name is a name, not markup.</summary>
     private const string Marked = "<b>bold</b>-model";
 
-    private readonly DirectoryInfo _folder;
-    private readonly BunitAuthorizationContext _user;
 
     public PricesPageTests()
+        : base(Now)
     {
-        _folder = Context.AddCostConsoleForPages(new SettableTimeProvider(Now));
-        _user = Context.AddAuthorization();
     }
 
     public override async Task InitializeAsync()
@@ -41,20 +38,13 @@ public sealed class PricesPageTests : ComponentTestBase
         Render<MudBlazor.MudPopoverProvider>();
     }
 
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _folder.Delete(recursive: true);
-    }
-
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<PricesPage> page, string model) =>
         page.FindAll("[data-testid='price-row']").Single(r => r.GetAttribute("data-model") == model);
 
     [Fact]
     public void Finance_sees_the_prices_in_force_and_what_is_scheduled_but_cannot_edit()
     {
-        _user.SignIn("finance@example.test", Roles.Finance);
+        User.SignIn("finance@example.test", Roles.Finance);
 
         var page = Render<PricesPage>();
         page.WaitForElement("[data-testid='prices-table']");
@@ -72,7 +62,7 @@ public sealed class PricesPageTests : ComponentTestBase
     [Fact]
     public void A_model_name_with_markup_is_shown_as_text()
     {
-        _user.SignIn("finance@example.test", Roles.Finance);
+        User.SignIn("finance@example.test", Roles.Finance);
 
         var page = Render<PricesPage>();
         page.WaitForElement("[data-testid='prices-table']");
@@ -85,7 +75,7 @@ public sealed class PricesPageTests : ComponentTestBase
     [Fact]
     public void An_engineer_opens_a_models_timeline_and_its_audit_trail_from_the_url()
     {
-        _user.SignIn("engineer@example.test", Roles.Engineer);
+        User.SignIn("engineer@example.test", Roles.Engineer);
         Services.GetRequiredService<NavigationManager>().NavigateTo("/prices?model=gpt-x");
 
         var page = Render<PricesPage>();
