@@ -38,10 +38,21 @@ public sealed class DigestHistoryFixture : IAsyncLifetime
 
     public Simulation History => Prometheus.History!;
 
-    public async Task InitializeAsync() => Prometheus = await PrometheusServer.StartAsync(Settings, End);
+    /// <summary>The instant the digest tests' apps live at: 08:01 UTC on the 9th (the 08:00 digest of the 9th is due).</summary>
+    public static readonly DateTimeOffset Now = Start.AddDays(8).AddHours(8).AddMinutes(1);
+
+    /// <summary>The history ingested once, as an app at <see cref="Now"/> would (through 08:00 on the 9th).</summary>
+    public FilledLedger Ledger { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Prometheus = await PrometheusServer.StartAsync(Settings, End);
+        Ledger = new FilledLedger(Prometheus.BaseUrl, Start, Now.AddMinutes(-1), new SettableTimeProvider(Now));
+    }
 
     public async Task DisposeAsync()
     {
+        if (Ledger is not null) await Ledger.DisposeAsync();
         if (Prometheus is not null) await Prometheus.DisposeAsync();
     }
 
@@ -68,7 +79,7 @@ public sealed class DigestCollection : ICollectionFixture<DigestHistoryFixture>
 public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
 {
     /// <summary>08:01 UTC on the 9th: the 08:00 digest of the 9th is due and reports the 8th, a week after the 1st.</summary>
-    private static readonly DateTimeOffset Now = DigestHistoryFixture.Start.AddDays(8).AddHours(8).AddMinutes(1);
+    private static readonly DateTimeOffset Now = DigestHistoryFixture.Now;
     private static readonly DateOnly Date = new(2026, 11, 9);
     private MailDevServer _mail = null!;
 
@@ -93,6 +104,13 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         return new AppFactory(fixture.Prometheus.BaseUrl, settings, time ?? new SettableTimeProvider(Now));
     }
 
+    /// <summary>The shared ledger was ingested at <see cref="Now"/>; an app whose clock is elsewhere ingests its own hours.</summary>
+    private async Task FillLedgerAsync(AppFactory app)
+    {
+        if (app.Services.GetRequiredService<TimeProvider>().GetUtcNow() == Now) await fixture.Ledger.CopyIntoAsync(app);
+        else await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(DigestHistoryFixture.End);
+    }
+
     /// <summary>Billable tokens (input, which holds cached, plus output) of models without a price, on a UTC day.</summary>
     private long Unpriced(Func<TruthKey, bool> where, DateTimeOffset day) =>
         fixture.History.GroundTruth.Where(t => where(t.Key) && t.Key.Hour >= day && t.Key.Hour < day.AddDays(1) && !DigestHistoryFixture.Priced(t.Key.Model) && t.Key.TokenType is Family.InputTokens or Family.OutputTokens).Sum(t => t.Value);
@@ -100,9 +118,9 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
     private string TopTeam() => fixture.History.GroundTruth.GroupBy(t => t.Key.Team).MaxBy(g => g.Sum(t => DigestHistoryFixture.Cost(t.Key, t.Value)))!.Key;
 
     /// <summary>Ingests the history, creates the team with a manager and a budget, and subscribes the manager (08:00 UTC, every day) through the API.</summary>
-    private static async Task<(int Subscription, string Email, HttpClient Manager, int TeamId)> SubscribedManagerAsync(AppFactory app, string team, string zone = "UTC", decimal? budget = null, bool ingest = true)
+    private async Task<(int Subscription, string Email, HttpClient Manager, int TeamId)> SubscribedManagerAsync(AppFactory app, string team, string zone = "UTC", decimal? budget = null, bool ingest = true)
     {
-        if (ingest) await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(DigestHistoryFixture.End);
+        if (ingest) await FillLedgerAsync(app);
         var email = await app.CreateUserAsync(Roles.Manager);
         int teamId;
         await using (var scope = app.Services.CreateAsyncScope())

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CostConsole.Features.Ledger;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CostConsole.Tests.Shared;
@@ -10,7 +11,8 @@ namespace CostConsole.Tests.Shared;
 /// each test's own database: the tests that read the ledger (rather than test ingestion) start from the same hours
 /// without reading Prometheus again.
 /// </summary>
-public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, DateTimeOffset end) : IAsyncDisposable
+/// <param name="end">The end of the last hour to ingest (closed by the source app's clock, <paramref name="time"/>).</param>
+public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, DateTimeOffset end, TimeProvider? time = null) : IAsyncDisposable
 {
     private static readonly string[] Tables = ["LedgerTokens", "LedgerDays", "LedgerHours"];
 
@@ -24,14 +26,16 @@ public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, Dat
         // The app has started and migrated its database.
         var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
         Assert.Null(await ingestor.ThroughAsync());
-        await using (var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False"))
+        // The app's own database, wherever its settings put it.
+        var target = new SqliteConnectionStringBuilder(app.Services.GetRequiredService<IConfiguration>().GetConnectionString("CostConsole")) { Pooling = false };
+        await using (var connection = new SqliteConnection(target.ConnectionString))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = "ATTACH DATABASE $source AS filled; BEGIN; "
                 + string.Concat(Tables.Select(t => $"INSERT INTO main.{t} SELECT * FROM filled.{t}; "))
                 + "COMMIT; DETACH DATABASE filled;";
-            command.Parameters.AddWithValue("$source", source.DatabasePath);
+            command.Parameters.AddWithValue("$source", new SqliteConnectionStringBuilder(source.Services.GetRequiredService<IConfiguration>().GetConnectionString("CostConsole")).DataSource);
             await command.ExecuteNonQueryAsync();
         }
 
@@ -52,7 +56,7 @@ public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, Dat
                 {
                     ["Ledger:BackfillFrom"] = start.ToString("O", CultureInfo.InvariantCulture),
                     ["Ledger:ChunkHours"] = "24",
-                });
+                }, time);
                 await source.Services.GetRequiredService<LedgerIngestor>().SyncAsync(end);
                 Assert.Equal(end, await source.Services.GetRequiredService<LedgerIngestor>().ThroughAsync());
                 _source = source;
