@@ -140,6 +140,8 @@ public sealed class BudgetJourneyTests(HistoryFixture prometheus) : IAsyncLifeti
         // A phone: one card per team, status and reason inside the screen, nothing to scroll sideways.
         await page.SetViewportSizeAsync(390, 844);
         await page.WaitForSelectorAsync("[data-testid='budget-card']");
+        // The drawer slides away and the chart redraws as the page narrows; once they have, nothing is wider than the screen.
+        await page.WaitForFunctionAsync("() => document.documentElement.scrollWidth <= window.innerWidth", null, new() { Timeout = 10_000 });
         Assert.False(await page.Locator("[data-testid='budgets-table']").IsVisibleAsync());
         var cards = page.Locator("[data-testid='budget-card']");
         Assert.Equal(_teams.Count + 1, await cards.CountAsync());
@@ -150,8 +152,6 @@ public sealed class BudgetJourneyTests(HistoryFixture prometheus) : IAsyncLifeti
             Assert.True(status!.X + status.Width <= 390 && reason!.X + reason.Width <= 390, $"card {i} runs off a 390 px screen");
         }
 
-        // The drawer slides away and the chart redraws as the page narrows; once they have, nothing is wider than the screen.
-        await page.WaitForFunctionAsync("() => document.documentElement.scrollWidth <= window.innerWidth", null, new() { Timeout = 10_000 });
         Assert.True(await page.Locator("[data-testid='signed-in-role']").IsVisibleAsync());
         var role = await page.Locator("[data-testid='signed-in-role']").BoundingBoxAsync();
         Assert.True(role!.X + role.Width <= 390, $"the role chip ends at {role.X + role.Width} px, off a 390 px screen");
