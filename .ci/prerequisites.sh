@@ -11,6 +11,8 @@ install_missing() {
   # The build restores apexcharts with npm into wwwroot/lib.
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+  # The tests put a real reverse proxy (nginx) in front of Prometheus for the tenant-header and bearer-token checks.
+  if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); fi
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

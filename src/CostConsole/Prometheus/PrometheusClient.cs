@@ -115,6 +115,15 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         timeout.CancelAfter(_options.Timeout);
         using var request = createRequest();
         request.RequestUri = new Uri(BaseAddress, path);
+        try
+        {
+            PrometheusConnection.Apply(request, _options);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PrometheusException(PrometheusFailure.Unauthorized, $"The secret file of Prometheus:Auth cannot be read ({ex.GetType().Name}): check Prometheus:Auth:PasswordFile or BearerTokenFile.", inner: ex);
+        }
+
         HttpResponseMessage response;
         try
         {
@@ -124,6 +133,10 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         {
             throw new PrometheusException(PrometheusFailure.Timeout,
                 $"Prometheus at {_options.BaseUrl} did not answer {path} within {_options.TimeoutSeconds} s (Prometheus:TimeoutSeconds).");
+        }
+        catch (HttpRequestException ex) when (TlsProblem(ex) is { } tls)
+        {
+            throw new PrometheusException(PrometheusFailure.Unreachable, tls, inner: ex);
         }
         catch (HttpRequestException ex)
         {
@@ -148,6 +161,31 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         }
     }
 
+    /// <summary>
+    /// What a failed TLS exchange says about the settings: an untrusted certificate (Prometheus:Tls:CaFile), or
+    /// Prometheus refusing ours (TLS 1.3 reports a missing client certificate only as an alert on the first read).
+    /// Null when the failure was not about TLS.
+    /// </summary>
+    private string? TlsProblem(HttpRequestException ex)
+    {
+        var messages = new List<string>();
+        for (Exception? inner = ex.InnerException; inner is not null; inner = inner.InnerException) messages.Add(inner.Message);
+        bool Says(string text) => messages.Any(m => m.Contains(text, StringComparison.OrdinalIgnoreCase));
+        if (Says("alert bad certificate") || Says("certificate required") || Says("alert handshake failure"))
+        {
+            return $"Prometheus at {_options.BaseUrl} refused this server's TLS client certificate (or its absence): set Prometheus:Tls:CertFile and Prometheus:Tls:KeyFile to a certificate its client CA signed.";
+        }
+
+        if (Says("remote certificate"))
+        {
+            return $"Prometheus at {_options.BaseUrl} presented a certificate this server does not trust ({messages[^1]}). If a private CA signed it, set Prometheus:Tls:CaFile to that CA's PEM file.";
+        }
+
+        return ex.HttpRequestError == HttpRequestError.SecureConnectionError
+            ? $"The TLS handshake with Prometheus at {_options.BaseUrl} failed ({messages.LastOrDefault() ?? ex.Message}). Check Prometheus:Tls:CaFile, and Prometheus:Tls:CertFile and KeyFile if it asks for a client certificate."
+            : null;
+    }
+
     internal PromResponse<T> ParseEnvelope<T>(string path, int httpStatus, string body, Func<JsonElement, T> read)
     {
         JsonDocument document;
@@ -161,6 +199,14 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
             {
                 throw new PrometheusException(PrometheusFailure.NotFound,
                     $"{_options.BaseUrl} has no {path} (HTTP 404). Does Prometheus:BaseUrl point at the Prometheus API root, including any path prefix?");
+            }
+
+            if (httpStatus is (int)HttpStatusCode.Unauthorized or (int)HttpStatusCode.Forbidden)
+            {
+                var said = body.Length > 80 ? body[..80] + "…" : body;
+                throw new PrometheusException(PrometheusFailure.Unauthorized,
+                    $"Prometheus at {_options.BaseUrl} refused the call (HTTP {httpStatus}: \"{said.Trim().ReplaceLineEndings(" ")}\"). Check Prometheus:Auth (Username with Password or PasswordFile, or BearerToken/BearerTokenFile)"
+                    + (_options.Headers.Count == 0 ? "; a multi-tenant backend (Mimir, Cortex) also needs Prometheus:Headers:X-Scope-OrgID." : $" and Prometheus:Headers ({string.Join(", ", _options.Headers.Keys)})."));
             }
 
             if (httpStatus == (int)HttpStatusCode.ServiceUnavailable)

@@ -21,6 +21,8 @@ public enum PrometheusFailure
     Internal,
     /// <summary>The answer was not a Prometheus API envelope (wrong URL, a proxy page, ...).</summary>
     Protocol,
+    /// <summary>HTTP 401 or 403: credentials or a required header (a tenant) missing or wrong.</summary>
+    Unauthorized,
 }
 
 public sealed class PrometheusException(PrometheusFailure failure, string message, string? errorType = null, Exception? inner = null)

@@ -19,6 +19,15 @@ public sealed class PrometheusOptions
     /// <summary>Send partial_response=false (Thanos honours it; Prometheus ignores it).</summary>
     public bool DisallowPartialResponse { get; set; } = true;
 
+    /// <summary>Credentials for a backend behind authentication (basic or bearer; secrets may live in files).</summary>
+    public PrometheusAuthOptions Auth { get; set; } = new();
+
+    /// <summary>Extra headers sent with every call, e.g. <c>X-Scope-OrgID</c> for Mimir and Cortex.</summary>
+    public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A private CA, a client certificate, or (tests only) no certificate checks.</summary>
+    public PrometheusTlsOptions Tls { get; set; } = new();
+
     /// <summary>Custom metric profiles by name, next to the built-in ones.</summary>
     public Dictionary<string, CustomProfile> Profiles { get; set; } = [];
 
@@ -57,12 +66,107 @@ public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptio
             failures.AddRange(custom.Problems(profileName));
         }
 
+        failures.AddRange(ConnectionProblems(options));
+
         if (options.TimeoutSeconds is < 1 or > 600)
         {
             failures.Add($"Prometheus:TimeoutSeconds must be between 1 and 600 (was {options.TimeoutSeconds}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>What is wrong with the credentials, headers and TLS settings; secrets are never echoed.</summary>
+    internal static IEnumerable<string> ConnectionProblems(PrometheusOptions options)
+    {
+        var auth = options.Auth;
+        string? Unreadable(string key, string? file)
+        {
+            if (string.IsNullOrEmpty(file)) return null;
+            try
+            {
+                using var _ = File.OpenRead(file);
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return $"{key} '{Configuration.OptionText.Printable(file)}' cannot be read ({ex.GetType().Name}).";
+            }
+        }
+
+        if (auth.Basic)
+        {
+            if (string.IsNullOrEmpty(auth.Password) == string.IsNullOrEmpty(auth.PasswordFile))
+                yield return "Prometheus:Auth:Username needs exactly one of Prometheus:Auth:Password and Prometheus:Auth:PasswordFile.";
+            if (auth.Bearer)
+                yield return "Prometheus:Auth: set either Username (basic auth) or BearerToken/BearerTokenFile, not both.";
+            if (auth.Username!.Contains(':'))
+                yield return "Prometheus:Auth:Username cannot contain ':' (basic auth separates user and password with it).";
+        }
+        else if (!string.IsNullOrEmpty(auth.Password) || !string.IsNullOrEmpty(auth.PasswordFile))
+        {
+            yield return "Prometheus:Auth:Password or PasswordFile is set but Prometheus:Auth:Username is not.";
+        }
+
+        if (!string.IsNullOrEmpty(auth.BearerToken) && !string.IsNullOrEmpty(auth.BearerTokenFile))
+            yield return "Prometheus:Auth: set BearerToken or BearerTokenFile, not both.";
+        if (Unreadable("Prometheus:Auth:PasswordFile", auth.PasswordFile) is { } password) yield return password;
+        if (Unreadable("Prometheus:Auth:BearerTokenFile", auth.BearerTokenFile) is { } token) yield return token;
+
+        foreach (var (name, value) in options.Headers)
+        {
+            if (name.Length == 0 || !name.All(c => c < 127 && (char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c))))
+                yield return $"Prometheus:Headers: '{Configuration.OptionText.Printable(name)}' is not a header name.";
+            else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+                yield return "Prometheus:Headers:Authorization is not used: set Prometheus:Auth (Username and Password, or BearerToken).";
+            if ((value ?? "").Any(char.IsControl))
+                yield return $"Prometheus:Headers:{Configuration.OptionText.Printable(name)} contains a line break or another control character.";
+        }
+
+        var tls = options.Tls;
+        if (string.IsNullOrEmpty(tls.CertFile) != string.IsNullOrEmpty(tls.KeyFile))
+            yield return "Prometheus:Tls:CertFile and Prometheus:Tls:KeyFile go together (a client certificate and its key, PEM).";
+        if (tls.InsecureSkipVerify && !string.IsNullOrEmpty(tls.CaFile))
+            yield return "Prometheus:Tls:InsecureSkipVerify makes Prometheus:Tls:CaFile pointless: set one of them.";
+        if ((tls.InsecureSkipVerify || !string.IsNullOrEmpty(tls.CaFile) || !string.IsNullOrEmpty(tls.CertFile))
+            && Uri.TryCreate(options.BaseUrl, UriKind.Absolute, out var url) && url.Scheme != Uri.UriSchemeHttps)
+            yield return $"Prometheus:Tls is set but Prometheus:BaseUrl '{Configuration.OptionText.Printable(options.BaseUrl)}' is not https.";
+        foreach (var (key, file) in new[] { ("Prometheus:Tls:CaFile", tls.CaFile), ("Prometheus:Tls:CertFile", tls.CertFile), ("Prometheus:Tls:KeyFile", tls.KeyFile) })
+        {
+            if (Unreadable(key, file) is { } problem) yield return problem;
+        }
+
+        if (!string.IsNullOrEmpty(tls.CaFile) && File.Exists(tls.CaFile))
+        {
+            string? bad = null;
+            try
+            {
+                var authorities = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                authorities.ImportFromPemFile(tls.CaFile);
+                if (authorities.Count == 0) bad = "holds no PEM certificate";
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                bad = $"is not a PEM certificate ({ex.Message})";
+            }
+
+            if (bad is not null) yield return $"Prometheus:Tls:CaFile '{Configuration.OptionText.Printable(tls.CaFile)}' {bad}.";
+        }
+
+        if (!string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile) && File.Exists(tls.CertFile) && File.Exists(tls.KeyFile))
+        {
+            string? bad = null;
+            try
+            {
+                using var _ = PrometheusConnection.LoadClientCertificate(tls.CertFile, tls.KeyFile);
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                bad = ex.Message;
+            }
+
+            if (bad is not null) yield return $"Prometheus:Tls:CertFile and KeyFile are not a PEM certificate and its private key ({bad}).";
+        }
     }
 
     /// <summary>The choice a misspelt name most likely meant: one that starts with it, or is within a few edits of it.</summary>

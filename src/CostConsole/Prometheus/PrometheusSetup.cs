@@ -14,7 +14,7 @@ public static class PrometheusSetup
             // The client enforces Prometheus:TimeoutSeconds per call itself, with a clear message.
             http.Timeout = Timeout.InfiniteTimeSpan;
             http.DefaultRequestHeaders.UserAgent.ParseAdd("CostConsole/1.0");
-        });
+        }).ConfigurePrimaryHttpMessageHandler(provider => PrometheusConnection.Handler(provider.GetRequiredService<IOptions<PrometheusOptions>>().Value));
         return services;
     }
 }

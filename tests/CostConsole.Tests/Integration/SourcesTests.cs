@@ -53,4 +53,26 @@ public sealed class SourcesTests
         Assert.DoesNotContain("retention-warning", page);
         Assert.Contains("No hour has been ingested yet", page);
     }
+
+    [Fact]
+    public async Task The_sources_page_says_how_calls_are_authenticated_never_with_the_secret_and_warns_about_skipped_checks()
+    {
+        const string Secret = "do-not-show-this-password";
+        // Nothing answers on this port: the page still says how it would connect.
+        using var app = new AppFactory($"https://127.0.0.1:{PrometheusServer.FreePort()}", new Dictionary<string, string?>
+        {
+            ["Prometheus:Auth:Username"] = "alice",
+            ["Prometheus:Auth:Password"] = Secret,
+            ["Prometheus:Headers:X-Scope-OrgID"] = "tenant-1",
+            ["Prometheus:Tls:InsecureSkipVerify"] = "true",
+        });
+        var client = await app.SignedInAsync(Roles.Engineer);
+
+        var page = await client.GetStringAsync("/sources");
+
+        Assert.Contains("Connection: basic auth as alice; headers X-Scope-OrgID; certificates not checked.", page);
+        Assert.Contains("data-testid=\"insecure-tls\"", page);
+        Assert.DoesNotContain(Secret, page);
+        Assert.DoesNotContain("tenant-1", page);
+    }
 }

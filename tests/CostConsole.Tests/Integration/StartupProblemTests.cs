@@ -88,6 +88,14 @@ public sealed class StartupProblemTests
     [InlineData("Security:LockoutMinutes", "99999", "Security:LockoutMinutes must be between 1 and 10080, a week (was 99999).")]
     [InlineData("DataProtection:KeysFolder", "/etc/hostname", "DataProtection:KeysFolder '/etc/hostname' is a file, not a folder.")]
     [InlineData("Display:TimeZone", "", "Display:TimeZone '' is not a known time zone")]
+    [InlineData("Prometheus:Auth:Username", "alice", "Prometheus:Auth:Username needs exactly one of Prometheus:Auth:Password and Prometheus:Auth:PasswordFile.")]
+    [InlineData("Prometheus:Auth:Password", "s3cret-value", "Prometheus:Auth:Password or PasswordFile is set but Prometheus:Auth:Username is not.")]
+    [InlineData("Prometheus:Auth:BearerTokenFile", "/nonexistent/token", "Prometheus:Auth:BearerTokenFile '/nonexistent/token' cannot be read")]
+    [InlineData("Prometheus:Headers:Authorization", "Bearer x", "Prometheus:Headers:Authorization is not used: set Prometheus:Auth")]
+    [InlineData("Prometheus:Headers:X-Scope-OrgID", "tenant\nX-Admin: yes", "Prometheus:Headers:X-Scope-OrgID contains a line break")]
+    [InlineData("Prometheus:Tls:CertFile", "/etc/hostname", "Prometheus:Tls:CertFile and Prometheus:Tls:KeyFile go together")]
+    [InlineData("Prometheus:Tls:InsecureSkipVerify", "true", "Prometheus:Tls is set but Prometheus:BaseUrl")]
+    [InlineData("Prometheus:Tls:CaFile", "/etc/hostname", "Prometheus:Tls:CaFile '/etc/hostname' holds no PEM certificate")]
     public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
     {
         using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { [key] = value });

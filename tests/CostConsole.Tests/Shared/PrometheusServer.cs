@@ -21,17 +21,20 @@ public sealed class PrometheusServer : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
     }
 
-    private PrometheusServer(Process process, DirectoryInfo folder, int port, Simulation? history, StringWriterLog log)
+    private PrometheusServer(Process process, DirectoryInfo folder, int port, Simulation? history, StringWriterLog log, string scheme = "http")
     {
         _process = process;
         _folder = folder;
         Port = port;
         History = history;
         Log = log;
+        _scheme = scheme;
     }
 
+    private readonly string _scheme;
+
     public int Port { get; }
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
+    public string BaseUrl => $"{_scheme}://127.0.0.1:{Port}";
     public Simulation? History { get; }
     public StringWriterLog Log { get; }
     public string DataFolder => Path.Combine(_folder.FullName, "data");
@@ -68,7 +71,8 @@ public sealed class PrometheusServer : IAsyncDisposable
         string? openMetrics = null,
         IReadOnlyList<ScrapeJob>? scrapeJobs = null,
         string evaluationInterval = "5s",
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        WebConfig? web = null)
     {
         var prometheus = FindBinary("prometheus");
         var folder = Directory.CreateTempSubdirectory("costconsole-prom-");
@@ -107,6 +111,13 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
 
         var config = WriteConfig(folder.FullName, ruleFiles, jobs, evaluationInterval);
+        string? webConfigFile = null;
+        if (web is not null)
+        {
+            webConfigFile = Path.Combine(folder.FullName, "web.yml");
+            await File.WriteAllTextAsync(webConfigFile, web.Yaml, cancellationToken);
+        }
+
         // A port taken between probing and binding makes Prometheus exit at once; then try another.
         for (var attempt = 1; ; attempt++)
         {
@@ -120,11 +131,12 @@ public sealed class PrometheusServer : IAsyncDisposable
                 $"--web.listen-address=127.0.0.1:{port}",
                 "--web.enable-lifecycle",
                 "--log.level=warn",
+                .. webConfigFile is null ? Array.Empty<string>() : [$"--web.config.file={webConfigFile}"],
             ], log);
-            var server = new PrometheusServer(process, folder, port, simulation, log);
+            var server = new PrometheusServer(process, folder, port, simulation, log, web?.Https == true ? "https" : "http");
             try
             {
-                await server.WaitReadyAsync(TimeSpan.FromSeconds(60), data, cancellationToken);
+                await server.WaitReadyAsync(TimeSpan.FromSeconds(60), data, cancellationToken, web?.Client);
                 return server;
             }
             catch (Exception) when (attempt < 3 && process.HasExited && log.Text.Contains("address already in use"))
@@ -191,9 +203,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// Waits until this process answers ready. Another Prometheus started at the same moment may hold the port this one
     /// failed to bind: so the one answering must be serving <paramref name="dataFolder"/>, else this one is not up.
     /// </summary>
-    private async Task WaitReadyAsync(TimeSpan limit, string dataFolder, CancellationToken cancellationToken)
+    private async Task WaitReadyAsync(TimeSpan limit, string dataFolder, CancellationToken cancellationToken, Func<HttpClient>? client = null)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = client?.Invoke() ?? new HttpClient();
+        http.Timeout = TimeSpan.FromSeconds(2);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < limit)
         {
@@ -341,3 +354,9 @@ public sealed class StringWriterLog
         }
     }
 }
+
+/// <summary>
+/// Prometheus' own <c>--web.config.file</c> (TLS, client certificates, basic auth), and a client that gets through it
+/// for the readiness check.
+/// </summary>
+public sealed record WebConfig(string Yaml, bool Https, Func<HttpClient> Client);
