@@ -18,7 +18,7 @@ public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, stri
 
 /// <summary>
 /// A metric profile says where each token type lives and which labels carry which dimension (README, Metric profiles).
-/// This issue uses it to check that the configured Prometheus has the metrics; the ledger reads it in full.
+/// The ledger reads its counters; the Sources and data source pages check that Prometheus holds them.
 /// </summary>
 public sealed record MetricProfile(
     string Name,

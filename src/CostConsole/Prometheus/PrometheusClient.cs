@@ -205,7 +205,7 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
             {
                 var said = body.Length > 80 ? body[..80] + "…" : body;
                 throw new PrometheusException(PrometheusFailure.Unauthorized,
-                    $"Prometheus at {_options.BaseUrl} refused the call (HTTP {httpStatus}: \"{said.Trim().ReplaceLineEndings(" ")}\"). Check Prometheus:Auth (Username with Password or PasswordFile, or BearerToken/BearerTokenFile)"
+                    $"Prometheus at {_options.BaseUrl} refused the call (HTTP {httpStatus}: \"{said.Trim().ReplaceLineEndings(" ")}\"). If Prometheus:BaseUrl is the Prometheus API root, check Prometheus:Auth (Username with Password or PasswordFile, or BearerToken/BearerTokenFile)"
                     + (_options.Headers.Count == 0 ? "; a multi-tenant backend (Mimir, Cortex) also needs Prometheus:Headers:X-Scope-OrgID." : $" and Prometheus:Headers ({string.Join(", ", _options.Headers.Keys)})."));
             }
 
