@@ -3,24 +3,99 @@ using System.Text;
 
 namespace CostConsole.Workload;
 
-/// <summary>One metric a shape writes for a family: its OpenMetrics family name, type, help, and any fixed extra label.</summary>
+/// <summary>One metric a shape writes for a family: its metric family name, type, help, and any fixed extra label.</summary>
 public sealed record ShapeMetric(string Name, string Type, string Help, string ExtraLabels = "");
 
+/// <summary>What a series is about, for a shape to turn into label values.</summary>
+public sealed record SeriesFacts(string Model, string Provider, string Operation, string Feature, string Team, string Outcome, string ErrorType);
+
 /// <summary>
-/// How an exporter names token metrics and labels: the otel-seed counters (README, Metric profiles), the OTel GenAI histogram,
-/// the Bifrost gateway and the LiteLLM proxy. A label name of null means the shape does not carry that dimension.
+/// One label a shape writes on its token and request series. <see cref="Team"/> labels are left out (or written with the
+/// shape's <see cref="MetricShape.MissingValue"/>) when the workload runs without team labels; <see cref="RequestsOnly"/>
+/// labels appear on the request counter alone, <see cref="TokensOnly"/> ones on token counters alone.
+/// </summary>
+public sealed record ShapeLabel(string Name, Func<SeriesFacts, string> Value, bool Team = false, bool RequestsOnly = false, bool TokensOnly = false);
+
+/// <summary>
+/// How an exporter names token metrics and labels, as its upstream source writes them (each shape cites it). The traffic
+/// is the same for every shape; only names and labels differ. <see cref="Shapes"/> builds the built-in ones.
 /// </summary>
 public sealed record MetricShape(
     string Name,
     IReadOnlyDictionary<Family, ShapeMetric> Metrics,
-    string? ModelLabel,
-    string? ProviderLabel,
-    string? OperationLabel,
-    string? FeatureLabel,
-    string? TeamLabel)
+    IReadOnlyList<ShapeLabel> Labels,
+    string? MissingValue = null,
+    IReadOnlyList<(string Label, string Value)>? TargetInfo = null,
+    // How the team of a series reads back once the profile resolves its labels (e.g. LiteLLM's team without an alias reads as its id).
+    Func<string, string>? TeamSeenAs = null,
+    // prometheus_client (Python) writes a <name>_created gauge beside each counter: when its labelled child was created.
+    bool CreatedGauges = false)
+{
+    public static MetricShape OtelSeed => Shapes.OtelSeed;
+    public static MetricShape OtelHistogram => Shapes.OtelHistogram;
+    public static MetricShape Bifrost => Shapes.Bifrost;
+    public static MetricShape LiteLlm => Shapes.LiteLlm;
+
+    public static IReadOnlyList<MetricShape> All { get; } = [Shapes.OtelSeed, Shapes.OtelHistogram, Shapes.Bifrost, Shapes.LiteLlm];
+
+    public static MetricShape Named(string name) =>
+        All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown shape '{name}'; use one of {string.Join(", ", All.Select(s => s.Name))}");
+
+    public bool Carries(string dimensionLabel) => Labels.Any(l => l.Name == dimensionLabel);
+
+    public bool IsHistogram(Family family) => Metrics.TryGetValue(family, out var metric) && metric.Type == "histogram";
+
+    /// <summary>The sample name of a counter or gauge family (a counter's gets its _total suffix).</summary>
+    public string SampleName(Family family)
+    {
+        var metric = Metrics[family];
+        return metric.Type == "counter" ? metric.Name + "_total" : metric.Name;
+    }
+
+    /// <summary>The team as the ledger will read it back from this shape's labels.</summary>
+    public string ReadBackTeam(string team) => TeamSeenAs is null ? team : TeamSeenAs(team);
+
+    /// <summary>
+    /// The OTel SDK's default explicit bucket boundaries (opentelemetry-python, sdk/metrics/_internal/aggregation.py,
+    /// _DEFAULT_EXPLICIT_BUCKET_HISTOGRAM_AGGREGATION_BOUNDARIES), which a histogram created without advice uses.
+    /// </summary>
+    public static readonly double[] DefaultBuckets = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+}
+
+/// <summary>The built-in shapes, each written from its upstream's source.</summary>
+public static class Shapes
 {
     private static readonly ShapeMetric ProcessStart = new("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
 
+    private static string Hex(string text, int length) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant()[..length];
+
+    /// <summary>A stable UUID-looking id for a name, as gateways give teams and keys.</summary>
+    public static string IdOf(string kind, string name)
+    {
+        var h = Hex(kind + ":" + name, 32);
+        return $"{h[..8]}-{h[8..12]}-{h[12..16]}-{h[16..20]}-{h[20..]}";
+    }
+
+    // The OTel Python Prometheus exporter (opentelemetry-exporter-prometheus, __init__.py) adds the instrumentation scope
+    // to every series and exports the resource as a target_info gauge; prometheus_client's default registry, which it
+    // registers with, also serves process_start_time_seconds on Linux.
+    private static IEnumerable<ShapeLabel> Scope(string name, string version) =>
+    [
+        new("otel_scope_name", _ => name),
+        new("otel_scope_version", _ => version),
+        new("otel_scope_schema_url", _ => ""),
+    ];
+
+    private static readonly IReadOnlyList<(string, string)> PythonResource =
+    [
+        ("service_name", "llm-app"),
+        ("telemetry_sdk_language", "python"),
+        ("telemetry_sdk_name", "opentelemetry"),
+        ("telemetry_sdk_version", "1.38.0"),
+    ];
+
+    /// <summary>The seed's own counters (DESIGN, metric profiles), exported by the OTel Python SDK.</summary>
     public static MetricShape OtelSeed { get; } = new("otel-seed", new Dictionary<Family, ShapeMetric>
     {
         [Family.InputTokens] = new("gen_ai_client_token_usage_input", "counter", "Input tokens sent to the model, cached input included."),
@@ -28,40 +103,111 @@ public sealed record MetricShape(
         [Family.CachedInputTokens] = new("gen_ai_client_token_usage_cached_input", "counter", "Input tokens served from the provider's prompt cache (a subset of input)."),
         [Family.Requests] = new("gen_ai_client_requests", "counter", "Requests made to the model, by outcome."),
         [Family.ProcessStart] = ProcessStart,
-    }, "gen_ai_request_model", "gen_ai_provider_name", "gen_ai_operation_name", "feature", "team");
+        [Family.TargetInfo] = new("target_info", "gauge", "Target metadata"),
+    },
+    [
+        new("gen_ai_request_model", f => f.Model),
+        new("gen_ai_provider_name", f => f.Provider),
+        new("gen_ai_operation_name", f => f.Operation),
+        new("feature", f => f.Feature),
+        new("team", f => f.Team, Team: true),
+        new("outcome", f => f.Outcome, RequestsOnly: true),
+        new("error_type", f => f.ErrorType, RequestsOnly: true),
+        .. Scope("llm-app", "1.0.0"),
+    ], TargetInfo: PythonResource);
 
-    /// <summary>The histogram's _sum series, split by token type (written as plain samples: only _sum is read).</summary>
+    /// <summary>
+    /// OpenLLMetry's token histogram (traceloop/openllmetry, packages/opentelemetry-instrumentation-openai,
+    /// opentelemetry/instrumentation/openai/shared/__init__.py, metric_shared_attributes): gen_ai.client.token.usage with
+    /// unit "token", so the exporter names it gen_ai_client_token_usage_token; only the response model; the provider in
+    /// gen_ai_system; gen_ai_token_type "input" or "output"; server_address and stream.
+    /// </summary>
     public static MetricShape OtelHistogram { get; } = new("otel-genai-histogram", new Dictionary<Family, ShapeMetric>
     {
-        [Family.InputTokens] = new("gen_ai_client_token_usage_sum", "unknown", "Sum of the token usage histogram.", ",gen_ai_token_type=\"input\""),
-        [Family.OutputTokens] = new("gen_ai_client_token_usage_sum", "unknown", "Sum of the token usage histogram.", ",gen_ai_token_type=\"output\""),
+        [Family.InputTokens] = new("gen_ai_client_token_usage_token", "histogram", "Measures number of input and output tokens used", ",gen_ai_token_type=\"input\""),
+        [Family.OutputTokens] = new("gen_ai_client_token_usage_token", "histogram", "Measures number of input and output tokens used", ",gen_ai_token_type=\"output\""),
         [Family.ProcessStart] = ProcessStart,
-    }, "gen_ai_request_model", "gen_ai_provider_name", "gen_ai_operation_name", null, null);
+        [Family.TargetInfo] = new("target_info", "gauge", "Target metadata"),
+    },
+    [
+        new("gen_ai_system", f => f.Provider),
+        new("gen_ai_response_model", f => f.Model),
+        new("gen_ai_operation_name", f => f.Operation),
+        new("server_address", f => f.Provider switch { "openai" => "api.openai.com", "anthropic" => "api.anthropic.com", _ => "generativelanguage.googleapis.com" }),
+        new("stream", _ => "false"),
+        .. Scope("opentelemetry.instrumentation.openai.v1", "0.47.3"),
+    ], TargetInfo: PythonResource);
 
+    /// <summary>
+    /// Bifrost's telemetry plugin (maximhq/bifrost, plugins/telemetry/main.go: defaultBifrostLabelNames, then the custom
+    /// labels configured in the plugin; here one, "feature", set per request with an x-bf-dim-feature header). Cache reads
+    /// and writes are subsets of input; the 5-minute-TTL write counter is a subset of the write counter.
+    /// </summary>
     public static MetricShape Bifrost { get; } = new("bifrost", new Dictionary<Family, ShapeMetric>
     {
-        [Family.InputTokens] = new("bifrost_input_tokens", "counter", "Input tokens through the gateway."),
-        [Family.OutputTokens] = new("bifrost_output_tokens", "counter", "Output tokens through the gateway."),
+        [Family.InputTokens] = new("bifrost_input_tokens", "counter", "Total number of input tokens forwarded to upstream providers by Bifrost."),
+        [Family.OutputTokens] = new("bifrost_output_tokens", "counter", "Total number of output tokens forwarded to upstream providers by Bifrost."),
+        [Family.CachedInputTokens] = new("bifrost_cache_read_input_tokens", "counter", "Total provider-side prompt-cache read (cached) input tokens. Billed at a reduced rate by the provider."),
+        [Family.CacheWriteTokens] = new("bifrost_cache_write_input_tokens", "counter", "Total provider-side prompt-cache creation (write) input tokens."),
+        [Family.CacheWrite5mTokens] = new("bifrost_cache_write_input_tokens_5m", "counter", "Provider-side prompt-cache write input tokens with a 5-minute TTL (Anthropic only). Subset of bifrost_cache_write_input_tokens_total — do not sum with it."),
+        [Family.Requests] = new("bifrost_upstream_requests", "counter", "Total number of requests forwarded to upstream providers by Bifrost."),
         [Family.ProcessStart] = ProcessStart,
-    }, "model", "provider", null, null, "team");
+    },
+    [
+        new("provider", f => f.Provider),
+        new("model", f => f.Model),
+        new("alias", _ => ""),
+        new("method", f => f.Operation == "embeddings" ? "embedding" : "chat_completion"),
+        new("virtual_key_id", f => IdOf("vk", f.Team), Team: true),
+        new("virtual_key_name", f => f.Team + "-key", Team: true),
+        new("routing_engine_used", _ => ""),
+        new("routing_rule_id", _ => ""),
+        new("routing_rule_name", _ => ""),
+        new("selected_key_id", f => IdOf("key", f.Provider)),
+        new("selected_key_name", f => f.Provider + "-primary"),
+        new("fallback_index", _ => "0"),
+        new("team_id", f => IdOf("team", f.Team), Team: true),
+        new("team_name", f => f.Team, Team: true),
+        new("customer_id", _ => ""),
+        new("customer_name", _ => ""),
+        new("business_unit_id", _ => ""),
+        new("business_unit_name", _ => ""),
+        new("feature", f => f.Feature),
+    ], MissingValue: "");
 
+    /// <summary>The LiteLLM team that has no alias: its series carry team_alias="None" and read back as the team id.</summary>
+    public const string LiteLlmTeamWithoutAlias = "mobile";
+
+    private static string LiteLlmAlias(string team) => team == LiteLlmTeamWithoutAlias ? "None" : team;
+
+    /// <summary>
+    /// LiteLLM's proxy metrics (BerriAI/litellm, litellm/types/integrations/prometheus.py, PrometheusMetricLabels for
+    /// litellm_input_tokens_metric and litellm_proxy_total_requests_metric), exported by prometheus_client: a missing
+    /// value is the string "None"; `team` is the team id, `team_alias` its name; the request counter has no `model`.
+    /// </summary>
     public static MetricShape LiteLlm { get; } = new("litellm", new Dictionary<Family, ShapeMetric>
     {
-        [Family.InputTokens] = new("litellm_input_tokens_metric", "counter", "Input tokens through the proxy."),
-        [Family.OutputTokens] = new("litellm_output_tokens_metric", "counter", "Output tokens through the proxy."),
+        [Family.InputTokens] = new("litellm_input_tokens_metric", "counter", "Total number of input tokens from LLM requests"),
+        [Family.OutputTokens] = new("litellm_output_tokens_metric", "counter", "Total number of output tokens from LLM requests"),
+        [Family.Requests] = new("litellm_proxy_total_requests_metric", "counter", "Total number of requests made to the proxy server - track number of client side requests"),
         [Family.ProcessStart] = ProcessStart,
-    }, "model", null, null, null, "team");
-
-    public static IReadOnlyList<MetricShape> All { get; } = [OtelSeed, OtelHistogram, Bifrost, LiteLlm];
-
-    public static MetricShape Named(string name) =>
-        All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown shape '{name}'; use one of {string.Join(", ", All.Select(s => s.Name))}");
-
-    public string SampleName(Family family)
-    {
-        var metric = Metrics[family];
-        return metric.Type == "counter" ? metric.Name + "_total" : metric.Name;
-    }
+    },
+    [
+        new("end_user", _ => "None"),
+        new("hashed_api_key", f => Hex("key:" + f.Team, 64), Team: true),
+        new("api_key_alias", f => f.Team + "-service", Team: true),
+        new("model", f => f.Model, TokensOnly: true),
+        new("team", f => IdOf("team", f.Team), Team: true),
+        new("team_alias", f => LiteLlmAlias(f.Team), Team: true),
+        new("user", _ => "default_user_id"),
+        new("user_email", _ => "None"),
+        new("requested_model", f => f.Model),
+        new("model_id", f => Hex("deployment:" + f.Model, 64)),
+        new("status_code", f => f.Outcome == "success" ? "200" : f.ErrorType == "rate_limit" ? "429" : f.ErrorType == "timeout" ? "408" : "500", RequestsOnly: true),
+        new("route", _ => "/chat/completions", RequestsOnly: true),
+        new("client_ip", _ => "10.0.0.7", RequestsOnly: true),
+        new("user_agent", _ => "OpenAI/Python 1.54.0", RequestsOnly: true),
+    ], MissingValue: "None", TeamSeenAs: team => team == LiteLlmTeamWithoutAlias ? IdOf("team", team) : team, CreatedGauges: true);
 }
 
 public static class Exposition
@@ -70,20 +216,72 @@ public static class Exposition
     public static string RenderText(IEnumerable<Pod> pods, MetricShape shape)
     {
         var podList = pods.ToList();
-        var text = new StringBuilder();
-        foreach (var group in shape.Metrics.GroupBy(m => shape.SampleName(m.Key)))
+        var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        foreach (var group in shape.Metrics.GroupBy(m => m.Value.Name))
         {
-            var (family, metric) = group.First();
-            text.Append("# HELP ").Append(group.Key).Append(' ').Append(metric.Help).Append('\n');
-            text.Append("# TYPE ").Append(group.Key).Append(' ').Append(metric.Type == "unknown" ? "untyped" : metric.Type).Append('\n');
+            var metric = group.First().Value;
+            // Text format 0.0.4 names a counter's family with its _total suffix.
+            var familyName = metric.Type == "counter" ? metric.Name + "_total" : metric.Name;
+            text.Write($"# HELP {familyName} {metric.Help}\n# TYPE {familyName} {(metric.Type == "unknown" ? "untyped" : metric.Type)}\n");
             var families = group.Select(g => g.Key).ToHashSet();
             foreach (var series in podList.SelectMany(p => p.Series.Values).Where(s => families.Contains(s.Family)))
             {
-                text.Append(group.Key).Append(series.Labels).Append(' ').Append(series.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                WriteSamples(text, shape, series, null);
+            }
+
+            if (shape.CreatedGauges && metric.Type == "counter")
+            {
+                text.Write($"# HELP {metric.Name}_created {metric.Help}\n# TYPE {metric.Name}_created gauge\n");
+                foreach (var series in podList.SelectMany(p => p.Series.Values).Where(s => families.Contains(s.Family)))
+                {
+                    text.Write($"{metric.Name}_created{series.Labels} {series.Created.ToString("0.0##", CultureInfo.InvariantCulture)}\n");
+                }
             }
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The sample lines of one series: a counter's <c>_total</c>, a gauge's value, or a histogram's cumulative
+    /// <c>_bucket</c> lines (with <c>le</c>), <c>_count</c> and <c>_sum</c>.
+    /// </summary>
+    public static int WriteSamples(TextWriter writer, MetricShape shape, CounterSeries series, string? timestamp)
+    {
+        var metric = shape.Metrics[series.Family];
+        void Line(string name, string labels, long value)
+        {
+            writer.Write(name);
+            writer.Write(labels);
+            writer.Write(' ');
+            writer.Write(value.ToString(CultureInfo.InvariantCulture));
+            if (timestamp is not null)
+            {
+                writer.Write(' ');
+                writer.Write(timestamp);
+            }
+
+            writer.Write('\n');
+        }
+
+        if (metric.Type != "histogram")
+        {
+            Line(shape.SampleName(series.Family), series.Labels, series.Value);
+            return 1;
+        }
+
+        var open = series.Labels[..^1];
+        long cumulative = 0;
+        for (var i = 0; i < MetricShape.DefaultBuckets.Length; i++)
+        {
+            cumulative += series.Buckets![i];
+            Line(metric.Name + "_bucket", $"{open},le=\"{MetricShape.DefaultBuckets[i].ToString("0.0", CultureInfo.InvariantCulture)}\"}}", cumulative);
+        }
+
+        Line(metric.Name + "_bucket", $"{open},le=\"+Inf\"}}", series.Count);
+        Line(metric.Name + "_count", series.Labels, series.Count);
+        Line(metric.Name + "_sum", series.Labels, series.Value);
+        return MetricShape.DefaultBuckets.Length + 3;
     }
 }
 
@@ -153,15 +351,7 @@ public sealed class OpenMetricsWriter : IDisposable
         var seconds = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         foreach (var series in pod.Series.Values)
         {
-            var writer = _families[series.Family].Writer;
-            writer.Write(_shape.SampleName(series.Family));
-            writer.Write(series.Labels);
-            writer.Write(' ');
-            writer.Write(series.Value);
-            writer.Write(' ');
-            writer.Write(seconds);
-            writer.Write('\n');
-            Samples++;
+            Samples += Exposition.WriteSamples(_families[series.Family].Writer, _shape, series, seconds);
         }
     }
 
@@ -231,6 +421,7 @@ public static class GroundTruthCsv
         Family.InputTokens => "input",
         Family.OutputTokens => "output",
         Family.CachedInputTokens => "cached_input",
+        Family.CacheWriteTokens => "cache_write",
         Family.Requests => "requests",
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Not a token type."),
     };

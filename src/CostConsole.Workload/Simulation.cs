@@ -9,6 +9,12 @@ public enum Family
     CachedInputTokens,
     Requests,
     ProcessStart,
+    /// <summary>Input tokens written to the provider's prompt cache (a subset of input).</summary>
+    CacheWriteTokens,
+    /// <summary>Bifrost's 5-minute-TTL share of the cache writes: a subset of them, never to be added.</summary>
+    CacheWrite5mTokens,
+    /// <summary>The OTel exporters' resource gauge (value 1).</summary>
+    TargetInfo,
 }
 
 /// <summary>One counter series on one pod. Its value starts at zero when the series first appears.</summary>
@@ -19,8 +25,25 @@ public sealed class CounterSeries(Family family, string labels, string model, st
     public string Model { get; } = model;
     public string Feature { get; } = feature;
     public string Team { get; } = team;
+    /// <summary>The counter's value, a gauge's value, or a histogram's sum.</summary>
     public long Value { get; set; }
     public long Scraped { get; set; }
+
+    /// <summary>When the series was created (Unix seconds), for exporters that say so.</summary>
+    public double Created { get; set; }
+
+    /// <summary>A histogram's observation count, and per bucket (not cumulative) how many observations fell in it.</summary>
+    public long Count { get; set; }
+    public long[]? Buckets { get; set; }
+
+    public void Observe(long value)
+    {
+        Value += value;
+        Count++;
+        Buckets ??= new long[MetricShape.DefaultBuckets.Length];
+        var bucket = Array.FindIndex(MetricShape.DefaultBuckets, b => value <= b);
+        if (bucket >= 0) Buckets[bucket]++;
+    }
 }
 
 /// <summary>A running application pod. It is scraped at a fixed offset within each scrape interval.</summary>
@@ -59,6 +82,7 @@ public sealed class Simulation
     private readonly Dictionary<string, FeatureSpec[]> _featuresByTeam;
     private readonly string? _spikeFeature;
     private long _nextScrapeIndex;
+    private DateTimeOffset _clock;
 
     public Simulation(WorkloadSettings settings)
     {
@@ -102,6 +126,7 @@ public sealed class Simulation
             foreach (var pod in Pods)
             {
                 var scrapeAt = roundStart + pod.ScrapeOffset;
+                _clock = scrapeAt;
                 GenerateRequests(pod, scrapeAt);
                 Scrape(pod, scrapeAt, onScrape);
                 if (scrapeAt >= pod.StopAt)
@@ -130,10 +155,18 @@ public sealed class Simulation
         pod.Series.Clear();
         pod.Lookup.Clear();
         pod.StartedAt = at;
+        _clock = at;
         var hours = _settings.MinPodLifetimeHours + _random.NextDouble() * (_settings.MaxPodLifetimeHours - _settings.MinPodLifetimeHours);
         pod.StopAt = at + TimeSpan.FromHours(hours);
-        var process = Series(pod, Family.ProcessStart, "", "", "", "");
-        process.Value = at.ToUnixTimeSeconds();
+        if (_settings.Shape.Metrics.ContainsKey(Family.ProcessStart))
+        {
+            Series(pod, Family.ProcessStart, "", "", "", "").Value = at.ToUnixTimeSeconds();
+        }
+
+        if (_settings.Shape.Metrics.ContainsKey(Family.TargetInfo))
+        {
+            Series(pod, Family.TargetInfo, "", "", "", "").Value = 1;
+        }
     }
 
     private void Scrape(Pod pod, DateTimeOffset at, Action<Pod, DateTimeOffset>? onScrape)
@@ -186,17 +219,36 @@ public sealed class Simulation
         }
 
         var cached = feature.CachedFraction > 0 ? (long)Math.Floor(input * feature.CachedFraction * (0.8 + 0.2 * _random.NextDouble())) : 0;
+        long written = 0;
+        // Only shapes that count cache writes draw for them, so other shapes keep their traffic draw for draw.
+        if (cached > 0 && _settings.Shape.Metrics.ContainsKey(Family.CacheWriteTokens) && _random.NextDouble() < 0.15)
+        {
+            // A request that fills the cache: its prefix is written, not read.
+            (written, cached) = (cached, 0);
+        }
+
         void Count(Family type, long tokens)
         {
             if (tokens > 0) pod.Pending[(model.Name, feature.Name, type)] = pod.Pending.GetValueOrDefault((model.Name, feature.Name, type)) + tokens;
         }
 
+        void Add(Family family, long tokens)
+        {
+            if (tokens <= 0 || !_settings.Shape.Metrics.ContainsKey(family)) return;
+            var series = Series(pod, family, model.Name, feature.Name, model.Provider, model.Operation);
+            if (_settings.Shape.IsHistogram(family)) series.Observe(tokens);
+            else series.Value += tokens;
+        }
+
         Count(Family.InputTokens, input);
         Count(Family.OutputTokens, output);
         Count(Family.CachedInputTokens, cached);
-        Series(pod, Family.InputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += input;
-        if (output > 0) Series(pod, Family.OutputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += output;
-        if (cached > 0 && _settings.Shape.Metrics.ContainsKey(Family.CachedInputTokens)) Series(pod, Family.CachedInputTokens, model.Name, feature.Name, model.Provider, model.Operation).Value += cached;
+        Count(Family.CacheWriteTokens, written);
+        Add(Family.InputTokens, input);
+        Add(Family.OutputTokens, output);
+        Add(Family.CachedInputTokens, cached);
+        Add(Family.CacheWriteTokens, written);
+        if (model.Provider == "anthropic") Add(Family.CacheWrite5mTokens, written);
         if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Count(Family.Requests, 1);
         if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Series(pod, Family.Requests, model.Name, feature.Name, model.Provider, model.Operation, failed ? "error" : "success", errorType).Value++;
     }
@@ -212,22 +264,29 @@ public sealed class Simulation
         var shape = _settings.Shape;
         var labels = new StringBuilder();
         labels.Append("{job=\"").Append(Job).Append("\",instance=\"").Append(pod.Name).Append(":9464\"");
-        if (family != Family.ProcessStart)
+        void Add(string label, string value) => labels.Append(',').Append(label).Append("=\"").Append(value).Append('"');
+        if (family == Family.TargetInfo)
         {
-            void Add(string? label, string value)
+            foreach (var (label, value) in shape.TargetInfo ?? []) Add(label, value);
+            // The OTel SDK sets service.instance.id only when told to; the seed's processes do, one id per process.
+            Add("service_instance_id", $"{pod.Name}-{pod.StartedAt.ToUnixTimeSeconds()}");
+        }
+        else if (family != Family.ProcessStart)
+        {
+            var facts = new SeriesFacts(model, provider, operation, feature, pod.Team, outcome, errorType);
+            foreach (var label in shape.Labels)
             {
-                if (label is not null) labels.Append(',').Append(label).Append("=\"").Append(value).Append('"');
-            }
+                if (label.RequestsOnly && family != Family.Requests || label.TokensOnly && family == Family.Requests) continue;
+                if (label.Team && !_settings.TeamLabel)
+                {
+                    if (shape.MissingValue is { } missing) Add(label.Name, missing);
+                    continue;
+                }
 
-            Add(shape.ModelLabel, model);
-            Add(shape.ProviderLabel, provider);
-            Add(shape.OperationLabel, operation);
-            Add(shape.FeatureLabel, feature);
-            if (_settings.TeamLabel) Add(shape.TeamLabel, pod.Team);
-            if (family == Family.Requests)
-            {
-                labels.Append(",outcome=\"").Append(outcome).Append('"');
-                if (errorType.Length > 0) labels.Append(",error_type=\"").Append(errorType).Append('"');
+                // Like the seed's exporter, leave out a request label that has no value (error_type on a success).
+                var value = label.Value(facts);
+                if (label.RequestsOnly && value.Length == 0 && shape.MissingValue is null) continue;
+                Add(label.Name, value);
             }
 
             labels.Append(shape.Metrics[family].ExtraLabels);
@@ -237,7 +296,7 @@ public sealed class Simulation
         var text = labels.ToString();
         if (!pod.Series.TryGetValue((family, text), out series))
         {
-            series = new CounterSeries(family, text, model, feature, pod.Team);
+            series = new CounterSeries(family, text, model, feature, pod.Team) { Created = _clock.ToUnixTimeMilliseconds() / 1000.0 };
             pod.Series[(family, text)] = series;
         }
 

@@ -10,32 +10,57 @@ public enum TokenType
     Requests,
 }
 
-/// <summary>Where one token type lives: a metric name and the label matchers that narrow it (for histograms).</summary>
-public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, string> Matchers)
+/// <summary>
+/// Where one token type lives: a metric name, the label matchers that narrow it (for histograms), and other names the
+/// same counter goes by (another exporter version or unit suffix). Every name is read and summed: two names never
+/// come from the same process, so nothing is counted twice.
+/// </summary>
+public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, string> Matchers, IReadOnlyList<string>? Alternatives = null)
 {
-    public TokenMetric(string metric) : this(metric, new Dictionary<string, string>()) { }
+    public TokenMetric(string metric, params IReadOnlyList<string> alternatives) : this(metric, new Dictionary<string, string>(), alternatives) { }
+
+    /// <summary>The metric name first, then its alternatives.</summary>
+    public IReadOnlyList<string> Names => [Metric, .. Alternatives ?? []];
+}
+
+/// <summary>
+/// Whether a profile's input counter already contains the cache reads and the cache writes (then they are taken out of
+/// input before it is priced). Two settings, not one: some exporters add reads to input but not writes.
+/// </summary>
+public readonly record struct CacheInclusion(bool Reads, bool Writes)
+{
+    public static readonly CacheInclusion Both = new(true, true);
 }
 
 /// <summary>
 /// A metric profile says where each token type lives and which labels carry which dimension (README, Metric profiles).
 /// The ledger reads its counters; the Sources and data source pages check that Prometheus holds them.
+/// A dimension may name several labels: the first one a series fills wins, and <see cref="EmptyValues"/> (LiteLLM's
+/// literal <c>None</c>) count as unfilled.
 /// </summary>
 public sealed record MetricProfile(
     string Name,
     IReadOnlyDictionary<TokenType, TokenMetric> Tokens,
-    IReadOnlyDictionary<string, string> DimensionLabels,
-    bool InputIncludesCached,
-    string? RequestsMetric = null,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> DimensionLabels,
+    CacheInclusion InputIncludes,
+    TokenMetric? RequestsMetric = null,
     // Exporters built on the usual client libraries expose it; where a target lacks it, only decreases mark resets.
     string? RestartMetric = "process_start_time_seconds",
     string InstanceLabel = "instance",
     // Dimensions that only the request counter carries (the seed's outcome): token counters are not expected to have them.
-    IReadOnlySet<string>? RequestOnlyDimensions = null)
+    IReadOnlySet<string>? RequestOnlyDimensions = null,
+    IReadOnlySet<string>? EmptyValues = null)
 {
     public const string Default = "otel-seed";
 
+    public static readonly IReadOnlyList<string> Dimensions = ["model", "provider", "feature", "team", "operation", "outcome"];
+
+    private static IReadOnlyList<string> L(params string[] labels) => labels;
+
     public static IReadOnlyDictionary<string, MetricProfile> BuiltIn { get; } = new Dictionary<string, MetricProfile>(StringComparer.Ordinal)
     {
+        // The seed's own counters (DESIGN, metric profiles): OTel-style names, provider as gen_ai_provider_name or, from
+        // older semantic conventions, gen_ai_system.
         ["otel-seed"] = new(
             "otel-seed",
             new Dictionary<TokenType, TokenMetric>
@@ -44,42 +69,68 @@ public sealed record MetricProfile(
                 [TokenType.Output] = new("gen_ai_client_token_usage_output_total"),
                 [TokenType.CachedInput] = new("gen_ai_client_token_usage_cached_input_total"),
             },
-            new Dictionary<string, string>
+            new Dictionary<string, IReadOnlyList<string>>
             {
-                ["model"] = "gen_ai_request_model",
-                ["provider"] = "gen_ai_provider_name",
-                ["operation"] = "gen_ai_operation_name",
-                ["feature"] = "feature",
-                ["team"] = "team",
+                ["model"] = L("gen_ai_request_model", "gen_ai_response_model"),
+                ["provider"] = L("gen_ai_provider_name", "gen_ai_system"),
+                ["operation"] = L("gen_ai_operation_name"),
+                ["feature"] = L("feature"),
+                ["team"] = L("team"),
                 // Only the request counter carries it: tokens are not split by outcome in this profile.
-                ["outcome"] = "outcome",
+                ["outcome"] = L("outcome"),
             },
-            InputIncludesCached: true,
-            RequestsMetric: "gen_ai_client_requests_total",
+            CacheInclusion.Both,
+            RequestsMetric: new("gen_ai_client_requests_total"),
             RequestOnlyDimensions: new HashSet<string>(StringComparer.Ordinal) { "outcome" }),
+
+        // The GenAI semantic-convention histogram gen_ai.client.token.usage. OpenLLMetry (traceloop/openllmetry,
+        // packages/opentelemetry-instrumentation-openai, shared/__init__.py metric_shared_attributes) declares the unit
+        // "token", which the OTel Prometheus exporters append: gen_ai_client_token_usage_token_sum. Its series carry only
+        // the response model, and the provider as gen_ai_system (gen_ai_provider_name from semconv 1.37 on).
+        // The convention says input SHOULD include cached tokens; there is no cached split.
         ["otel-genai-histogram"] = new(
             "otel-genai-histogram",
             new Dictionary<TokenType, TokenMetric>
             {
-                [TokenType.Input] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "input" }),
-                [TokenType.Output] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "output" }),
+                [TokenType.Input] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "input" }, ["gen_ai_client_token_usage_token_sum"]),
+                [TokenType.Output] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "output" }, ["gen_ai_client_token_usage_token_sum"]),
             },
-            new Dictionary<string, string>
+            new Dictionary<string, IReadOnlyList<string>>
             {
-                ["model"] = "gen_ai_request_model",
-                ["provider"] = "gen_ai_provider_name",
-                ["operation"] = "gen_ai_operation_name",
+                ["model"] = L("gen_ai_request_model", "gen_ai_response_model"),
+                ["provider"] = L("gen_ai_provider_name", "gen_ai_system"),
+                ["operation"] = L("gen_ai_operation_name"),
             },
-            InputIncludesCached: true),
+            CacheInclusion.Both),
+
+        // maximhq/bifrost plugins/telemetry/main.go (defaultBifrostLabelNames; the cache-read and cache-write counters are
+        // subsets of bifrost_input_tokens_total, their _5m/_1h variants subsets of the write counter and never added).
+        // There is no team label: teams are team_name, else team_id. Feature only exists as a custom label configured in
+        // the plugin (x-bf-dim-feature headers); "feature" by default, Prometheus:Labels:feature to change it.
         ["bifrost"] = new(
             "bifrost",
             new Dictionary<TokenType, TokenMetric>
             {
                 [TokenType.Input] = new("bifrost_input_tokens_total"),
                 [TokenType.Output] = new("bifrost_output_tokens_total"),
+                [TokenType.CachedInput] = new("bifrost_cache_read_input_tokens_total"),
+                [TokenType.CacheWrite] = new("bifrost_cache_write_input_tokens_total"),
             },
-            new Dictionary<string, string> { ["model"] = "model", ["provider"] = "provider", ["team"] = "team" },
-            InputIncludesCached: true),
+            new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["model"] = L("model"),
+                ["provider"] = L("provider"),
+                ["team"] = L("team_name", "team_id"),
+                ["feature"] = L("feature"),
+                ["operation"] = L("method"),
+            },
+            CacheInclusion.Both,
+            RequestsMetric: new("bifrost_upstream_requests_total")),
+
+        // BerriAI/litellm litellm/types/integrations/prometheus.py (PrometheusMetricLabels): `team` holds the team id and
+        // `team_alias` its name; a missing value is written as the string "None" (str(None)). Input counts prompt tokens,
+        // cache reads included; cache writes are not added in some versions. The request counter has no `model` label,
+        // only `requested_model`.
         ["litellm"] = new(
             "litellm",
             new Dictionary<TokenType, TokenMetric>
@@ -87,19 +138,64 @@ public sealed record MetricProfile(
                 [TokenType.Input] = new("litellm_input_tokens_metric_total"),
                 [TokenType.Output] = new("litellm_output_tokens_metric_total"),
             },
-            new Dictionary<string, string> { ["model"] = "model", ["team"] = "team" },
-            InputIncludesCached: true),
+            new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["model"] = L("model", "requested_model"),
+                ["team"] = L("team_alias", "team"),
+            },
+            new CacheInclusion(Reads: true, Writes: false),
+            RequestsMetric: new("litellm_proxy_total_requests_metric_total"),
+            EmptyValues: new HashSet<string>(StringComparer.Ordinal) { "None" }),
     };
+
+    /// <summary>The labels a dimension is read from, first choice first (empty when the profile does not carry it).</summary>
+    public IReadOnlyList<string> LabelsOf(string dimension) => DimensionLabels.GetValueOrDefault(dimension) ?? [];
+
+    /// <summary>The dimension's value on a series: the first of its labels that is filled, else empty.</summary>
+    public string Resolve(IReadOnlyDictionary<string, string> labels, string dimension)
+    {
+        foreach (var label in LabelsOf(dimension))
+        {
+            if (labels.TryGetValue(label, out var value) && value.Length > 0 && EmptyValues?.Contains(value) != true)
+            {
+                return value;
+            }
+        }
+
+        return "";
+    }
+
+    /// <summary>Whether the profile reads cached input on its own: without it, all input is priced at the full input price.</summary>
+    public bool HasCachedSplit => Tokens.ContainsKey(TokenType.CachedInput);
+
+    /// <summary>This profile with some dimensions read from other labels (Prometheus:Labels).</summary>
+    public MetricProfile WithLabels(IReadOnlyDictionary<string, IReadOnlyList<string>> overrides)
+    {
+        if (overrides.Count == 0) return this;
+        var labels = new Dictionary<string, IReadOnlyList<string>>(DimensionLabels, StringComparer.Ordinal);
+        foreach (var (dimension, names) in overrides)
+        {
+            if (names.Count == 0) labels.Remove(dimension);
+            else labels[dimension] = names;
+        }
+
+        return this with { DimensionLabels = labels };
+    }
 
     /// <summary>What the ledger reads: each token counter, and the request counter when the profile names one.</summary>
     public IEnumerable<(TokenType Type, TokenMetric Metric)> LedgerCounters =>
-        Tokens.Select(t => (t.Key, t.Value)).Concat(RequestsMetric is null ? [] : [(TokenType.Requests, new TokenMetric(RequestsMetric))]);
+        Tokens.Select(t => (t.Key, t.Value)).Concat(RequestsMetric is null ? [] : [(TokenType.Requests, RequestsMetric)]);
 
-    /// <summary>The labels a series of <paramref name="metric"/> should carry: every dimension's, except on token counters those only the request counter has.</summary>
-    public IEnumerable<string> ExpectedLabels(string metric) =>
-        DimensionLabels.Where(d => metric == RequestsMetric || RequestOnlyDimensions?.Contains(d.Key) != true).Select(d => d.Value).Distinct(StringComparer.Ordinal);
+    /// <summary>The labels a series of <paramref name="metric"/> should carry, per dimension (any one of each list will do), except on token counters those only the request counter has.</summary>
+    public IEnumerable<IReadOnlyList<string>> ExpectedLabels(string metric) =>
+        DimensionLabels
+            .Where(d => d.Value.Count > 0 && (RequestsMetric?.Names.Contains(metric) == true || RequestOnlyDimensions?.Contains(d.Key) != true))
+            .Select(d => d.Value);
 
-    /// <summary>Distinct metric names this profile reads, token counters first.</summary>
-    public IEnumerable<string> MetricNames =>
-        Tokens.Values.Select(t => t.Metric).Concat(RequestsMetric is null ? [] : [RequestsMetric]).Distinct(StringComparer.Ordinal);
+    /// <summary>Each counter's names (first choice first), token counters first, each counter once.</summary>
+    public IEnumerable<IReadOnlyList<string>> MetricChoices =>
+        LedgerCounters.Select(c => c.Metric.Names).DistinctBy(n => string.Join('\n', n));
+
+    /// <summary>Distinct metric names this profile reads, token counters first, alternatives included.</summary>
+    public IEnumerable<string> MetricNames => MetricChoices.SelectMany(n => n).Distinct(StringComparer.Ordinal);
 }

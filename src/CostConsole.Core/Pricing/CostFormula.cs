@@ -1,3 +1,5 @@
+using CostConsole.Core.Metrics;
+
 namespace CostConsole.Core.Pricing;
 
 /// <summary>Cost of some tokens in one hour: a price was found, or the tokens are unpriced (never a silent $0).</summary>
@@ -10,21 +12,18 @@ public static class CostFormula
 
     /// <summary>
     /// cost = (input − cached − cache_write) × p_input + cached × p_cached + cache_write × p_cache_write + output × p_output,
-    /// where <paramref name="inputIncludesCached"/> says whether the input counter already contains the cached and
-    /// cache-write tokens (then they are taken out of the input, else input is billed whole).
+    /// where <paramref name="inputIncludes"/> says whether the input counter already contains the cache reads and the
+    /// cache writes (each is taken out of input only when it is in it).
     /// </summary>
-    public static decimal Cost(TokenCounts tokens, PriceEntry price, bool inputIncludesCached)
-    {
-        var plainInput = inputIncludesCached ? tokens.Input - tokens.CachedInput - tokens.CacheWrite : tokens.Input;
-        return (plainInput * price.InputPerMTok
-                + tokens.CachedInput * price.EffectiveCachedInput
-                + tokens.CacheWrite * price.EffectiveCacheWrite
-                + tokens.Output * price.OutputPerMTok) / PerMillion;
-    }
+    public static decimal Cost(TokenCounts tokens, PriceEntry price, CacheInclusion inputIncludes) =>
+        (tokens.PlainInput(inputIncludes) * price.InputPerMTok
+         + tokens.CachedInput * price.EffectiveCachedInput
+         + tokens.CacheWrite * price.EffectiveCacheWrite
+         + tokens.Output * price.OutputPerMTok) / PerMillion;
 
-    public static HourCost CostAt(PriceBook prices, string model, DateTimeOffset hour, TokenCounts tokens, bool inputIncludesCached)
+    public static HourCost CostAt(PriceBook prices, string model, DateTimeOffset hour, TokenCounts tokens, CacheInclusion inputIncludes)
     {
         var price = prices.PriceAt(model, hour);
-        return price is null ? new HourCost(0m, false, null) : new HourCost(Cost(tokens, price, inputIncludesCached), true, price);
+        return price is null ? new HourCost(0m, false, null) : new HourCost(Cost(tokens, price, inputIncludes), true, price);
     }
 }

@@ -35,7 +35,7 @@ public static class SpendFold
         PriceBook book,
         IReadOnlyDictionary<string, string> featureOwners,
         SpendRequest request,
-        bool inputIncludesCached)
+        CacheInclusion inputIncludes)
     {
         var unknown = request.GroupBy.FirstOrDefault(k => !GroupKeys.Contains(k));
         if (unknown is not null)
@@ -76,8 +76,8 @@ public static class SpendFold
         {
             var hour = DateTimeOffset.FromUnixTimeSeconds(hourUnix);
             var pricedAt = request.RepriceAt is { } at && book.PriceAt(dims.Model, at) is not null ? at : hour;
-            var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludesCached);
-            var billable = tokens.Billable(inputIncludesCached);
+            var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludes);
+            var billable = tokens.Billable(inputIncludes);
             var unpriced = cost.Priced ? 0 : billable;
             if (unpriced > 0) unpricedModels.Add(dims.Model);
             var savings = cost.Price is { CachedInputPerMTok: { } cachedPrice } price

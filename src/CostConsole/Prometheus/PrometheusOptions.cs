@@ -31,11 +31,18 @@ public sealed class PrometheusOptions
     /// <summary>Custom metric profiles by name, next to the built-in ones.</summary>
     public Dictionary<string, CustomProfile> Profiles { get; set; } = [];
 
+    /// <summary>
+    /// Dimensions read from other labels than the profile's, e.g. <c>Prometheus:Labels:feature = "use_case"</c> for the
+    /// custom label a Bifrost plugin was configured with. A comma-separated list names fallbacks; an empty value drops the dimension.
+    /// </summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
 
-    /// <summary>The profile in use: a custom one of that name, else the built-in one.</summary>
+    /// <summary>The profile in use: a custom one of that name, else the built-in one, with <see cref="Labels"/> applied.</summary>
     public MetricProfile ActiveProfile() =>
-        Profiles.TryGetValue(Profile, out var custom) ? custom.ToProfile(Profile) : MetricProfile.BuiltIn[Profile];
+        (Profiles.TryGetValue(Profile, out var custom) ? custom.ToProfile(Profile) : MetricProfile.BuiltIn[Profile])
+        .WithLabels(Labels.ToDictionary(l => l.Key, l => CustomProfile.List(l.Value)));
 }
 
 public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptions>
@@ -64,6 +71,16 @@ public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptio
         foreach (var (profileName, custom) in options.Profiles)
         {
             failures.AddRange(custom.Problems(profileName));
+        }
+
+        foreach (var (dimension, labels) in options.Labels)
+        {
+            if (!MetricProfile.Dimensions.Contains(dimension))
+                failures.Add($"Prometheus:Labels:{Configuration.OptionText.Printable(dimension)} is not a dimension; use {string.Join(", ", MetricProfile.Dimensions)}.");
+            else if (dimension == "model" && CustomProfile.List(labels).Count == 0)
+                failures.Add("Prometheus:Labels:model cannot be empty: every token needs its model to be priced.");
+            foreach (var label in CustomProfile.List(labels).Where(l => l.Any(char.IsControl) || l.Contains('"')))
+                failures.Add($"Prometheus:Labels:{Configuration.OptionText.Printable(dimension)}: '{Configuration.OptionText.Printable(label)}' is not a label name.");
         }
 
         failures.AddRange(ConnectionProblems(options));

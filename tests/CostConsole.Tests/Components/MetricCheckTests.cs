@@ -31,6 +31,18 @@ public sealed class MetricCheckTests
     }
 
     [Fact]
+    public void A_counter_found_under_its_other_name_counts_as_found()
+    {
+        var histogram = MetricProfile.BuiltIn["otel-genai-histogram"];
+        var result = MetricCheck.Check(histogram, ["gen_ai_client_token_usage_token_sum", "gen_ai_client_token_usage_token_count"]);
+        Assert.Equal([("gen_ai_client_token_usage_token_sum", true)], result.Select(m => (m.Metric, m.Found)));
+
+        var missing = MetricCheck.Check(histogram, ["up"]).Single();
+        Assert.Equal("gen_ai_client_token_usage_sum", missing.Metric);
+        Assert.Contains("Also looked for: gen_ai_client_token_usage_token_sum", missing.Hint);
+    }
+
+    [Fact]
     public void Every_built_in_profile_names_input_and_output()
     {
         Assert.Equal(["bifrost", "litellm", "otel-genai-histogram", "otel-seed"], MetricProfile.BuiltIn.Keys.Order(StringComparer.Ordinal));

@@ -2,6 +2,7 @@ using System.Globalization;
 using CostConsole.Data;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Metrics;
+using CostConsole.Features.Pricing;
 using CostConsole.Features.Spend;
 using CostConsole.Features.Teams;
 using CostConsole.Tests.Shared;
@@ -50,39 +51,95 @@ public sealed class ProfileTests
         return (prometheus.History!, await db.LedgerEntries.AsNoTracking().ToListAsync(), app, prometheus);
     }
 
-    private static Family FamilyOf(TokenType type) => type == TokenType.Input ? Family.InputTokens : Family.OutputTokens;
+    private static Family FamilyOf(TokenType type) => type switch
+    {
+        TokenType.Input => Family.InputTokens,
+        TokenType.Output => Family.OutputTokens,
+        TokenType.CachedInput => Family.CachedInputTokens,
+        TokenType.CacheWrite => Family.CacheWriteTokens,
+        _ => Family.Requests,
+    };
 
-    public static TheoryData<string> Shapes => ["otel-genai-histogram", "bifrost", "litellm"];
+    public static TheoryData<string> Shapes => ["otel-seed", "otel-genai-histogram", "bifrost", "litellm"];
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public async Task The_ledger_matches_ground_truth_in_each_exporters_shape(string shapeName)
+    public async Task The_ledger_matches_ground_truth_in_each_exporters_real_shape(string shapeName)
     {
         var shape = MetricShape.Named(shapeName);
+        var profile = MetricProfile.BuiltIn[shapeName];
         var (history, ledger, app, prometheus) = await IngestAsync(shape);
         await using var _ = prometheus;
         using var __ = app;
 
-        // Compare on what the shape carries: model always, team where it has a team label.
-        string TeamKey(string team) => shape.TeamLabel is null ? "" : team;
+        // Compare on what the shape carries: model always; team and feature where it has their labels (a team as the
+        // profile reads it back, e.g. LiteLLM's team without an alias by its id); every token type and requests it counts.
+        var hasTeam = profile.LabelsOf("team").Any(shape.Carries);
+        var hasFeature = profile.LabelsOf("feature").Any(shape.Carries);
         var expected = history.GroundTruth
-            .Where(t => t.Key.TokenType is Family.InputTokens or Family.OutputTokens)
-            .GroupBy(t => (t.Key.Hour.ToUnixTimeSeconds(), t.Key.Model, TeamKey(t.Key.Team), t.Key.TokenType))
+            .Where(t => shape.Metrics.ContainsKey(t.Key.TokenType))
+            .GroupBy(t => (t.Key.Hour.ToUnixTimeSeconds(), t.Key.Model, hasFeature ? t.Key.Feature : "", hasTeam ? shape.ReadBackTeam(t.Key.Team) : "", t.Key.TokenType))
             .ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
         var actual = ledger
-            .GroupBy(e => (e.HourUnix, e.Model, e.Team, FamilyOf(e.TokenType)))
+            .GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
 
-        Assert.DoesNotContain(ledger, e => e.TokenType == TokenType.CachedInput);
-        Assert.Equal(expected.Count, actual.Count);
-        foreach (var (key, tokens) in expected)
+        Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+        Assert.Equal(shape.Metrics.ContainsKey(Family.CacheWriteTokens), ledger.Any(e => e.TokenType == TokenType.CacheWrite));
+        Assert.Equal(shape.Metrics.ContainsKey(Family.Requests), ledger.Any(e => e.TokenType == TokenType.Requests));
+        if (profile.LabelsOf("provider").Any(shape.Carries)) Assert.All(ledger, e => Assert.NotEqual("", e.Provider));
+        if (hasTeam) Assert.DoesNotContain(ledger, e => e.Team is "" or "None");
+
+        // Without a cached split the pages say the cost is an upper bound.
+        var spend = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(Start, End, ["model"]));
+        Assert.Equal(!profile.HasCachedSplit, spend.Warnings.Any(w => w.Contains("upper bound", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Bifrost_cache_reads_and_writes_are_priced_at_their_own_prices_and_teams_read_by_name()
+    {
+        var (history, ledger, app, prometheus) = await IngestAsync(MetricShape.Bifrost);
+        await using var _ = prometheus;
+        using var __ = app;
+        var (entries, problems) = PriceCsv.Parse($"""
+            {PriceCsv.Header}
+            gpt-4o-2024-11-20,2025-01-01T00:00:00Z,2.50,10.00,1.25,
+            gpt-4o-mini,2025-01-01T00:00:00Z,0.15,0.60,0.075,
+            re:claude-.*,2025-01-01T00:00:00Z,3.00,15.00,0.30,3.75
+            gemini-1.5-flash,2025-01-01T00:00:00Z,0.075,0.30,0.01875,
+            text-embedding-3-small,2025-01-01T00:00:00Z,0.02,0,,
+            """);
+        Assert.Empty(problems);
+        Assert.Empty(await app.Services.GetRequiredService<PriceStore>().ImportAsync(entries, "test"));
+
+        var result = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(Start, End, ["team"]));
+
+        // Ground truth priced by hand: input less cache reads and writes at the input price, reads and writes at theirs
+        // (a missing cache-write price is the input price; a missing cached price too).
+        (decimal In, decimal Out, decimal Read, decimal Write) PriceOf(string model) => model switch
         {
-            Assert.True(actual.ContainsKey(key), $"missing {key}; ledger has e.g. {actual.Keys.First()}");
-            Assert.Equal(tokens, actual[key]);
+            "gpt-4o-2024-11-20" => (2.50m, 10.00m, 1.25m, 2.50m),
+            "gpt-4o-mini" => (0.15m, 0.60m, 0.075m, 0.15m),
+            "gemini-1.5-flash" => (0.075m, 0.30m, 0.01875m, 0.075m),
+            "text-embedding-3-small" => (0.02m, 0m, 0.02m, 0.02m),
+            _ => (3.00m, 15.00m, 0.30m, 3.75m),
+        };
+        var expected = history.GroundTruth.GroupBy(t => t.Key.Team).ToDictionary(g => g.Key, g => g.GroupBy(t => t.Key.Model).Sum(m =>
+        {
+            long Tokens(Family f) => m.Where(t => t.Key.TokenType == f).Sum(t => t.Value);
+            var p = PriceOf(m.Key);
+            var (read, write) = (Tokens(Family.CachedInputTokens), Tokens(Family.CacheWriteTokens));
+            return ((Tokens(Family.InputTokens) - read - write) * p.In + read * p.Read + write * p.Write + Tokens(Family.OutputTokens) * p.Out) / 1_000_000m;
+        }));
+
+        Assert.Contains(history.GroundTruth, t => t.Key.TokenType == Family.CacheWriteTokens && t.Key.Model.StartsWith("claude-", StringComparison.Ordinal));
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), result.Rows.Select(r => r.Keys[0]).Order(StringComparer.Ordinal));
+        foreach (var row in result.Rows)
+        {
+            Assert.Equal(Math.Round(expected[row.Keys[0]], 2), Math.Round(row.Figures.CostUsd, 2));
         }
 
-        if (shape.FeatureLabel is null) Assert.All(ledger, e => Assert.Equal("", e.Feature));
-        if (shape.ProviderLabel is not null) Assert.All(ledger, e => Assert.NotEqual("", e.Provider));
+        Assert.Equal(0, result.Totals.UnpricedTokens);
     }
 
     [Fact]
@@ -121,12 +178,13 @@ public sealed class ProfileTests
             ["Prometheus:Profiles:our-proxy:Input"] = "litellm_input_tokens_metric_total",
             ["Prometheus:Profiles:our-proxy:Output"] = "litellm_output_tokens_metric_total",
             ["Prometheus:Profiles:our-proxy:Labels:model"] = "model",
-            ["Prometheus:Profiles:our-proxy:Labels:team"] = "team",
+            ["Prometheus:Profiles:our-proxy:Labels:team"] = "team_alias, team",
+            ["Prometheus:Profiles:our-proxy:EmptyValues:0"] = "None",
         });
         await using var _ = prometheus;
         using var __ = app;
 
-        var expected = history.GroundTruth.Where(t => t.Key.TokenType == Family.OutputTokens).GroupBy(t => (t.Key.Model, t.Key.Team)).ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        var expected = history.GroundTruth.Where(t => t.Key.TokenType == Family.OutputTokens).GroupBy(t => (t.Key.Model, MetricShape.LiteLlm.ReadBackTeam(t.Key.Team))).ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
         var actual = ledger.Where(e => e.TokenType == TokenType.Output).GroupBy(e => (e.Model, e.Team)).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
 
         Assert.Equal(expected.OrderBy(k => k.Key), actual.OrderBy(k => k.Key));

@@ -44,7 +44,7 @@ public sealed class SourcesTests
 
         Assert.Contains("<code>gen_ai_client_token_usage_input_total</code> — 3 series in the last hour", page);
         Assert.Contains("&#x27;user_id&#x27; looks like a per-request or per-user label", page);
-        Assert.Contains("expects a <code>gen_ai_request_model</code> label", page);
+        Assert.Contains("expects a <code>gen_ai_request_model</code> or <code>gen_ai_response_model</code> label", page);
         // outcome is expected on the request counter alone: one warning (for it), none for the token counter without it.
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "expects a <code>outcome</code> label"));
         var requests = page[page.IndexOf("<code>gen_ai_client_requests_total</code>", StringComparison.Ordinal)..];

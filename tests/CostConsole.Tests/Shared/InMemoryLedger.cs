@@ -32,7 +32,7 @@ public sealed class InMemoryLedger(PriceBook prices, DateTimeOffset? from, DateT
         var cells = _cells.Where(c => c.Hour >= request.From.ToUnixTimeSeconds() && c.Hour < request.To.ToUnixTimeSeconds()
             && Matches(SpendDimension.Feature, c.Dims.Feature) && Matches(SpendDimension.Model, c.Dims.Model) && Matches(SpendDimension.Provider, c.Dims.Provider)
             && Matches(SpendDimension.Operation, c.Dims.Operation) && Matches(SpendDimension.Outcome, c.Dims.Outcome));
-        var folded = SpendFold.Fold(cells, prices, Owners, request, inputIncludesCached: true);
+        var folded = SpendFold.Fold(cells, prices, Owners, request, inputIncludes: CacheInclusion.Both);
         List<string> warnings = through is null ? ["The ledger is empty: no closed hour has been ingested yet."] : [];
         if (folded.UnpricedWarning is { } unpriced) warnings.Add(unpriced);
         return Task.FromResult(new SpendResult(request.From, request.To, request.GroupBy, folded.Rows, folded.Totals, through, warnings)

@@ -13,21 +13,21 @@ public sealed class CostEngineTests
     public void Cached_tokens_inside_input_are_billed_once_at_the_cached_price()
     {
         // 1M input of which 400k cached, 200k output: 600k × 2.50 + 400k × 1.25 + 200k × 10.00 per 1M.
-        var cost = CostFormula.Cost(new TokenCounts(1_000_000, 400_000, 0, 200_000), Gpt4o, inputIncludesCached: true);
+        var cost = CostFormula.Cost(new TokenCounts(1_000_000, 400_000, 0, 200_000), Gpt4o, inputIncludes: CacheInclusion.Both);
         Assert.Equal(1.50m + 0.50m + 2.00m, cost);
     }
 
     [Fact]
     public void When_input_excludes_cached_tokens_input_is_billed_whole()
     {
-        var cost = CostFormula.Cost(new TokenCounts(600_000, 400_000, 0, 200_000), Gpt4o, inputIncludesCached: false);
+        var cost = CostFormula.Cost(new TokenCounts(600_000, 400_000, 0, 200_000), Gpt4o, inputIncludes: default);
         Assert.Equal(1.50m + 0.50m + 2.00m, cost);
     }
 
     [Fact]
     public void Without_a_cached_price_cached_tokens_cost_the_input_price()
     {
-        var cost = CostFormula.Cost(new TokenCounts(1_000_000, 500_000, 0, 0), Mini, inputIncludesCached: true);
+        var cost = CostFormula.Cost(new TokenCounts(1_000_000, 500_000, 0, 0), Mini, inputIncludes: CacheInclusion.Both);
         Assert.Equal(0.15m, cost);
     }
 
@@ -35,15 +35,30 @@ public sealed class CostEngineTests
     public void Cache_writes_have_their_own_price_and_come_out_of_input()
     {
         var price = new PriceEntry("claude-3-5-sonnet-20241022", Jan1, 3.00m, 15.00m, 0.30m, 3.75m);
-        var cost = CostFormula.Cost(new TokenCounts(1_000_000, 200_000, 100_000, 10_000), price, inputIncludesCached: true);
+        var cost = CostFormula.Cost(new TokenCounts(1_000_000, 200_000, 100_000, 10_000), price, inputIncludes: CacheInclusion.Both);
         Assert.Equal(700_000 * 3.00m / 1_000_000 + 200_000 * 0.30m / 1_000_000 + 100_000 * 3.75m / 1_000_000 + 10_000 * 15.00m / 1_000_000, cost);
+    }
+
+    [Fact]
+    public void Reads_and_writes_are_each_taken_out_of_input_only_when_input_includes_them()
+    {
+        var price = new PriceEntry("claude-3-5-sonnet-20241022", Jan1, 3.00m, 15.00m, 0.30m, 3.75m);
+        // LiteLLM-style: the 900,000 input tokens hold the 200,000 cache reads but not the 100,000 cache writes.
+        var tokens = new TokenCounts(900_000, 200_000, 100_000, 0);
+        var readsOnly = CostFormula.Cost(tokens, price, new CacheInclusion(Reads: true, Writes: false));
+        Assert.Equal((700_000 * 3.00m + 200_000 * 0.30m + 100_000 * 3.75m) / 1_000_000, readsOnly);
+        Assert.Equal(1_000_000, tokens.Billable(new CacheInclusion(Reads: true, Writes: false)));
+
+        var writesOnly = CostFormula.Cost(tokens, price, new CacheInclusion(Reads: false, Writes: true));
+        Assert.Equal((800_000 * 3.00m + 200_000 * 0.30m + 100_000 * 3.75m) / 1_000_000, writesOnly);
+        Assert.Equal(1_100_000, tokens.Billable(new CacheInclusion(Reads: false, Writes: true)));
     }
 
     [Fact]
     public void Money_is_decimal_exact_for_a_single_token()
     {
-        Assert.Equal(0.0000025m, CostFormula.Cost(new TokenCounts(1, 0, 0, 0), Gpt4o, true));
-        Assert.Equal(0.00001m, CostFormula.Cost(new TokenCounts(0, 0, 0, 1), Gpt4o, true));
+        Assert.Equal(0.0000025m, CostFormula.Cost(new TokenCounts(1, 0, 0, 0), Gpt4o, CacheInclusion.Both));
+        Assert.Equal(0.00001m, CostFormula.Cost(new TokenCounts(0, 0, 0, 1), Gpt4o, CacheInclusion.Both));
     }
 
     [Fact]
@@ -81,7 +96,7 @@ public sealed class CostEngineTests
     [Fact]
     public void A_model_without_a_price_is_unpriced_not_free()
     {
-        var cost = CostFormula.CostAt(new PriceBook([Gpt4o]), "gemini-1.5-flash", Jan1, new TokenCounts(1000, 0, 0, 10), true);
+        var cost = CostFormula.CostAt(new PriceBook([Gpt4o]), "gemini-1.5-flash", Jan1, new TokenCounts(1000, 0, 0, 10), CacheInclusion.Both);
 
         Assert.False(cost.Priced);
         Assert.Null(cost.Price);
@@ -90,7 +105,7 @@ public sealed class CostEngineTests
     [Fact]
     public void Billable_tokens_count_cached_input_once()
     {
-        Assert.Equal(1200, new TokenCounts(1000, 400, 0, 200).Billable(inputIncludesCached: true));
-        Assert.Equal(1600, new TokenCounts(1000, 400, 0, 200).Billable(inputIncludesCached: false));
+        Assert.Equal(1200, new TokenCounts(1000, 400, 0, 200).Billable(inputIncludes: CacheInclusion.Both));
+        Assert.Equal(1600, new TokenCounts(1000, 400, 0, 200).Billable(inputIncludes: default));
     }
 }

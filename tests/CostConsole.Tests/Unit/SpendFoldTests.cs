@@ -28,7 +28,7 @@ public class SpendFoldTests
             Cell(15, Dims(), TokenType.Input, 2_000_000), Cell(15, Dims(), TokenType.Output, 100_000),
         ];
 
-        var result = SpendFold.Fold(cells, book, NoOwners, Request("model"), inputIncludesCached: true);
+        var result = SpendFold.Fold(cells, book, NoOwners, Request("model"), inputIncludes: CacheInclusion.Both);
 
         // 03:00: 1M × $1 + 0.5M × $2 = $2; 15:00: 2M × $10 + 0.1M × $20 = $22.
         var row = Assert.Single(result.Rows);
@@ -52,7 +52,7 @@ public class SpendFoldTests
             Cell(2, Dims(""), TokenType.Output, 7),
         ];
 
-        var result = SpendFold.Fold(cells, book, NoOwners, Request("model"), inputIncludesCached: true);
+        var result = SpendFold.Fold(cells, book, NoOwners, Request("model"), inputIncludes: CacheInclusion.Both);
 
         Assert.Equal(["", "mystery"], result.UnpricedModels);
         Assert.Equal(507, result.Totals.UnpricedTokens);
@@ -77,8 +77,8 @@ public class SpendFoldTests
             Cell(1, Dims(feature: "orphan"), TokenType.Input, 4_000_000),
         ];
 
-        var all = SpendFold.Fold(cells, book, owners, Request("team"), inputIncludesCached: true);
-        var searchOnly = SpendFold.Fold(cells, book, owners, Request("feature").WithFilter(SpendDimension.Team, ["Search team", "unassigned"]), inputIncludesCached: true);
+        var all = SpendFold.Fold(cells, book, owners, Request("team"), inputIncludes: CacheInclusion.Both);
+        var searchOnly = SpendFold.Fold(cells, book, owners, Request("feature").WithFilter(SpendDimension.Team, ["Search team", "unassigned"]), inputIncludes: CacheInclusion.Both);
 
         Assert.Equal([("unassigned", 4m), ("Search team", 3m), ("Chat team", 2m), ("Labelled", 1m)], all.Rows.Select(r => (r.Keys[0], r.Figures.CostUsd)));
         Assert.Equal([("orphan", 4m), ("search", 3m)], searchOnly.Rows.Select(r => (r.Keys[0], r.Figures.CostUsd)));
@@ -95,7 +95,7 @@ public class SpendFoldTests
         ]);
         LedgerCell[] cells = [Cell(14, Dims("old"), TokenType.Input, 1_000_000), Cell(14, Dims("new"), TokenType.Input, 1_000_000)];
 
-        var atOld = SpendFold.Fold(cells, book, NoOwners, Request("model") with { RepriceAt = Day.AddHours(11) }, inputIncludesCached: true);
+        var atOld = SpendFold.Fold(cells, book, NoOwners, Request("model") with { RepriceAt = Day.AddHours(11) }, inputIncludes: CacheInclusion.Both);
 
         // "old" at 11:00's $1; "new" had no price at 11:00, so it keeps its own hour's $5.
         Assert.Equal([("new", 5m), ("old", 1m)], atOld.Rows.Select(r => (r.Keys[0], r.Figures.CostUsd)));
@@ -112,8 +112,8 @@ public class SpendFoldTests
             Cell(1, Dims(), TokenType.CacheWrite, 100_000), Cell(1, Dims(), TokenType.Output, 50_000), Cell(1, Dims(), TokenType.Requests, 40),
         ];
 
-        var included = SpendFold.Fold(cells, book, NoOwners, Request(), inputIncludesCached: true).Totals;
-        var separate = SpendFold.Fold(cells, book, NoOwners, Request(), inputIncludesCached: false).Totals;
+        var included = SpendFold.Fold(cells, book, NoOwners, Request(), inputIncludes: CacheInclusion.Both).Totals;
+        var separate = SpendFold.Fold(cells, book, NoOwners, Request(), inputIncludes: default).Totals;
 
         // Included: (1M − 0.6M − 0.1M) × 4 + 0.6M × 1 + 0.1M × 5 + 0.05M × 8 = 1.2 + 0.6 + 0.5 + 0.4 = $2.70.
         Assert.Equal(2.70m, included.CostUsd);
@@ -135,9 +135,9 @@ public class SpendFoldTests
         // 22:00 UTC is 23:00 in Berlin (UTC+1 in November); 23:00 UTC is already the next day there.
         LedgerCell[] cells = [Cell(22, Dims(), TokenType.Input, 1_000_000), Cell(23, Dims(), TokenType.Input, 2_000_000)];
 
-        var utc = SpendFold.Fold(cells, book, NoOwners, Request("day"), inputIncludesCached: true);
-        var local = SpendFold.Fold(cells, book, NoOwners, Request("day") with { TimeZone = berlin }, inputIncludesCached: true);
-        var hours = SpendFold.Fold(cells, book, NoOwners, Request("hour"), inputIncludesCached: true);
+        var utc = SpendFold.Fold(cells, book, NoOwners, Request("day"), inputIncludes: CacheInclusion.Both);
+        var local = SpendFold.Fold(cells, book, NoOwners, Request("day") with { TimeZone = berlin }, inputIncludes: CacheInclusion.Both);
+        var hours = SpendFold.Fold(cells, book, NoOwners, Request("hour"), inputIncludes: CacheInclusion.Both);
 
         Assert.Equal([("2026-11-02", 3m)], utc.Rows.Select(r => (r.Keys[0], r.Figures.CostUsd)));
         Assert.Equal([("2026-11-03", 2m), ("2026-11-02", 1m)], local.Rows.Select(r => (r.Keys[0], r.Figures.CostUsd)));
@@ -155,7 +155,7 @@ public class SpendFoldTests
             Cell(1, Dims("a", "big"), TokenType.Input, 3_000_000),
         ];
 
-        var result = SpendFold.Fold(cells, book, NoOwners, Request("feature", "model"), inputIncludesCached: true);
+        var result = SpendFold.Fold(cells, book, NoOwners, Request("feature", "model"), inputIncludes: CacheInclusion.Both);
 
         Assert.Equal(["big|a", "x|b", "y|a", "u2|z", "u1|z"], result.Rows.Select(r => string.Join('|', r.Keys)));
         Assert.Equal(5m, result.Totals.CostUsd);
@@ -165,7 +165,7 @@ public class SpendFoldTests
     [Fact]
     public void An_unknown_grouping_is_refused_by_name()
     {
-        var error = Assert.Throws<ArgumentException>(() => SpendFold.Fold([], new PriceBook([]), NoOwners, Request("colour"), inputIncludesCached: true));
+        var error = Assert.Throws<ArgumentException>(() => SpendFold.Fold([], new PriceBook([]), NoOwners, Request("colour"), inputIncludes: CacheInclusion.Both));
 
         Assert.Contains("'colour'", error.Message);
     }
@@ -173,7 +173,7 @@ public class SpendFoldTests
     [Fact]
     public void Nothing_folds_to_zero_rows_and_zero_totals()
     {
-        var result = SpendFold.Fold([], new PriceBook([]), NoOwners, Request("feature"), inputIncludesCached: true);
+        var result = SpendFold.Fold([], new PriceBook([]), NoOwners, Request("feature"), inputIncludes: CacheInclusion.Both);
 
         Assert.Empty(result.Rows);
         Assert.Equal(SpendFigures.Zero, result.Totals);

@@ -169,7 +169,7 @@ public sealed class WorkloadSimulationTests
             var lines = File.ReadAllLines(path);
             Assert.Equal("# EOF", lines[^1]);
             var typeLines = lines.Where(l => l.StartsWith("# TYPE ")).ToList();
-            Assert.Equal(5, typeLines.Count);
+            Assert.Equal(MetricShape.OtelSeed.Metrics.Count, typeLines.Count);
             // Each family's samples follow its TYPE line and no other family's samples are interleaved.
             var familyOrder = lines.Where(l => !l.StartsWith('#')).Select(l => l[..l.IndexOf('{')]).Distinct().ToList();
             Assert.Equal(familyOrder.Count, lines.Where(l => !l.StartsWith('#')).Select(l => l[..l.IndexOf('{')]).Chunk(1)
@@ -199,8 +199,8 @@ public sealed class WorkloadSimulationTests
                 samples = writer.Samples;
             }
 
-            // Three 6-hour spans of five families each.
-            Assert.Equal(15, files.Count);
+            // Three 6-hour spans of the seed shape's six families each.
+            Assert.Equal(3 * MetricShape.OtelSeed.Metrics.Count, files.Count);
             Assert.All(files, f => Assert.Equal("# EOF", File.ReadLines(f).Last()));
             Assert.Equal(samples, files.Sum(f => File.ReadLines(f).Count(l => !l.StartsWith('#'))));
             foreach (var file in files)

@@ -56,12 +56,18 @@ public sealed class LedgerIngestor(
     private async Task<DateTimeOffset?> OldestDataHourAsync(DateTimeOffset earliest, CancellationToken cancellationToken)
     {
         var input = Profile.Tokens[TokenType.Input];
-        var selector = PromQl.Selector(input.Metric, input.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
         try
         {
             var window = RangeWindow.Create(earliest, time.GetUtcNow(), TimeSpan.FromHours(1));
-            var answer = await client.QueryRangeAsync($"count({selector})", window, cancellationToken);
-            var first = answer.Data.Series.SelectMany(s => s.Samples).Select(s => (DateTimeOffset?)s.Time).Min();
+            DateTimeOffset? first = null;
+            foreach (var name in input.Names)
+            {
+                var selector = PromQl.Selector(name, input.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
+                var answer = await client.QueryRangeAsync($"count({selector})", window, cancellationToken);
+                var found = answer.Data.Series.SelectMany(s => s.Samples).Select(s => (DateTimeOffset?)s.Time).Min();
+                if (found is not null && (first is null || found < first)) first = found;
+            }
+
             // A step at hour H sees samples from just before H: the data begins in the hour before it.
             return first is { } t ? (t.AddHours(-1) > earliest ? t.AddHours(-1) : earliest) : null;
         }
@@ -179,10 +185,10 @@ public sealed class LedgerIngestor(
         var seriesCount = 0;
         long sampleCount = 0;
         DateTimeOffset? lastSample = null;
-        foreach (var (type, metric) in profile.LedgerCounters)
+        foreach (var (type, metric, name) in profile.LedgerCounters.SelectMany(c => c.Metric.Names.Select(name => (c.Type, c.Metric, name))))
         {
-            var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))) + range;
-            var answer = Complete(await client.QueryAsync(selector, at, cancellationToken), metric.Metric);
+            var selector = PromQl.Selector(name, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))) + range;
+            var answer = Complete(await client.QueryAsync(selector, at, cancellationToken), name);
             foreach (var series in answer.Data.Series)
             {
                 seriesCount++;
@@ -196,7 +202,7 @@ public sealed class LedgerIngestor(
                 var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, startOf is null ? null : t => startOf(instance, t));
                 if (issues.NaNSamples + issues.NegativeSamples > 0)
                 {
-                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, metric.Metric, LogText.Safe(instance));
+                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, name, LogText.Safe(instance));
                 }
 
                 var dims = Dimensions.From(series.Labels, profile);

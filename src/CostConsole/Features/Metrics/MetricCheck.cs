@@ -5,12 +5,29 @@ public sealed record MetricPresence(string Metric, bool Found, string? Hint);
 /// <summary>Checks a profile's metric names against the names Prometheus knows, and suggests the likely fix for a miss.</summary>
 public static class MetricCheck
 {
+    /// <summary>
+    /// One line per counter: each of its names Prometheus has (a counter may go by several), or its first name with a
+    /// hint when Prometheus has none of them.
+    /// </summary>
     public static IReadOnlyList<MetricPresence> Check(MetricProfile profile, IReadOnlyCollection<string> knownNames)
     {
         var known = knownNames as ISet<string> ?? new HashSet<string>(knownNames, StringComparer.Ordinal);
-        return [.. profile.MetricNames.Select(metric => known.Contains(metric)
-            ? new MetricPresence(metric, true, null)
-            : new MetricPresence(metric, false, Hint(metric, known)))];
+        List<MetricPresence> presence = [];
+        foreach (var names in profile.MetricChoices)
+        {
+            var found = names.Where(known.Contains).ToList();
+            if (found.Count > 0)
+            {
+                presence.AddRange(found.Where(f => presence.All(p => p.Metric != f)).Select(f => new MetricPresence(f, true, null)));
+            }
+            else if (presence.All(p => p.Metric != names[0]))
+            {
+                var hint = Hint(names[0], known);
+                presence.Add(new MetricPresence(names[0], false, names.Count > 1 ? $"{hint} (Also looked for: {string.Join(", ", names.Skip(1))}.)" : hint));
+            }
+        }
+
+        return presence;
     }
 
     private static string Hint(string metric, ISet<string> known)

@@ -59,9 +59,11 @@ public static class CostRules
     /// <summary>The rules file. <paramref name="prices"/> (model → entry in force) is used by the inline variant only.</summary>
     public static string Write(MetricProfile profile, RuleVariant variant, RuleSettings settings, IReadOnlyDictionary<string, PriceEntry> prices, DateTimeOffset generatedAt)
     {
-        var model = profile.DimensionLabels.GetValueOrDefault("model")
-            ?? throw new InvalidOperationException($"The metric profile {profile.Name} has no model label; cost rules need one.");
-        List<string> by = [.. new[] { profile.DimensionLabels.GetValueOrDefault("feature"), model }.OfType<string>().Distinct()];
+        var modelLabels = profile.LabelsOf("model");
+        var model = modelLabels.Count > 0
+            ? modelLabels[0]
+            : throw new InvalidOperationException($"The metric profile {profile.Name} has no model label; cost rules need one.");
+        List<string> by = [.. new[] { profile.LabelsOf("feature").FirstOrDefault(), model }.OfType<string>().Distinct()];
         var byClause = $"by ({string.Join(", ", by.Select(Label))})";
         var types = new[] { TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.Output }.Where(profile.Tokens.ContainsKey).ToList();
 
@@ -82,14 +84,12 @@ public static class CostRules
         yaml.AppendLine("    rules:");
         foreach (var type in types)
         {
-            var metric = profile.Tokens[type];
-            var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
-            Record(yaml, TokenRecord(type), $"sum {byClause} (rate({selector}[{Window}]))");
+            Record(yaml, TokenRecord(type), TokenRate(profile.Tokens[type], modelLabels, byClause));
         }
 
         var terms = types.SelectMany(type => variant == RuleVariant.Gauge
-            ? [GaugeTerm(type, model, profile.InputIncludesCached)]
-            : prices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => InlineTerm(type, model, p.Key, p.Value, profile.InputIncludesCached))).ToList();
+            ? [GaugeTerm(type, model, profile.InputIncludes)]
+            : prices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => InlineTerm(type, model, p.Key, p.Value, profile.InputIncludes))).ToList();
         var cost = terms.Count == 0
             ? $"sum {byClause} ({TokenRecord(TokenType.Input)} * 0)"
             : $"sum {byClause} (\n    {string.Join("\n  or\n    ", terms)}\n)";
@@ -121,24 +121,55 @@ public static class CostRules
         return yaml.ToString();
     }
 
+    /// <summary>
+    /// The token rate by <paramref name="byClause"/>, summed over every name of the counter, with the model read from its
+    /// first filled label (as the ledger reads it): series whose first model label is empty get the next one copied in.
+    /// </summary>
+    internal static string TokenRate(TokenMetric metric, IReadOnlyList<string> modelLabels, string byClause)
+    {
+        var sums = metric.Names.Select(name => $"sum {byClause} ({FallbackRate(name, metric.Matchers, modelLabels)})").ToList();
+        // a + b drops what only one side has: (a + b) or a or b keeps it.
+        return sums.Skip(1).Aggregate(sums[0], (all, next) => $"(({all}) + ({next})) or ({all}) or ({next})");
+    }
+
+    private static string FallbackRate(string name, IReadOnlyDictionary<string, string> matchers, IReadOnlyList<string> labels)
+    {
+        List<LabelMatcher> fixedMatchers = [.. matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))];
+        string Rate(IEnumerable<LabelMatcher> extra) => $"rate({PromQl.Selector(name, fixedMatchers.Concat(extra))}[{Window}])";
+        if (labels.Count < 2)
+        {
+            return Rate([]);
+        }
+
+        List<string> parts = [];
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var rate = Rate(labels.Take(i).Select(l => LabelMatcher.Equal(l, "")).Append(LabelMatcher.NotEqual(labels[i], "")));
+            parts.Add(i == 0 ? rate : $"label_replace({rate}, {PromQl.Quote(labels[0])}, \"$1\", {PromQl.Quote(labels[i])}, \"(.+)\")");
+        }
+
+        parts.Add(Rate(labels.Select(l => LabelMatcher.Equal(l, ""))));
+        return string.Join(" or ", parts);
+    }
+
     /// <summary>tokens × price, where cached and cache-write tokens (a subset of input when the profile says so) add only their difference to the input price.</summary>
-    private static string GaugeTerm(TokenType type, string model, bool inputIncludesCached)
+    private static string GaugeTerm(TokenType type, string model, CacheInclusion inputIncludes)
     {
         var typeLabel = TokenTypeLabel(type);
-        var price = type is TokenType.CachedInput or TokenType.CacheWrite && inputIncludesCached
+        var price = (type == TokenType.CachedInput && inputIncludes.Reads) || (type == TokenType.CacheWrite && inputIncludes.Writes)
             ? $"({Price(typeLabel, model)} - on ({Label(model)}) {Price("input", model)})"
             : Price(typeLabel, model);
         return $"label_replace({TokenRecord(type)} * on ({Label(model)}) group_left () {price}, \"token_type\", \"{typeLabel}\", \"\", \"\")";
     }
 
-    private static string InlineTerm(TokenType type, string model, string modelValue, PriceEntry entry, bool inputIncludesCached)
+    private static string InlineTerm(TokenType type, string model, string modelValue, PriceEntry entry, CacheInclusion inputIncludes)
     {
         var perMillion = type switch
         {
             TokenType.Input => entry.InputPerMTok,
             TokenType.Output => entry.OutputPerMTok,
-            TokenType.CachedInput => entry.EffectiveCachedInput - (inputIncludesCached ? entry.InputPerMTok : 0m),
-            TokenType.CacheWrite => entry.EffectiveCacheWrite - (inputIncludesCached ? entry.InputPerMTok : 0m),
+            TokenType.CachedInput => entry.EffectiveCachedInput - (inputIncludes.Reads ? entry.InputPerMTok : 0m),
+            TokenType.CacheWrite => entry.EffectiveCacheWrite - (inputIncludes.Writes ? entry.InputPerMTok : 0m),
             _ => 0m,
         };
         var typeLabel = TokenTypeLabel(type);

@@ -62,10 +62,10 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
             return seen.Models;
         }
 
-        var includesCached = prometheus.Value.ActiveProfile().InputIncludesCached;
+        var includes = prometheus.Value.ActiveProfile().InputIncludes;
         var sums = await ledger.TokensByModelAsync(cancellationToken);
         IReadOnlyList<SeenModel> models = [.. sums.GroupBy(s => s.Model)
-            .Select(g => new SeenModel(g.Key, g.Where(s => includesCached ? s.Type is TokenType.Input or TokenType.Output : true).Sum(s => s.Tokens)))
+            .Select(g => new SeenModel(g.Key, g.Where(s => s.Type switch { TokenType.Input or TokenType.Output => true, TokenType.CachedInput => !includes.Reads, TokenType.CacheWrite => !includes.Writes, _ => false }).Sum(s => s.Tokens)))
             .OrderBy(m => m.Model, StringComparer.Ordinal)];
         _seen = (version, models);
         return models;

@@ -7,7 +7,7 @@ namespace CostConsole.Features.Sources;
 
 public sealed record LabelCardinality(string Label, int Values, string? Warning);
 
-public sealed record MetricSource(string Metric, bool Found, string? Hint, int Series, IReadOnlyList<LabelCardinality> Labels, IReadOnlyList<string> MissingLabels);
+public sealed record MetricSource(string Metric, bool Found, string? Hint, int Series, IReadOnlyList<LabelCardinality> Labels, IReadOnlyList<IReadOnlyList<string>> MissingLabels);
 
 public sealed record SourceReport(IReadOnlyList<MetricSource> Metrics, string? RetentionWarning, string? Problem);
 
@@ -51,7 +51,7 @@ public sealed partial class SourceInspector(PrometheusClient client, IOptions<Pr
                     })
                     .OrderByDescending(l => l.Values).ToList();
                 var present = labels.Select(l => l.Label).ToHashSet(StringComparer.Ordinal);
-                var missing = profile.ExpectedLabels(metric.Metric).Where(l => !present.Contains(l) && series.Data.Count > 0).ToList();
+                var missing = profile.ExpectedLabels(metric.Metric).Where(choice => !choice.Any(present.Contains) && series.Data.Count > 0).ToList();
                 metrics.Add(new MetricSource(metric.Metric, true, null, series.Data.Count, labels, missing));
             }
         }

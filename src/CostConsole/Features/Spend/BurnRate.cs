@@ -59,13 +59,13 @@ public sealed class BurnRate(
         long unpriced = 0;
         try
         {
-            var modelLabel = profile.DimensionLabels.GetValueOrDefault("model", "model");
-            var byLabel = PromQl.IsClassicMetricName(modelLabel) ? modelLabel : PromQl.Quote(modelLabel);
+            // By every label the model may come from: the profile picks the first one filled, as the ledger does.
+            var byLabels = string.Join(", ", profile.LabelsOf("model").Select(l => PromQl.IsClassicLabelName(l) ? l : PromQl.Quote(l)));
             var tokens = new Dictionary<string, TokenCounts>(StringComparer.Ordinal);
-            foreach (var (type, metric) in profile.Tokens)
+            foreach (var (type, metric, name) in profile.Tokens.SelectMany(t => t.Value.Names.Select(name => (t.Key, t.Value, name))))
             {
-                var selector = PromQl.Selector(metric.Metric, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
-                var answer = await client.QueryAsync($"sum by ({byLabel}) (rate({selector}[1h])) * 3600", now, cancellationToken);
+                var selector = PromQl.Selector(name, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value)));
+                var answer = await client.QueryAsync($"sum by ({byLabels}) (rate({selector}[1h])) * 3600", now, cancellationToken);
                 if (!answer.IsComplete)
                 {
                     throw new IncompleteRateException(string.Join("; ", answer.Warnings));
@@ -73,7 +73,7 @@ public sealed class BurnRate(
 
                 foreach (var series in answer.Data.Series)
                 {
-                    var model = series.Label(modelLabel) ?? "";
+                    var model = profile.Resolve(series.Labels, "model");
                     var perHourTokens = (long)Math.Round(series.Samples.LastOrDefault().Value);
                     var counts = type switch
                     {
@@ -90,9 +90,9 @@ public sealed class BurnRate(
             decimal sum = 0;
             foreach (var (model, counts) in tokens)
             {
-                var cost = CostFormula.CostAt(book, model, now, counts, profile.InputIncludesCached);
+                var cost = CostFormula.CostAt(book, model, now, counts, profile.InputIncludes);
                 if (cost.Priced) sum += cost.CostUsd;
-                else unpriced += counts.Billable(profile.InputIncludesCached);
+                else unpriced += counts.Billable(profile.InputIncludes);
             }
 
             perHour = sum;

@@ -61,10 +61,15 @@ public sealed class SpendQuery(
             warnings.Add($"The ledger is exact through {through:yyyy-MM-ddTHH:mm}Z; closed hours after that are still being ingested and are missing here.");
         }
 
-        var folded = SpendFold.Fold(cells, book, owners, request, profile.InputIncludesCached);
+        var folded = SpendFold.Fold(cells, book, owners, request, profile.InputIncludes);
         if (folded.UnpricedWarning is { } unpriced)
         {
             warnings.Add(unpriced);
+        }
+
+        if (!profile.HasCachedSplit && folded.Totals.BillableTokens > 0)
+        {
+            warnings.Add($"The {profile.Name} source does not report cached input tokens: cost prices all input at the full input price, so it is an upper bound (prompt-cache reads would cost less).");
         }
 
         logger.LogDebug("Spend query: {Cells} ledger cells into {Rows} rows in {Ms:0.0} ms (prices {PricesMs:0.0} ms, ledger read {SqlMs:0.0} ms)", cells.Count, folded.Rows.Count, clock.Elapsed.TotalMilliseconds, pricesMs, sqlMs);
