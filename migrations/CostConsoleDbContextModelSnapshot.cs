@@ -484,6 +484,9 @@ namespace CostConsole.Migrations
                     b.Property<long>("HourUnix")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("AmbiguousSeries")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("IngestedUtc")
                         .HasColumnType("INTEGER");
 

@@ -297,14 +297,17 @@ public sealed class OpenMetricsWriter : IDisposable
     private readonly Dictionary<Family, (string File, StreamWriter Writer)> _families = [];
 
     private readonly MetricShape _shape;
+    private readonly bool _up;
     private readonly TimeSpan? _span;
     private readonly List<string> _closed = [];
     private long _spanIndex;
 
     /// <param name="span">With separate files: also start new files every span of time, so that no single file
     /// outgrows promtool's memory (it holds a whole file while it converts it).</param>
-    public OpenMetricsWriter(string path, bool separateFiles = false, MetricShape? shape = null, TimeSpan? span = null)
+    /// <param name="up">Also write the <c>up</c> series Prometheus records for each scrape of a target (1: scraped).</param>
+    public OpenMetricsWriter(string path, bool separateFiles = false, MetricShape? shape = null, TimeSpan? span = null, bool up = false)
     {
+        _up = up;
         _path = path;
         _separateFiles = separateFiles;
         _span = separateFiles ? span : null;
@@ -326,6 +329,14 @@ public sealed class OpenMetricsWriter : IDisposable
             var writer = new StreamWriter(file, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
             writer.Write($"# HELP {metric.Name} {metric.Help}\n# TYPE {metric.Name} {metric.Type}\n");
             _families[family] = (file, writer);
+        }
+
+        if (_up)
+        {
+            var file = _separateFiles ? $"{_path}.up{(_span is null ? "" : $".{_spanIndex:D4}")}.om" : $"{_path}.part{(int)Family.Up}";
+            var writer = new StreamWriter(file, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" };
+            writer.Write("# HELP up Whether the target was scraped.\n# TYPE up gauge\n");
+            _families[Family.Up] = (file, writer);
         }
     }
 
@@ -352,6 +363,12 @@ public sealed class OpenMetricsWriter : IDisposable
         foreach (var series in pod.Series.Values)
         {
             Samples += Exposition.WriteSamples(_families[series.Family].Writer, _shape, series, seconds);
+        }
+
+        if (_up)
+        {
+            _families[Family.Up].Writer.Write($"up{{job=\"{Simulation.Job}\",instance=\"{pod.Name}:9464\"}} 1 {seconds}\n");
+            Samples++;
         }
     }
 

@@ -77,6 +77,8 @@ internal static class WorkloadCli
             PodsPerTeam = Int(options, "pods-per-team", 2),
             RequestsPerMinute = Double(options, "rpm", 40),
             TeamLabel = !options.ContainsKey("no-team-label"),
+            StartTimeMetric = !options.ContainsKey("no-start-time"),
+            InstanceId = !options.ContainsKey("no-instance-id"),
             SpikeDay = spikeDay,
             SpikeFeature = options.GetValueOrDefault("spike-feature"),
             Shape = MetricShape.Named(options.GetValueOrDefault("shape") ?? MetricShape.OtelSeed.Name),
@@ -99,7 +101,7 @@ internal static class WorkloadCli
             : settings.Shape;
         settings = settings with { Shape = shape };
         var simulation = new Simulation(settings);
-        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split") || span is not null, shape, span))
+        using (var writer = new OpenMetricsWriter(historyPath, separateFiles: options.ContainsKey("split") || span is not null, simulation.Shape, span, up: true))
         {
             simulation.AdvanceTo(end, writer.WriteScrape);
             var files = writer.Complete();
@@ -134,7 +136,7 @@ internal static class WorkloadCli
             lock (gate)
             {
                 simulation.AdvanceTo(DateTimeOffset.UtcNow);
-                return Results.Text(Exposition.RenderText(simulation.Pods, settings.Shape), "text/plain; version=0.0.4; charset=utf-8");
+                return Results.Text(Exposition.RenderText(simulation.Pods, simulation.Shape), "text/plain; version=0.0.4; charset=utf-8");
             }
         });
         app.MapGet("/", () => "costconsole-workload: live counters on /metrics");
@@ -151,6 +153,7 @@ internal static class WorkloadCli
                                    [--pods-per-team 2] [--rpm 40] [--no-team-label] [--spike-day ISO|none] [--spike-feature NAME]
                                    [--split]  (one OpenMetrics file per metric family, for parallel backfill)
                                    [--shape otel-seed|otel-genai-histogram|bifrost|litellm] [--split-days N] [--no-requests]
+                                   [--no-start-time] [--no-instance-id]  (restart signals: no process_start_time_seconds; no service_instance_id)
               costconsole-workload serve [--port 9464] [--tick 5] [--seed 42] [--pods-per-team 2] [--rpm 40]
             """);
         return 2;

@@ -15,6 +15,8 @@ public enum Family
     CacheWrite5mTokens,
     /// <summary>The OTel exporters' resource gauge (value 1).</summary>
     TargetInfo,
+    /// <summary>Prometheus' own up series, one per scrape of a target (written by the backfill, not exposed).</summary>
+    Up,
 }
 
 /// <summary>One counter series on one pod. Its value starts at zero when the series first appears.</summary>
@@ -86,7 +88,8 @@ public sealed class Simulation
 
     public Simulation(WorkloadSettings settings)
     {
-        _settings = settings;
+        // Without a start-time metric the shape has no such family (not even an empty one).
+        _settings = settings.StartTimeMetric ? settings : settings with { Shape = settings.Shape with { Metrics = settings.Shape.Metrics.Where(m => m.Key != Family.ProcessStart).ToDictionary() } };
         _random = new Random(settings.Seed);
         Catalog = Catalog.Create(settings.Seed, settings.FeatureCount);
         _totalWeight = Catalog.Features.Sum(f => f.Weight);
@@ -106,6 +109,9 @@ public sealed class Simulation
     }
 
     public Catalog Catalog { get; }
+
+    /// <summary>The shape written, as the settings narrowed it.</summary>
+    public MetricShape Shape => _settings.Shape;
     public List<Pod> Pods { get; } = [];
     public Dictionary<TruthKey, long> GroundTruth { get; } = [];
     public long Requests { get; private set; }
@@ -269,7 +275,7 @@ public sealed class Simulation
         {
             foreach (var (label, value) in shape.TargetInfo ?? []) Add(label, value);
             // The OTel SDK sets service.instance.id only when told to; the seed's processes do, one id per process.
-            Add("service_instance_id", $"{pod.Name}-{pod.StartedAt.ToUnixTimeSeconds()}");
+            if (_settings.InstanceId) Add("service_instance_id", $"{pod.Name}-{pod.StartedAt.ToUnixTimeSeconds()}");
         }
         else if (family != Family.ProcessStart)
         {

@@ -30,6 +30,15 @@ public sealed record WorkloadSettings
 
     public double SpikeMultiplier { get; init; } = 12;
 
+    /// <summary>
+    /// Whether targets expose process_start_time_seconds. Off emulates exporters without one (the OTel JavaScript
+    /// SDK's Prometheus exporter): then only target_info's service_instance_id and gaps tell a restart.
+    /// </summary>
+    public bool StartTimeMetric { get; init; } = true;
+
+    /// <summary>Whether target_info (where the shape has one) carries a per-process service_instance_id.</summary>
+    public bool InstanceId { get; init; } = true;
+
     /// <summary>Which exporter's metric names and labels to write (the traffic is the same).</summary>
     public MetricShape Shape { get; init; } = MetricShape.OtelSeed;
 }

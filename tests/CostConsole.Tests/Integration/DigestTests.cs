@@ -243,6 +243,8 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         var deliveries = app.Services.GetRequiredService<DigestDeliveries>();
         var raced = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => deliveries.RunScheduledAsync(id, null, "schedule")));
         await WaitForAsync(() => Task.FromResult(storage.GetMonitoringApi().SucceededListCount() >= 2), "both Hangfire runs to finish");
+        // The mail server stores a message a moment after accepting it: wait for the first before counting.
+        await WaitForAsync(async () => (await _mail.MessagesAsync()).Count > 0, "the digest to reach the mail server");
 
         Assert.Single(await _mail.MessagesAsync());
         var delivery = Assert.Single(await DeliveriesAsync(app));

@@ -35,9 +35,9 @@ public sealed class ProfileTests
     };
 
     private static async Task<(Simulation History, List<LedgerEntry> Ledger, AppFactory App, PrometheusServer Prometheus)> IngestAsync(
-        MetricShape shape, bool teamLabel = true, IDictionary<string, string?>? settings = null)
+        MetricShape shape, bool teamLabel = true, IDictionary<string, string?>? settings = null, Func<WorkloadSettings, WorkloadSettings>? workload = null)
     {
-        var prometheus = await PrometheusServer.StartAsync(Settings(shape, teamLabel), End);
+        var prometheus = await PrometheusServer.StartAsync((workload ?? (w => w))(Settings(shape, teamLabel)), End);
         var all = new Dictionary<string, string?>
         {
             ["Prometheus:Profile"] = shape.Name,
@@ -93,6 +93,83 @@ public sealed class ProfileTests
         // Without a cached split the pages say the cost is an upper bound.
         var spend = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(Start, End, ["model"]));
         Assert.Equal(!profile.HasCachedSplit, spend.Warnings.Any(w => w.Contains("upper bound", StringComparison.Ordinal)));
+    }
+
+    /// <summary>Short-lived processes restarted in place, on the OTel exporter's shape without a start-time metric.</summary>
+    private static WorkloadSettings Restarting(WorkloadSettings settings, bool instanceId) => settings with
+    {
+        StartTimeMetric = false,
+        InstanceId = instanceId,
+        MinPodLifetimeHours = 0.3,
+        MaxPodLifetimeHours = 1.5,
+        RestartInPlaceShare = 1.0,
+    };
+
+    /// <summary>
+    /// Replays the same simulation and finds the restarts only a start time or an instance id can reveal: a series whose
+    /// first value after its process restarted is at or above its last one before, with no gap (back within two scrape
+    /// intervals). Read without a reset, each loses exactly its value before the restart.
+    /// </summary>
+    private static (int Hidden, long Lost) HiddenRestarts(WorkloadSettings settings)
+    {
+        var simulation = new Simulation(settings);
+        Dictionary<string, DateTimeOffset> started = [];
+        Dictionary<string, (long Value, DateTimeOffset At)> last = [];
+        Dictionary<string, (long Value, DateTimeOffset At)> beforeRestart = [];
+        var (hidden, lost) = (0, 0L);
+        simulation.AdvanceTo(End, (pod, at) =>
+        {
+            if (started.TryGetValue(pod.Name, out var since) && since != pod.StartedAt)
+            {
+                foreach (var (labels, seen) in last.Where(l => l.Key.Contains($"\"{pod.Name}:", StringComparison.Ordinal))) beforeRestart[labels] = seen;
+            }
+
+            started[pod.Name] = pod.StartedAt;
+            foreach (var series in pod.Series.Values.Where(s => s.Family is Family.InputTokens or Family.OutputTokens or Family.CachedInputTokens or Family.Requests))
+            {
+                var key = series.Family + series.Labels;
+                if (beforeRestart.Remove(key, out var before) && series.Value >= before.Value && at - before.At <= settings.ScrapeInterval * 2 + TimeSpan.FromSeconds(1))
+                {
+                    hidden++;
+                    lost += series.Family is Family.InputTokens or Family.OutputTokens ? before.Value : 0;
+                }
+
+                last[key] = (series.Value, at);
+            }
+        });
+        return (hidden, lost);
+    }
+
+    [Fact]
+    public async Task Without_a_start_time_metric_the_instance_id_in_target_info_finds_every_restart()
+    {
+        var (history, ledger, app, prometheus) = await IngestAsync(MetricShape.OtelSeed, workload: s => Restarting(s, instanceId: true));
+        await using var _ = prometheus;
+        using var __ = app;
+
+        // The history holds restarts that come back at or above their last value: no drop gives them away.
+        Assert.True(HiddenRestarts(Restarting(Settings(MetricShape.OtelSeed), instanceId: true)).Hidden > 0);
+        Assert.True(history.Restarts > 10);
+
+        var expected = history.GroundTruth
+            .GroupBy(t => (t.Key.Hour.ToUnixTimeSeconds(), t.Key.Model, t.Key.Feature, t.Key.TokenType))
+            .ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        var actual = ledger.GroupBy(e => (e.HourUnix, e.Model, e.Feature, FamilyOf(e.TokenType))).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+        Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+    }
+
+    [Fact]
+    public async Task Without_any_restart_signal_a_restart_that_comes_back_higher_is_missed_by_exactly_its_earlier_value()
+    {
+        // The undetectable case the README documents: no start time, no instance id, and the series back at the next scrape.
+        var (history, ledger, app, prometheus) = await IngestAsync(MetricShape.OtelSeed, workload: s => Restarting(s, instanceId: false));
+        await using var _ = prometheus;
+        using var __ = app;
+        var (hidden, lost) = HiddenRestarts(Restarting(Settings(MetricShape.OtelSeed), instanceId: false));
+        Assert.True(hidden > 0);
+
+        long Tokens(IEnumerable<KeyValuePair<TruthKey, long>> truth) => truth.Where(t => t.Key.TokenType is Family.InputTokens or Family.OutputTokens).Sum(t => t.Value);
+        Assert.Equal(Tokens(history.GroundTruth) - lost, ledger.Where(e => e.TokenType is TokenType.Input or TokenType.Output).Sum(e => e.Tokens));
     }
 
     [Fact]

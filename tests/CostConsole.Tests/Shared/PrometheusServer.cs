@@ -83,7 +83,7 @@ public sealed class PrometheusServer : IAsyncDisposable
         {
             simulation = new Simulation(history);
             IReadOnlyList<string> files;
-            using (var writer = new OpenMetricsWriter(Path.Combine(folder.FullName, "history.om"), separateFiles: true, history.Shape))
+            using (var writer = new OpenMetricsWriter(Path.Combine(folder.FullName, "history.om"), separateFiles: true, simulation.Shape, up: true))
             {
                 simulation.AdvanceTo(historyEnd ?? throw new ArgumentNullException(nameof(historyEnd)), writer.WriteScrape);
                 files = writer.Complete();

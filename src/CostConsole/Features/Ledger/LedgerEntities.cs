@@ -46,6 +46,9 @@ public sealed class LedgerHour
     public int Series { get; set; }
     public long Samples { get; set; }
     public required string Profile { get; set; }
+
+    /// <summary>Series whose gap in this hour no restart signal explains: the hour may undercount (README, restarts).</summary>
+    public int AmbiguousSeries { get; set; }
 }
 
 /// <summary>Which team owns a feature, for profiles (or series) without a team label.</summary>

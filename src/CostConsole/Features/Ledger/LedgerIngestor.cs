@@ -159,7 +159,7 @@ public sealed class LedgerIngestor(
     {
         var chunk = await ReadChunkAsync(from, to, cancellationToken);
         LastSyncSamples += chunk.Samples;
-        await WriteAsync(from, to, chunk.Totals, chunk.Series, chunk.Samples, Profile.Name, cancellationToken);
+        await WriteAsync(from, to, chunk, Profile.Name, cancellationToken);
     }
 
     /// <summary>Exact token deltas per hour, dimension set and token type for [from, to), read from raw samples.</summary>
@@ -171,17 +171,9 @@ public sealed class LedgerIngestor(
         var at = to.AddMilliseconds(-1);
         var range = $"[{(long)(to - from + lookback).TotalMilliseconds}ms]";
 
-        Func<string, DateTimeOffset, double?>? startOf = null;
-        if (profile.RestartMetric is { } restartMetric)
-        {
-            var starts = Complete(await client.QueryAsync(PromQl.Selector(restartMetric) + range, at, cancellationToken), restartMetric);
-            var byInstance = starts.Data.Series
-                .GroupBy(s => s.Label(profile.InstanceLabel) ?? "")
-                .ToDictionary(g => g.Key, g => g.SelectMany(s => s.Samples).OrderBy(s => s.Time).ToArray());
-            startOf = (instance, t) => byInstance.TryGetValue(instance, out var samples) ? LastAtOrBefore(samples, t) : null;
-        }
-
+        var restarts = await RestartSignalsAsync(profile, range, at, cancellationToken);
         var totals = new Dictionary<(long Hour, Dimensions Dims, TokenType Type), double>();
+        var ambiguous = new Dictionary<long, int>();
         var seriesCount = 0;
         long sampleCount = 0;
         DateTimeOffset? lastSample = null;
@@ -199,7 +191,12 @@ public sealed class LedgerIngestor(
                 }
 
                 var instance = series.Label(profile.InstanceLabel) ?? "";
-                var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, startOf is null ? null : t => startOf(instance, t));
+                var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, restarts.GetValueOrDefault(TargetOf(series.Labels, profile), RestartSignals.None));
+                foreach (var hour in issues.AmbiguousHours)
+                {
+                    ambiguous[hour] = ambiguous.GetValueOrDefault(hour) + 1;
+                }
+
                 if (issues.NaNSamples + issues.NegativeSamples > 0)
                 {
                     logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, name, LogText.Safe(instance));
@@ -214,7 +211,34 @@ public sealed class LedgerIngestor(
             }
         }
 
-        return new ChunkTotals(totals, seriesCount, sampleCount) { LastSample = lastSample };
+        return new ChunkTotals(totals, seriesCount, sampleCount) { LastSample = lastSample, AmbiguousSeries = ambiguous };
+    }
+
+    /// <summary>The metrics Prometheus itself or the OTel exporters keep per target, read as restart signals.</summary>
+    public const string UpMetric = "up", TargetInfoMetric = "target_info", InstanceIdLabel = "service_instance_id";
+
+    private static (string Job, string Instance) TargetOf(IReadOnlyDictionary<string, string> labels, MetricProfile profile) =>
+        (labels.GetValueOrDefault("job") ?? "", labels.GetValueOrDefault(profile.InstanceLabel) ?? "");
+
+    /// <summary>
+    /// Per target (job and instance): its start times, its OTel instance ids and its up samples over the chunk and its
+    /// lookback — every restart signal Prometheus holds (<see cref="RestartSignals"/>).
+    /// </summary>
+    private async Task<Dictionary<(string Job, string Instance), RestartSignals>> RestartSignalsAsync(MetricProfile profile, string range, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        async Task<ILookup<(string, string), PromSeries>> Read(string metric) =>
+            Complete(await client.QueryAsync(PromQl.Selector(metric) + range, at, cancellationToken), metric)
+                .Data.Series.ToLookup(s => TargetOf(s.Labels, profile));
+
+        var starts = profile.RestartMetric is { } restartMetric ? await Read(restartMetric) : Enumerable.Empty<PromSeries>().ToLookup(s => ("", ""));
+        var infos = await Read(TargetInfoMetric);
+        var ups = await Read(UpMetric);
+        return starts.Select(g => g.Key).Concat(infos.Select(g => g.Key)).Concat(ups.Select(g => g.Key)).Distinct().ToDictionary(
+            target => target,
+            target => new RestartSignals(
+                starts[target].SelectMany(s => s.Samples),
+                infos[target].SelectMany(s => s.Samples.Select(sample => (sample.Time, s.Label(InstanceIdLabel) ?? ""))),
+                ups[target].SelectMany(s => s.Samples)));
     }
 
     private static PromResponse<PromQueryData> Complete(PromResponse<PromQueryData> answer, string metric) =>
@@ -222,20 +246,9 @@ public sealed class LedgerIngestor(
             ? answer
             : throw new IncompleteAnswerException($"Prometheus answered {metric} with warnings ({string.Join("; ", answer.Warnings)}); the hours are not recorded and will be read again.");
 
-    private static double? LastAtOrBefore(CounterSample[] samples, DateTimeOffset time)
+    private async Task WriteAsync(DateTimeOffset from, DateTimeOffset to, ChunkTotals chunk, string profile, CancellationToken cancellationToken)
     {
-        double? found = null;
-        foreach (var sample in samples)
-        {
-            if (sample.Time > time) break;
-            found = sample.Value;
-        }
-
-        return found;
-    }
-
-    private async Task WriteAsync(DateTimeOffset from, DateTimeOffset to, Dictionary<(long Hour, Dimensions Dims, TokenType Type), double> totals, int series, long samples, string profile, CancellationToken cancellationToken)
-    {
+        var (totals, series, samples) = (chunk.Totals, chunk.Series, chunk.Samples);
         var fromUnix = from.ToUnixTimeSeconds();
         var toUnix = to.ToUnixTimeSeconds();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -259,7 +272,7 @@ public sealed class LedgerIngestor(
         var now = time.GetUtcNow();
         for (var hour = fromUnix; hour < toUnix; hour += 3600)
         {
-            db.LedgerHours.Add(new LedgerHour { HourUnix = hour, IngestedUtc = now, Series = series, Samples = samples, Profile = profile });
+            db.LedgerHours.Add(new LedgerHour { HourUnix = hour, IngestedUtc = now, Series = series, Samples = samples, Profile = profile, AmbiguousSeries = chunk.AmbiguousSeries.GetValueOrDefault(hour) });
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -35,6 +35,17 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
     }
 
     /// <summary>
+    /// Ingested hours of [from, to) in which some series came back after a gap no restart signal explains (their
+    /// target was down or unknown): read without a reset, so they undercount if those processes restarted.
+    /// </summary>
+    public async Task<int> AmbiguousHoursAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        var (fromUnix, toUnix) = (from.ToUnixTimeSeconds(), to.ToUnixTimeSeconds());
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.LedgerHours.CountAsync(h => h.HourUnix >= fromUnix && h.HourUnix < toUnix && h.AmbiguousSeries > 0, cancellationToken);
+    }
+
+    /// <summary>
     /// The ledger cells of a window, narrowed by the request's filters (all but team, which ownership decides): daily
     /// sums for whole, ingested days in which no price starts (a day's cell is priced at its first hour, which holds all
     /// day), hourly rows for the rest and whenever rows are grouped by hour or by days of another zone.

@@ -9,7 +9,16 @@ public sealed record LabelCardinality(string Label, int Values, string? Warning)
 
 public sealed record MetricSource(string Metric, bool Found, string? Hint, int Series, IReadOnlyList<LabelCardinality> Labels, IReadOnlyList<IReadOnlyList<string>> MissingLabels);
 
-public sealed record SourceReport(IReadOnlyList<MetricSource> Metrics, string? RetentionWarning, string? Problem);
+/// <summary>
+/// How the targets exposing token counters can be told to have restarted: by a start time, by an OTel instance id,
+/// or (<see cref="Unreliable"/>) only by a drop or by a gap while the target kept being scraped.
+/// </summary>
+public sealed record RestartCoverage(int Targets, int WithStartTime, int WithInstanceId, int Unreliable, string? RestartMetric);
+
+public sealed record SourceReport(IReadOnlyList<MetricSource> Metrics, string? RetentionWarning, string? Problem)
+{
+    public RestartCoverage? Restarts { get; init; }
+}
 
 /// <summary>
 /// Looks at the profile's metrics as they are in Prometheus now: series counts, label cardinalities (flagging labels
@@ -60,7 +69,39 @@ public sealed partial class SourceInspector(PrometheusClient client, IOptions<Pr
             return new SourceReport(metrics, RetentionWarning(retention), ex.Message);
         }
 
-        return new SourceReport(metrics, RetentionWarning(retention), null);
+        RestartCoverage? restarts = null;
+        try
+        {
+            restarts = await RestartCoverageAsync(profile, presence, now, cancellationToken);
+        }
+        catch (PrometheusException ex)
+        {
+            return new SourceReport(metrics, RetentionWarning(retention), ex.Message);
+        }
+
+        return new SourceReport(metrics, RetentionWarning(retention), null) { Restarts = restarts };
+    }
+
+    /// <summary>For the targets that exposed the profile's token counters in the last hour, which restart signals they have.</summary>
+    private async Task<RestartCoverage?> RestartCoverageAsync(MetricProfile profile, IReadOnlyList<MetricPresence> presence, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var tokenNames = profile.Tokens.Values.SelectMany(t => t.Names).ToHashSet(StringComparer.Ordinal);
+        var found = presence.Where(p => p.Found && tokenNames.Contains(p.Metric)).Select(p => PromQl.Selector(p.Metric)).ToList();
+        if (found.Count == 0) return null;
+
+        (string, string) Target(IReadOnlyDictionary<string, string> labels) => (labels.GetValueOrDefault("job") ?? "", labels.GetValueOrDefault(profile.InstanceLabel) ?? "");
+        async Task<HashSet<(string, string)>> TargetsOf(IEnumerable<string> selectors, Func<IReadOnlyDictionary<string, string>, bool>? where = null) =>
+            [.. (await client.SeriesAsync([.. selectors], now.AddHours(-1), now, cancellationToken)).Data.Where(s => where?.Invoke(s) != false).Select(Target)];
+
+        var targets = await TargetsOf(found);
+        var withStart = profile.RestartMetric is { } restartMetric ? await TargetsOf([PromQl.Selector(restartMetric)]) : [];
+        var withId = await TargetsOf([PromQl.Selector(Ledger.LedgerIngestor.TargetInfoMetric)], s => !string.IsNullOrEmpty(s.GetValueOrDefault(Ledger.LedgerIngestor.InstanceIdLabel)));
+        return new RestartCoverage(
+            targets.Count,
+            targets.Count(withStart.Contains),
+            targets.Count(withId.Contains),
+            targets.Count(t => !withStart.Contains(t) && !withId.Contains(t)),
+            profile.RestartMetric);
     }
 
     /// <summary>A warning when the retention (Prometheus' own words, e.g. 15d, 2w, 10y) cannot cover a month and its comparison.</summary>

@@ -67,6 +67,12 @@ public sealed class SpendQuery(
             warnings.Add(unpriced);
         }
 
+        if (through is not null && await ledger.AmbiguousHoursAsync(request.From, request.To, cancellationToken) is var flagged and > 0)
+        {
+            warnings.Add($"{flagged} {(flagged == 1 ? "hour" : "hours")} of this window had counters that came back after a gap while their target was down: if those processes restarted, "
+                + "those hours undercount (nothing tells a restart from failed scrapes there; exposing process_start_time_seconds or an OTel service.instance.id would). See Sources.");
+        }
+
         if (!profile.HasCachedSplit && folded.Totals.BillableTokens > 0)
         {
             warnings.Add($"The {profile.Name} source does not report cached input tokens: cost prices all input at the full input price, so it is an upper bound (prompt-cache reads would cost less).");
