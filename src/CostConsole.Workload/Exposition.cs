@@ -4,7 +4,7 @@ using System.Text;
 namespace CostConsole.Workload;
 
 /// <summary>One metric a shape writes for a family: its metric family name, type, help, and any fixed extra label.</summary>
-public sealed record ShapeMetric(string Name, string Type, string Help, string ExtraLabels = "");
+public sealed record ShapeMetric(string Name, string Type, string Help, string ExtraLabels = "", bool Fractional = false);
 
 /// <summary>What a series is about, for a shape to turn into label values.</summary>
 public sealed record SeriesFacts(string Model, string Provider, string Operation, string Feature, string Team, string Outcome, string ErrorType);
@@ -14,7 +14,12 @@ public sealed record SeriesFacts(string Model, string Provider, string Operation
 /// shape's <see cref="MetricShape.MissingValue"/>) when the workload runs without team labels; <see cref="RequestsOnly"/>
 /// labels appear on the request counter alone, <see cref="TokensOnly"/> ones on token counters alone.
 /// </summary>
-public sealed record ShapeLabel(string Name, Func<SeriesFacts, string> Value, bool Team = false, bool RequestsOnly = false, bool TokensOnly = false);
+public sealed record ShapeLabel(string Name, Func<SeriesFacts, string> Value, bool Team = false, bool RequestsOnly = false, bool TokensOnly = false, Family[]? Only = null)
+{
+    /// <summary>Whether series of <paramref name="family"/> carry this label.</summary>
+    public bool On(Family family) =>
+        Only is not null ? Only.Contains(family) : RequestsOnly ? family == Family.Requests : !TokensOnly || family is not (Family.Requests or Family.GatewayCost);
+}
 
 /// <summary>
 /// How an exporter names token metrics and labels, as its upstream source writes them (each shape cites it). The traffic
@@ -151,6 +156,7 @@ public static class Shapes
         [Family.CacheWriteTokens] = new("bifrost_cache_write_input_tokens", "counter", "Total provider-side prompt-cache creation (write) input tokens."),
         [Family.CacheWrite5mTokens] = new("bifrost_cache_write_input_tokens_5m", "counter", "Provider-side prompt-cache write input tokens with a 5-minute TTL (Anthropic only). Subset of bifrost_cache_write_input_tokens_total — do not sum with it."),
         [Family.Requests] = new("bifrost_upstream_requests", "counter", "Total number of requests forwarded to upstream providers by Bifrost."),
+        [Family.GatewayCost] = new("bifrost_cost", "counter", "Total cost in USD for requests to upstream providers.", Fractional: true),
         [Family.ProcessStart] = ProcessStart,
     },
     [
@@ -190,23 +196,24 @@ public static class Shapes
         [Family.InputTokens] = new("litellm_input_tokens_metric", "counter", "Total number of input tokens from LLM requests"),
         [Family.OutputTokens] = new("litellm_output_tokens_metric", "counter", "Total number of output tokens from LLM requests"),
         [Family.Requests] = new("litellm_proxy_total_requests_metric", "counter", "Total number of requests made to the proxy server - track number of client side requests"),
+        [Family.GatewayCost] = new("litellm_spend_metric", "counter", "Total spend on LLM requests", Fractional: true),
         [Family.ProcessStart] = ProcessStart,
     },
     [
         new("end_user", _ => "None"),
         new("hashed_api_key", f => Hex("key:" + f.Team, 64), Team: true),
         new("api_key_alias", f => f.Team + "-service", Team: true),
-        new("model", f => f.Model, TokensOnly: true),
+        new("model", f => f.Model, Only: [Family.InputTokens, Family.OutputTokens, Family.GatewayCost]),
         new("team", f => IdOf("team", f.Team), Team: true),
         new("team_alias", f => LiteLlmAlias(f.Team), Team: true),
         new("user", _ => "default_user_id"),
         new("user_email", _ => "None"),
-        new("requested_model", f => f.Model),
+        new("requested_model", f => f.Model, Only: [Family.InputTokens, Family.OutputTokens, Family.Requests]),
         new("model_id", f => Hex("deployment:" + f.Model, 64)),
         new("status_code", f => f.Outcome == "success" ? "200" : f.ErrorType == "rate_limit" ? "429" : f.ErrorType == "timeout" ? "408" : "500", RequestsOnly: true),
         new("route", _ => "/chat/completions", RequestsOnly: true),
-        new("client_ip", _ => "10.0.0.7", RequestsOnly: true),
-        new("user_agent", _ => "OpenAI/Python 1.54.0", RequestsOnly: true),
+        new("client_ip", _ => "10.0.0.7", Only: [Family.Requests, Family.GatewayCost]),
+        new("user_agent", _ => "OpenAI/Python 1.54.0", Only: [Family.Requests, Family.GatewayCost]),
     ], MissingValue: "None", TeamSeenAs: team => team == LiteLlmTeamWithoutAlias ? IdOf("team", team) : team, CreatedGauges: true);
 }
 
@@ -262,6 +269,12 @@ public static class Exposition
             }
 
             writer.Write('\n');
+        }
+
+        if (metric.Fractional)
+        {
+            writer.Write($"{shape.SampleName(series.Family)}{series.Labels} {series.Amount.ToString("R", CultureInfo.InvariantCulture)}{(timestamp is null ? "" : " " + timestamp)}\n");
+            return 1;
         }
 
         if (metric.Type != "histogram")

@@ -17,6 +17,8 @@ public enum Family
     TargetInfo,
     /// <summary>Prometheus' own up series, one per scrape of a target (written by the backfill, not exposed).</summary>
     Up,
+    /// <summary>A gateway's own USD counter (bifrost_cost_total, litellm_spend_metric_total).</summary>
+    GatewayCost,
 }
 
 /// <summary>One counter series on one pod. Its value starts at zero when the series first appears.</summary>
@@ -33,6 +35,9 @@ public sealed class CounterSeries(Family family, string labels, string model, st
 
     /// <summary>When the series was created (Unix seconds), for exporters that say so.</summary>
     public double Created { get; set; }
+
+    /// <summary>A fractional counter's value (a gateway's USD).</summary>
+    public double Amount { get; set; }
 
     /// <summary>A histogram's observation count, and per bucket (not cumulative) how many observations fell in it.</summary>
     public long Count { get; set; }
@@ -64,6 +69,9 @@ public sealed class Pod(string name, string team, TimeSpan offset, DateTimeOffse
 
     /// <summary>Tokens counted since the pod's last scrape, by what they were for: ground truth at the next scrape.</summary>
     public Dictionary<(string Model, string Feature, Family Type), long> Pending { get; } = [];
+
+    /// <summary>The gateway's cost of those requests (USD), by model and feature.</summary>
+    public Dictionary<(string Model, string Feature), decimal> PendingCost { get; } = [];
     public int Generation { get; set; }
 }
 
@@ -114,6 +122,9 @@ public sealed class Simulation
     public MetricShape Shape => _settings.Shape;
     public List<Pod> Pods { get; } = [];
     public Dictionary<TruthKey, long> GroundTruth { get; } = [];
+
+    /// <summary>The gateway's own cost (USD) per hour, model, feature and team, for shapes with a cost counter.</summary>
+    public Dictionary<TruthKey, decimal> GatewayCostTruth { get; } = [];
     public long Requests { get; private set; }
     public long Restarts { get; private set; }
     public long Replacements { get; private set; }
@@ -185,6 +196,13 @@ public sealed class Simulation
         }
 
         pod.Pending.Clear();
+        foreach (var ((model, feature), cost) in pod.PendingCost)
+        {
+            var key = new TruthKey(hour, model, feature, pod.Team, Family.GatewayCost);
+            GatewayCostTruth[key] = GatewayCostTruth.GetValueOrDefault(key) + cost;
+        }
+
+        pod.PendingCost.Clear();
         foreach (var series in pod.Series.Values)
         {
             series.Scraped = series.Value;
@@ -255,6 +273,13 @@ public sealed class Simulation
         Add(Family.CachedInputTokens, cached);
         Add(Family.CacheWriteTokens, written);
         if (model.Provider == "anthropic") Add(Family.CacheWrite5mTokens, written);
+        if (_settings.Shape.Metrics.ContainsKey(Family.GatewayCost) && _settings.GatewayPrices.TryGetValue(model.Name, out var price))
+        {
+            // The gateway's own bill for the request: reads and writes out of input, each at its price.
+            var cost = ((input - cached - written) * price.Input + cached * price.CacheRead + written * price.CacheWrite + output * price.Output) / 1_000_000m;
+            pod.PendingCost[(model.Name, feature.Name)] = pod.PendingCost.GetValueOrDefault((model.Name, feature.Name)) + cost;
+            Series(pod, Family.GatewayCost, model.Name, feature.Name, model.Provider, model.Operation).Amount += (double)cost;
+        }
         if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Count(Family.Requests, 1);
         if (_settings.Shape.Metrics.ContainsKey(Family.Requests)) Series(pod, Family.Requests, model.Name, feature.Name, model.Provider, model.Operation, failed ? "error" : "success", errorType).Value++;
     }
@@ -282,7 +307,7 @@ public sealed class Simulation
             var facts = new SeriesFacts(model, provider, operation, feature, pod.Team, outcome, errorType);
             foreach (var label in shape.Labels)
             {
-                if (label.RequestsOnly && family != Family.Requests || label.TokensOnly && family == Family.Requests) continue;
+                if (!label.On(family)) continue;
                 if (label.Team && !_settings.TeamLabel)
                 {
                     if (shape.MissingValue is { } missing) Add(label.Name, missing);

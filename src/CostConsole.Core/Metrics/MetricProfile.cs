@@ -8,6 +8,12 @@ public enum TokenType
     CacheWrite,
     /// <summary>Not tokens: the number of requests, kept in the ledger beside the tokens where a profile counts them.</summary>
     Requests,
+
+    /// <summary>
+    /// Not tokens: what a gateway itself reported spending, in millionths of a US dollar (its own USD counter's
+    /// hourly increase), kept for reconciliation. CostConsole's cost is never stored; this is the gateway's.
+    /// </summary>
+    GatewayCost,
 }
 
 /// <summary>
@@ -15,7 +21,7 @@ public enum TokenType
 /// same counter goes by (another exporter version or unit suffix). Every name is read and summed: two names never
 /// come from the same process, so nothing is counted twice.
 /// </summary>
-public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, string> Matchers, IReadOnlyList<string>? Alternatives = null)
+public sealed record TokenMetric(string Metric, IReadOnlyDictionary<string, string> Matchers, IReadOnlyList<string>? Alternatives = null, IReadOnlyList<OtelInstrument>? Otel = null)
 {
     public TokenMetric(string metric, params IReadOnlyList<string> alternatives) : this(metric, new Dictionary<string, string>(), alternatives) { }
 
@@ -49,13 +55,36 @@ public sealed record MetricProfile(
     string InstanceLabel = "instance",
     // Dimensions that only the request counter carries (the seed's outcome): token counters are not expected to have them.
     IReadOnlySet<string>? RequestOnlyDimensions = null,
-    IReadOnlySet<string>? EmptyValues = null)
+    IReadOnlySet<string>? EmptyValues = null,
+    // For profiles of OpenTelemetry instruments: label → the attribute it was written from, so the names Prometheus 3
+    // stores under another OTLP translation strategy can be worked out (WithOtlp).
+    IReadOnlyDictionary<string, string>? OtelAttributes = null,
+    // A gateway's own USD counter, read beside the tokens for the Reconcile view.
+    TokenMetric? GatewayCostMetric = null)
 {
     public const string Default = "otel-seed";
 
     public static readonly IReadOnlyList<string> Dimensions = ["model", "provider", "feature", "team", "operation", "outcome"];
 
     private static IReadOnlyList<string> L(params string[] labels) => labels;
+
+    private static TokenMetric Otel(string metric, OtelInstrument instrument) => new(metric, new Dictionary<string, string>(), null, [instrument]);
+
+    // The semantic convention's unit is {token}; OpenLLMetry declares "token", which becomes a name suffix.
+    private static readonly IReadOnlyList<OtelInstrument> TokenUsage =
+        [new("gen_ai.client.token.usage", "{token}", OtelKind.HistogramSum), new("gen_ai.client.token.usage", "token", OtelKind.HistogramSum)];
+
+    private static readonly IReadOnlyDictionary<string, string> GenAiAttributes = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["gen_ai_request_model"] = "gen_ai.request.model",
+        ["gen_ai_response_model"] = "gen_ai.response.model",
+        ["gen_ai_provider_name"] = "gen_ai.provider.name",
+        ["gen_ai_system"] = "gen_ai.system",
+        ["gen_ai_operation_name"] = "gen_ai.operation.name",
+        ["gen_ai_token_type"] = "gen_ai.token.type",
+        ["error_type"] = "error.type",
+    };
+
 
     public static IReadOnlyDictionary<string, MetricProfile> BuiltIn { get; } = new Dictionary<string, MetricProfile>(StringComparer.Ordinal)
     {
@@ -65,9 +94,9 @@ public sealed record MetricProfile(
             "otel-seed",
             new Dictionary<TokenType, TokenMetric>
             {
-                [TokenType.Input] = new("gen_ai_client_token_usage_input_total"),
-                [TokenType.Output] = new("gen_ai_client_token_usage_output_total"),
-                [TokenType.CachedInput] = new("gen_ai_client_token_usage_cached_input_total"),
+                [TokenType.Input] = Otel("gen_ai_client_token_usage_input_total", new("gen_ai.client.token.usage.input", "{token}", OtelKind.Counter)),
+                [TokenType.Output] = Otel("gen_ai_client_token_usage_output_total", new("gen_ai.client.token.usage.output", "{token}", OtelKind.Counter)),
+                [TokenType.CachedInput] = Otel("gen_ai_client_token_usage_cached_input_total", new("gen_ai.client.token.usage.cached_input", "{token}", OtelKind.Counter)),
             },
             new Dictionary<string, IReadOnlyList<string>>
             {
@@ -80,8 +109,9 @@ public sealed record MetricProfile(
                 ["outcome"] = L("outcome"),
             },
             CacheInclusion.Both,
-            RequestsMetric: new("gen_ai_client_requests_total"),
-            RequestOnlyDimensions: new HashSet<string>(StringComparer.Ordinal) { "outcome" }),
+            RequestsMetric: Otel("gen_ai_client_requests_total", new("gen_ai.client.requests", "{request}", OtelKind.Counter)),
+            RequestOnlyDimensions: new HashSet<string>(StringComparer.Ordinal) { "outcome" },
+            OtelAttributes: GenAiAttributes),
 
         // The GenAI semantic-convention histogram gen_ai.client.token.usage. OpenLLMetry (traceloop/openllmetry,
         // packages/opentelemetry-instrumentation-openai, shared/__init__.py metric_shared_attributes) declares the unit
@@ -92,8 +122,8 @@ public sealed record MetricProfile(
             "otel-genai-histogram",
             new Dictionary<TokenType, TokenMetric>
             {
-                [TokenType.Input] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "input" }, ["gen_ai_client_token_usage_token_sum"]),
-                [TokenType.Output] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "output" }, ["gen_ai_client_token_usage_token_sum"]),
+                [TokenType.Input] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "input" }, ["gen_ai_client_token_usage_token_sum"], TokenUsage),
+                [TokenType.Output] = new("gen_ai_client_token_usage_sum", new Dictionary<string, string> { ["gen_ai_token_type"] = "output" }, ["gen_ai_client_token_usage_token_sum"], TokenUsage),
             },
             new Dictionary<string, IReadOnlyList<string>>
             {
@@ -101,7 +131,8 @@ public sealed record MetricProfile(
                 ["provider"] = L("gen_ai_provider_name", "gen_ai_system"),
                 ["operation"] = L("gen_ai_operation_name"),
             },
-            CacheInclusion.Both),
+            CacheInclusion.Both,
+            OtelAttributes: GenAiAttributes),
 
         // maximhq/bifrost plugins/telemetry/main.go (defaultBifrostLabelNames; the cache-read and cache-write counters are
         // subsets of bifrost_input_tokens_total, their _5m/_1h variants subsets of the write counter and never added).
@@ -125,7 +156,8 @@ public sealed record MetricProfile(
                 ["operation"] = L("method"),
             },
             CacheInclusion.Both,
-            RequestsMetric: new("bifrost_upstream_requests_total")),
+            RequestsMetric: new("bifrost_upstream_requests_total"),
+            GatewayCostMetric: new("bifrost_cost_total")),
 
         // BerriAI/litellm litellm/types/integrations/prometheus.py (PrometheusMetricLabels): `team` holds the team id and
         // `team_alias` its name; a missing value is written as the string "None" (str(None)). Input counts prompt tokens,
@@ -145,8 +177,38 @@ public sealed record MetricProfile(
             },
             new CacheInclusion(Reads: true, Writes: false),
             RequestsMetric: new("litellm_proxy_total_requests_metric_total"),
-            EmptyValues: new HashSet<string>(StringComparer.Ordinal) { "None" }),
+            EmptyValues: new HashSet<string>(StringComparer.Ordinal) { "None" },
+            GatewayCostMetric: new("litellm_spend_metric_total")),
     };
+
+    /// <summary>
+    /// This profile as Prometheus 3 stores its OpenTelemetry instruments when they arrive over OTLP under
+    /// <paramref name="strategy"/>: dotted or underscored names and labels, with or without unit and type suffixes.
+    /// Profiles not made of OpenTelemetry instruments are returned as they are.
+    /// </summary>
+    public MetricProfile WithOtlp(OtlpTranslation strategy)
+    {
+        if (OtelAttributes is null) return this;
+        string Label(string label) => OtelAttributes.TryGetValue(label, out var attribute) ? OtlpNames.Label(attribute, strategy) : label;
+        TokenMetric Translate(TokenMetric metric)
+        {
+            if (metric.Otel is not { Count: > 0 } instruments) return metric;
+            var names = instruments.Select(i => i.SeriesName(strategy)).Distinct(StringComparer.Ordinal).ToList();
+            return metric with
+            {
+                Metric = names[0],
+                Alternatives = names.Skip(1).ToList(),
+                Matchers = metric.Matchers.ToDictionary(m => Label(m.Key), m => m.Value),
+            };
+        }
+
+        return this with
+        {
+            Tokens = Tokens.ToDictionary(t => t.Key, t => Translate(t.Value)),
+            RequestsMetric = RequestsMetric is null ? null : Translate(RequestsMetric),
+            DimensionLabels = DimensionLabels.ToDictionary(d => d.Key, d => (IReadOnlyList<string>)[.. d.Value.Select(Label)]),
+        };
+    }
 
     /// <summary>The labels a dimension is read from, first choice first (empty when the profile does not carry it).</summary>
     public IReadOnlyList<string> LabelsOf(string dimension) => DimensionLabels.GetValueOrDefault(dimension) ?? [];
@@ -182,9 +244,11 @@ public sealed record MetricProfile(
         return this with { DimensionLabels = labels };
     }
 
-    /// <summary>What the ledger reads: each token counter, and the request counter when the profile names one.</summary>
+    /// <summary>What the ledger reads: each token counter, and the request and gateway-cost counters when the profile names them.</summary>
     public IEnumerable<(TokenType Type, TokenMetric Metric)> LedgerCounters =>
-        Tokens.Select(t => (t.Key, t.Value)).Concat(RequestsMetric is null ? [] : [(TokenType.Requests, RequestsMetric)]);
+        Tokens.Select(t => (t.Key, t.Value))
+            .Concat(RequestsMetric is null ? [] : [(TokenType.Requests, RequestsMetric)])
+            .Concat(GatewayCostMetric is null ? [] : [(TokenType.GatewayCost, GatewayCostMetric)]);
 
     /// <summary>The labels a series of <paramref name="metric"/> should carry, per dimension (any one of each list will do), except on token counters those only the request counter has.</summary>
     public IEnumerable<IReadOnlyList<string>> ExpectedLabels(string metric) =>

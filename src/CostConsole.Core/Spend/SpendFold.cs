@@ -47,7 +47,7 @@ public static class SpendFold
         var teamFilter = request.FilterOf(SpendDimension.Team) is { Count: > 0 } teams ? teams.ToHashSet(StringComparer.Ordinal) : null;
 
         // Tokens per (hour, dimension set with the team resolved): each such bucket is priced once.
-        var buckets = new Dictionary<(long Hour, Dimensions Dims), (TokenCounts Tokens, long Requests)>();
+        var buckets = new Dictionary<(long Hour, Dimensions Dims), (TokenCounts Tokens, long Requests, long GatewayMicroUsd)>();
         foreach (var cell in cells)
         {
             var dims = cell.Dims with { Team = TeamOf(cell.Dims) };
@@ -57,22 +57,23 @@ public static class SpendFold
             }
 
             var key = (cell.Hour, dims);
-            var (tokens, requests) = buckets.GetValueOrDefault(key);
+            var (tokens, requests, gateway) = buckets.GetValueOrDefault(key);
             buckets[key] = cell.Type switch
             {
-                TokenType.Input => (tokens + new TokenCounts(cell.Tokens, 0, 0, 0), requests),
-                TokenType.CachedInput => (tokens + new TokenCounts(0, cell.Tokens, 0, 0), requests),
-                TokenType.CacheWrite => (tokens + new TokenCounts(0, 0, cell.Tokens, 0), requests),
-                TokenType.Output => (tokens + new TokenCounts(0, 0, 0, cell.Tokens), requests),
-                TokenType.Requests => (tokens, requests + cell.Tokens),
-                _ => (tokens, requests),
+                TokenType.Input => (tokens + new TokenCounts(cell.Tokens, 0, 0, 0), requests, gateway),
+                TokenType.CachedInput => (tokens + new TokenCounts(0, cell.Tokens, 0, 0), requests, gateway),
+                TokenType.CacheWrite => (tokens + new TokenCounts(0, 0, cell.Tokens, 0), requests, gateway),
+                TokenType.Output => (tokens + new TokenCounts(0, 0, 0, cell.Tokens), requests, gateway),
+                TokenType.Requests => (tokens, requests + cell.Tokens, gateway),
+                TokenType.GatewayCost => (tokens, requests, gateway + cell.Tokens),
+                _ => (tokens, requests, gateway),
             };
         }
 
         var groups = new Dictionary<string, (string[] Keys, SpendFigures Figures)>(StringComparer.Ordinal);
         var totals = SpendFigures.Zero;
         var unpricedModels = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var ((hourUnix, dims), (tokens, requests)) in buckets)
+        foreach (var ((hourUnix, dims), (tokens, requests, gatewayMicroUsd)) in buckets)
         {
             var hour = DateTimeOffset.FromUnixTimeSeconds(hourUnix);
             var pricedAt = request.RepriceAt is { } at && book.PriceAt(dims.Model, at) is not null ? at : hour;
@@ -92,8 +93,9 @@ public static class SpendFold
 
             var id = string.Join('\u001f', keys);
             var current = groups.TryGetValue(id, out var existing) ? existing.Figures : SpendFigures.Zero;
-            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable));
-            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable);
+            var gateway = gatewayMicroUsd / 1_000_000m;
+            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable, gateway));
+            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable, gateway);
         }
 
         var rows = groups.Values

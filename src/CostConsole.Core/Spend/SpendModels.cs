@@ -80,16 +80,18 @@ public sealed record SpendFigures(
     long UnpricedTokens,
     long Requests = 0,
     decimal CachedSavingsUsd = 0m,
-    long BillableTokens = 0)
+    long BillableTokens = 0,
+    // What the gateway itself reported spending (bifrost_cost_total, litellm_spend_metric_total), for reconciliation.
+    decimal GatewayCostUsd = 0m)
 {
     public static SpendFigures Zero { get; } = new(0, 0, 0, 0, 0m, 0);
 
     /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
     public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
 
-    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0) =>
+    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0, decimal gateway = 0m) =>
         new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
-            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable);
+            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable, GatewayCostUsd + gateway);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);

@@ -18,7 +18,7 @@ public static class CommandLine
 {
     public const string PasswordVariable = "COSTCONSOLE_PASSWORD";
 
-    private static readonly HashSet<string> Commands = ["migrate", "users", "prices", "tokens", "teams", "ledger", "help", "--help"];
+    private static readonly HashSet<string> Commands = ["migrate", "users", "prices", "tokens", "teams", "ledger", "sources", "help", "--help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -58,6 +58,8 @@ public static class CommandLine
                     return await CreateTeamAsync(builder, Options(rest), output, error);
                 case ["ledger", "sync", .. var rest]:
                     return await SyncLedgerAsync(builder, Options(rest), output, error);
+                case ["sources", "detect", ..]:
+                    return await DetectSourcesAsync(builder, output, error);
                 default:
                     await error.WriteLineAsync(Usage);
                     return args is ["help" or "--help", ..] ? 0 : 2;
@@ -250,6 +252,44 @@ public static class CommandLine
         return 0;
     }
 
+    /// <summary>Which known profiles have data in this Prometheus and how its series map into dimensions; exit 3 when a suggestion says the profile is wrong.</summary>
+    private static async Task<int> DetectSourcesAsync(WebApplicationBuilder builder, TextWriter output, TextWriter error)
+    {
+        await using var app = CheckedBuild(builder);
+        var detection = await app.Services.GetRequiredService<Features.Sources.SourceDetector>().DetectAsync();
+        if (detection.Problem is { } problem)
+        {
+            await error.WriteLineAsync($"error: {problem}");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Profile in use: {detection.ActiveProfile}.");
+        if (detection.Profiles.Count == 0)
+        {
+            await output.WriteLineAsync("No known profile's input counter is in this Prometheus.");
+        }
+
+        foreach (var found in detection.Profiles)
+        {
+            // Label values are data from whoever emits metrics: written out with control characters made visible.
+            await output.WriteLineAsync(Visible(found.Summary) + (found.Active ? " (in use)" : ""));
+            foreach (var dims in found.Sample)
+            {
+                await output.WriteLineAsync($"  model={Visible(dims.Model)} provider={Visible(dims.Provider)} feature={Visible(dims.Feature)} team={Visible(dims.Team)} operation={Visible(dims.Operation)}");
+            }
+        }
+
+        if (detection.Suggestion is { } suggestion)
+        {
+            await output.WriteLineAsync($"Suggestion: {suggestion}");
+            return 3;
+        }
+
+        return 0;
+    }
+
+    private static string Visible(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));
+
     private static Dictionary<string, string> Options(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -311,6 +351,9 @@ public static class CommandLine
               create a team (or find it), optionally with a manager; prints the team's id
           CostConsole ledger sync [--until ISO]
               ingest closed hours into the token ledger up to that hour (default: now), with progress, then exit
+          CostConsole sources detect
+              list the known profiles with data in Prometheus, how their labels fill and map into dimensions, and
+              suggest the profile to use (exit 3 when the configured one finds nothing and another does)
 
         Every command checks the settings first. Add --verbose to see the log's Information lines as well.
         """;

@@ -37,12 +37,25 @@ public sealed class PrometheusOptions
     /// </summary>
     public Dictionary<string, string> Labels { get; set; } = [];
 
+    /// <summary>
+    /// For applications that send OTLP to Prometheus 3: the <c>otlp.translation_strategy</c> it stores their metrics
+    /// under. Unset, the OpenTelemetry profiles read the names the OTel Prometheus exporters write (the same as the
+    /// default strategy, UnderscoreEscapingWithSuffixes).
+    /// </summary>
+    public OtlpTranslation? OtlpTranslation { get; set; }
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
 
-    /// <summary>The profile in use: a custom one of that name, else the built-in one, with <see cref="Labels"/> applied.</summary>
-    public MetricProfile ActiveProfile() =>
-        (Profiles.TryGetValue(Profile, out var custom) ? custom.ToProfile(Profile) : MetricProfile.BuiltIn[Profile])
-        .WithLabels(Labels.ToDictionary(l => l.Key, l => CustomProfile.List(l.Value)));
+    /// <summary>
+    /// The profile in use: a custom one of that name, else the built-in one, named as <see cref="OtlpTranslation"/>
+    /// stores it, with <see cref="Labels"/> applied.
+    /// </summary>
+    public MetricProfile ActiveProfile()
+    {
+        var profile = Profiles.TryGetValue(Profile, out var custom) ? custom.ToProfile(Profile) : MetricProfile.BuiltIn[Profile];
+        if (OtlpTranslation is { } strategy) profile = profile.WithOtlp(strategy);
+        return profile.WithLabels(Labels.ToDictionary(l => l.Key, l => CustomProfile.List(l.Value)));
+    }
 }
 
 public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptions>
@@ -66,6 +79,13 @@ public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptio
             var guess = Closest(options.Profile, choices);
             failures.Add($"Prometheus:Profile '{Configuration.OptionText.Printable(options.Profile)}' is not a known metric profile; use one of: {string.Join(", ", choices)}"
                 + (guess is null ? "." : $" (did you mean {guess}?)."));
+        }
+
+        if (options.OtlpTranslation is { } strategy
+            && (options.Profiles.ContainsKey(options.Profile) || (MetricProfile.BuiltIn.TryGetValue(options.Profile, out var builtIn) && builtIn.OtelAttributes is null)))
+        {
+            var otel = string.Join(", ", MetricProfile.BuiltIn.Values.Where(p => p.OtelAttributes is not null).Select(p => p.Name));
+            failures.Add($"Prometheus:OtlpTranslation ({strategy}) applies to the OpenTelemetry profiles ({otel}), not to '{Configuration.OptionText.Printable(options.Profile)}': remove it, or write the stored names into a custom profile.");
         }
 
         foreach (var (profileName, custom) in options.Profiles)

@@ -57,6 +57,7 @@ public sealed class ProfileTests
         TokenType.Output => Family.OutputTokens,
         TokenType.CachedInput => Family.CachedInputTokens,
         TokenType.CacheWrite => Family.CacheWriteTokens,
+        TokenType.GatewayCost => Family.GatewayCost,
         _ => Family.Requests,
     };
 
@@ -81,10 +82,21 @@ public sealed class ProfileTests
             .GroupBy(t => (t.Key.Hour.ToUnixTimeSeconds(), t.Key.Model, hasFeature ? t.Key.Feature : "", hasTeam ? shape.ReadBackTeam(t.Key.Team) : "", t.Key.TokenType))
             .ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
         var actual = ledger
+            .Where(e => e.TokenType != TokenType.GatewayCost)
             .GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
 
         Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+
+        // A gateway's own USD counter, per hour and dimension set, to the millionth of a dollar the ledger keeps.
+        var expectedCost = history.GatewayCostTruth
+            .GroupBy(t => (t.Key.Hour.ToUnixTimeSeconds(), t.Key.Model, hasFeature ? t.Key.Feature : "", hasTeam ? shape.ReadBackTeam(t.Key.Team) : ""))
+            .ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        var actualCost = ledger.Where(e => e.TokenType == TokenType.GatewayCost)
+            .GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team)).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens) / 1_000_000m);
+        Assert.Equal(shape.Metrics.ContainsKey(Family.GatewayCost), expectedCost.Count > 0);
+        Assert.Equal(expectedCost.Keys.Order(), actualCost.Keys.Order());
+        Assert.All(expectedCost, e => Assert.True(Math.Abs(e.Value - actualCost[e.Key]) <= 0.000001m, $"{e.Key}: gateway {e.Value}, ledger {actualCost[e.Key]}"));
         Assert.Equal(shape.Metrics.ContainsKey(Family.CacheWriteTokens), ledger.Any(e => e.TokenType == TokenType.CacheWrite));
         Assert.Equal(shape.Metrics.ContainsKey(Family.Requests), ledger.Any(e => e.TokenType == TokenType.Requests));
         if (profile.LabelsOf("provider").Any(shape.Carries)) Assert.All(ledger, e => Assert.NotEqual("", e.Provider));

@@ -30,6 +30,8 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/admin/teams"] = ("/admin/teams", [Roles.Admin]),
         ["/admin/tokens"] = ("/admin/tokens", [Roles.Admin]),
         ["/sources"] = ("/sources", [Roles.Engineer, Roles.Admin]),
+        ["/reconcile"] = ("/reconcile", [Roles.Finance, Roles.Engineer, Roles.Admin]),
+        ["/api/v1/reconcile/gateway"] = ("/api/v1/reconcile/gateway?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/account/login"] = ("/account/login", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/status/{Code:int}"] = ("/status/403", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),

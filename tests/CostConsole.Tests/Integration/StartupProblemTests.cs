@@ -65,6 +65,9 @@ public sealed class StartupProblemTests
     [InlineData("Smtp:From", "nobody", "Smtp:From 'nobody' is not a mail address")]
     [InlineData("Prometheus:Profiles:mine:Output", "x_total", "Prometheus:Profiles:mine:Input must name the input token metric")]
     [InlineData("Prometheus:Profiles:mine:Labels:colour", "c", "Prometheus:Profiles:mine:Labels:colour is not a dimension")]
+    [InlineData("Prometheus:OtlpTranslation", "Dots", "Failed to convert configuration value 'Dots' at 'Prometheus:OtlpTranslation'")]
+    [InlineData("Reconcile:TolerancePercent", "150", "Reconcile:TolerancePercent must be between 0 and 100 (was 150).")]
+    [InlineData("Reconcile:MinimumUsd", "-1", "Reconcile:MinimumUsd must be between 0 and 1000000 (was -1).")]
     [InlineData("Prometheus:Labels:colour", "c", "Prometheus:Labels:colour is not a dimension; use model, provider, feature, team, operation, outcome.")]
     [InlineData("Prometheus:Labels:model", " , ", "Prometheus:Labels:model cannot be empty: every token needs its model to be priced.")]
     [InlineData("Prometheus:Labels:feature", "use\"case", "Prometheus:Labels:feature: 'use\"case' is not a label name.")]
@@ -126,6 +129,16 @@ public sealed class StartupProblemTests
         var problem = Assert.Single(CostConsole.Configuration.StartupSettings.Problems(app.Services));
 
         Assert.Equal("Prometheus:Profile 'made-up' is not a known metric profile; use one of: otel-seed, otel-genai-histogram, bifrost, litellm.", problem);
+    }
+
+    [Fact]
+    public void An_OTLP_translation_strategy_is_refused_for_a_profile_that_is_not_OpenTelemetry()
+    {
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { ["Prometheus:Profile"] = "bifrost", ["Prometheus:OtlpTranslation"] = "NoTranslation" });
+
+        var problem = Assert.Single(CostConsole.Configuration.StartupSettings.Problems(app.Services));
+
+        Assert.Equal("Prometheus:OtlpTranslation (NoTranslation) applies to the OpenTelemetry profiles (otel-seed, otel-genai-histogram), not to 'bifrost': remove it, or write the stored names into a custom profile.", problem);
     }
 
     [Fact]

@@ -23,6 +23,9 @@ public static class Policies
     /// <summary>Finance and Admins: the org's budget, the budget export and audit.</summary>
     public const string FinanceOrAdmin = "finance-or-admin";
 
+    /// <summary>Finance, Engineers and Admins: reconciling CostConsole's cost with a gateway's own.</summary>
+    public const string Reconcilers = "reconcilers";
+
     /// <summary>Admins: users, teams, API tokens, the job dashboard.</summary>
     public const string Admins = "admins";
 
@@ -33,6 +36,7 @@ public static class Policies
         [BudgetReaders] = [Roles.Finance, Roles.Manager, Roles.Admin],
         [TeamBudgetSetters] = [Roles.Manager, Roles.Admin],
         [FinanceOrAdmin] = [Roles.Finance, Roles.Admin],
+        [Reconcilers] = [Roles.Finance, Roles.Engineer, Roles.Admin],
         [Admins] = [Roles.Admin],
     };
 

@@ -185,7 +185,7 @@ public sealed class LedgerIngestor(
             {
                 seriesCount++;
                 sampleCount += series.Samples.Count;
-                if (type != TokenType.Requests && series.Samples.Count > 0 && (lastSample is null || series.Samples[^1].Time > lastSample))
+                if (type is not (TokenType.Requests or TokenType.GatewayCost) && series.Samples.Count > 0 && (lastSample is null || series.Samples[^1].Time > lastSample))
                 {
                     lastSample = series.Samples[^1].Time;
                 }
@@ -203,10 +203,12 @@ public sealed class LedgerIngestor(
                 }
 
                 var dims = Dimensions.From(series.Labels, profile);
+                // A gateway's USD counter is kept in millionths of a dollar, whole like a token count.
+                var scale = type == TokenType.GatewayCost ? 1_000_000d : 1d;
                 foreach (var (hour, delta) in byHour)
                 {
                     var key = (hour, dims, type);
-                    totals[key] = totals.GetValueOrDefault(key) + delta;
+                    totals[key] = totals.GetValueOrDefault(key) + delta * scale;
                 }
             }
         }

@@ -123,5 +123,5 @@ public sealed partial class SourceInspector(PrometheusClient client, IOptions<Pr
 
 public static class SourcesSetup
 {
-    public static IServiceCollection AddCostConsoleSources(this IServiceCollection services) => services.AddSingleton<SourceInspector>();
+    public static IServiceCollection AddCostConsoleSources(this IServiceCollection services) => services.AddSingleton<SourceInspector>().AddSingleton<SourceDetector>();
 }
