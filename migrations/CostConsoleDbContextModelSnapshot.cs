@@ -394,6 +394,10 @@ namespace CostConsole.Migrations
                     b.Property<long>("DayUnix")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Extra")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Feature")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -426,7 +430,7 @@ namespace CostConsole.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DayUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "TokenType")
+                    b.HasIndex("DayUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "TokenType")
                         .IsUnique();
 
                     b.ToTable("LedgerDays", (string)null);
@@ -437,6 +441,10 @@ namespace CostConsole.Migrations
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Extra")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Feature")
                         .IsRequired()
@@ -473,7 +481,7 @@ namespace CostConsole.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("HourUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "TokenType")
+                    b.HasIndex("HourUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "TokenType")
                         .IsUnique();
 
                     b.ToTable("LedgerTokens", (string)null);

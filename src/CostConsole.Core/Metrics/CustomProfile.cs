@@ -31,6 +31,9 @@ public sealed class CustomProfile
     public string? RestartMetric { get; set; } = "process_start_time_seconds";
     public string InstanceLabel { get; set; } = "instance";
 
+    /// <summary>Extra dimensions: name → label, or labels in order of preference.</summary>
+    public Dictionary<string, string> Extra { get; set; } = [];
+
     public static IReadOnlyList<string> Dimensions => MetricProfile.Dimensions;
 
     /// <summary>The parts of a comma-separated setting, trimmed, without empty ones.</summary>
@@ -62,7 +65,8 @@ public sealed class CustomProfile
             requests.Count == 0 ? null : new TokenMetric(requests[0], new Dictionary<string, string>(), [.. requests.Skip(1)]),
             string.IsNullOrWhiteSpace(RestartMetric) ? null : RestartMetric,
             InstanceLabel,
-            EmptyValues: EmptyValues.Count == 0 ? null : EmptyValues.ToHashSet(StringComparer.Ordinal));
+            EmptyValues: EmptyValues.Count == 0 ? null : EmptyValues.ToHashSet(StringComparer.Ordinal),
+            ExtraDimensions: Extra.Where(e => List(e.Value).Count > 0).ToDictionary(e => e.Key, e => List(e.Value)));
     }
 
     /// <summary>What is wrong with this profile, each message naming its configuration key.</summary>

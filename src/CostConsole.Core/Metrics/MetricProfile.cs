@@ -1,3 +1,5 @@
+using CostConsole.Core.Ledger;
+
 namespace CostConsole.Core.Metrics;
 
 public enum TokenType
@@ -60,8 +62,41 @@ public sealed record MetricProfile(
     // stores under another OTLP translation strategy can be worked out (WithOtlp).
     IReadOnlyDictionary<string, string>? OtelAttributes = null,
     // A gateway's own USD counter, read beside the tokens for the Reconcile view.
-    TokenMetric? GatewayCostMetric = null)
+    TokenMetric? GatewayCostMetric = null,
+    // More dimensions to group and filter by (name → labels, first filled wins), e.g. api_key from api_key_alias.
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? ExtraDimensions = null)
 {
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoExtras = new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>The extra dimensions' names, in order.</summary>
+    public IReadOnlyList<string> ExtraNames => [.. (ExtraDimensions ?? NoExtras).Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>The extra dimensions' values on a series, encoded as the ledger keeps them (<see cref="ExtraValues"/>); "" without extras.</summary>
+    public string ResolveExtras(IReadOnlyDictionary<string, string> labels)
+    {
+        if (ExtraDimensions is not { Count: > 0 } extras) return "";
+        var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, candidates) in extras)
+        {
+            values[name] = candidates.Select(l => labels.TryGetValue(l, out var v) && v.Length > 0 && EmptyValues?.Contains(v) != true ? v : null).FirstOrDefault(v => v is not null) ?? "";
+        }
+
+        return ExtraValues.Encode(values);
+    }
+
+    /// <summary>This profile with extra dimensions added, moved to other labels, or (empty list) removed (Prometheus:Extra).</summary>
+    public MetricProfile WithExtras(IReadOnlyDictionary<string, IReadOnlyList<string>> overrides)
+    {
+        if (overrides.Count == 0) return this;
+        var extras = new Dictionary<string, IReadOnlyList<string>>(ExtraDimensions ?? NoExtras, StringComparer.Ordinal);
+        foreach (var (name, labels) in overrides)
+        {
+            if (labels.Count == 0) extras.Remove(name);
+            else extras[name] = labels;
+        }
+
+        return this with { ExtraDimensions = extras };
+    }
     public const string Default = "otel-seed";
 
     public static readonly IReadOnlyList<string> Dimensions = ["model", "provider", "feature", "team", "operation", "outcome"];
@@ -157,7 +192,12 @@ public sealed record MetricProfile(
             },
             CacheInclusion.Both,
             RequestsMetric: new("bifrost_upstream_requests_total"),
-            GatewayCostMetric: new("bifrost_cost_total")),
+            GatewayCostMetric: new("bifrost_cost_total"),
+            ExtraDimensions: new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["customer"] = L("customer_name", "customer_id"),
+                ["virtual_key"] = L("virtual_key_name", "virtual_key_id"),
+            }),
 
         // BerriAI/litellm litellm/types/integrations/prometheus.py (PrometheusMetricLabels): `team` holds the team id and
         // `team_alias` its name; a missing value is written as the string "None" (str(None)). Input counts prompt tokens,
@@ -178,7 +218,12 @@ public sealed record MetricProfile(
             new CacheInclusion(Reads: true, Writes: false),
             RequestsMetric: new("litellm_proxy_total_requests_metric_total"),
             EmptyValues: new HashSet<string>(StringComparer.Ordinal) { "None" },
-            GatewayCostMetric: new("litellm_spend_metric_total")),
+            GatewayCostMetric: new("litellm_spend_metric_total"),
+            ExtraDimensions: new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["api_key"] = L("api_key_alias"),
+                ["end_user"] = L("end_user"),
+            }),
     };
 
     /// <summary>

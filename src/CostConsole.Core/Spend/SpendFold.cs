@@ -37,7 +37,7 @@ public static class SpendFold
         SpendRequest request,
         CacheInclusion inputIncludes)
     {
-        var unknown = request.GroupBy.FirstOrDefault(k => !GroupKeys.Contains(k));
+        var unknown = request.GroupBy.FirstOrDefault(k => !GroupKeys.Contains(k) && !request.Extras.Contains(k));
         if (unknown is not null)
         {
             throw new ArgumentException($"Unknown groupBy key '{unknown}'.", nameof(request));
@@ -48,10 +48,20 @@ public static class SpendFold
 
         // Tokens per (hour, dimension set with the team resolved): each such bucket is priced once.
         var buckets = new Dictionary<(long Hour, Dimensions Dims), (TokenCounts Tokens, long Requests, long GatewayMicroUsd)>();
+        // Extra dimensions (configured per profile) live in one encoded column: decoded once per distinct value.
+        var decoded = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, string> ExtrasOf(string encoded) =>
+            decoded.TryGetValue(encoded, out var values) ? values : decoded[encoded] = ExtraValues.Decode(encoded);
+        var extraFilters = request.Extras.Where(e => request.FilterOf(e).Count > 0).Select(e => (Name: e, Values: request.FilterOf(e).ToHashSet(StringComparer.Ordinal))).ToList();
         foreach (var cell in cells)
         {
             var dims = cell.Dims with { Team = TeamOf(cell.Dims) };
             if (teamFilter is not null && !teamFilter.Contains(dims.Team))
+            {
+                continue;
+            }
+
+            if (extraFilters.Count > 0 && extraFilters.Any(f => !f.Values.Contains(ExtrasOf(dims.Extra).GetValueOrDefault(f.Name, ""))))
             {
                 continue;
             }
@@ -88,7 +98,9 @@ public static class SpendFold
             var keys = new string[request.GroupBy.Count];
             for (var i = 0; i < keys.Length; i++)
             {
-                keys[i] = KeyOf(request.GroupBy[i], dims, hour, request.TimeZone);
+                keys[i] = request.Extras.Contains(request.GroupBy[i])
+                    ? ExtrasOf(dims.Extra).GetValueOrDefault(request.GroupBy[i], "")
+                    : KeyOf(request.GroupBy[i], dims, hour, request.TimeZone);
             }
 
             var id = string.Join('\u001f', keys);

@@ -18,7 +18,7 @@ public static class SpendDimension
     {
         "day" => "Day",
         "hour" => "Hour",
-        _ => char.ToUpperInvariant(dimension[0]) + dimension[1..],
+        _ => (char.ToUpperInvariant(dimension[0]) + dimension[1..]).Replace('_', ' '),
     };
 
     /// <summary>How an empty dimension value reads: the series did not carry that label.</summary>
@@ -39,6 +39,9 @@ public sealed record SpendRequest(DateTimeOffset From, DateTimeOffset To, IReadO
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
 
     public DateTimeOffset? RepriceAt { get; init; }
+
+    /// <summary>The extra dimensions (the profile's) this request may group and filter by, besides <see cref="SpendDimension.All"/>.</summary>
+    public IReadOnlyList<string> Extras { get; init; } = [];
 
     public IReadOnlyList<string> FilterOf(string dimension) => Filters.TryGetValue(dimension, out var values) ? values : [];
 

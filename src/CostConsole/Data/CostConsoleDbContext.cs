@@ -96,12 +96,12 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         builder.Entity<LedgerEntry>(entry =>
         {
             entry.ToTable("LedgerTokens");
-            entry.HasIndex(e => new { e.HourUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.TokenType }).IsUnique();
+            entry.HasIndex(e => new { e.HourUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
         });
         builder.Entity<LedgerDay>(day =>
         {
             day.ToTable("LedgerDays");
-            day.HasIndex(e => new { e.DayUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.TokenType }).IsUnique();
+            day.HasIndex(e => new { e.DayUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
         });
         builder.Entity<LedgerHour>(hour =>
         {

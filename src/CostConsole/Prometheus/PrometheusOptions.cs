@@ -38,6 +38,12 @@ public sealed class PrometheusOptions
     public Dictionary<string, string> Labels { get; set; } = [];
 
     /// <summary>
+    /// Extra dimensions to group and filter by everywhere, name → label (or fallback list), e.g.
+    /// <c>Prometheus:Extra:environment = "deployment_environment"</c>; an empty value removes one a profile has.
+    /// </summary>
+    public Dictionary<string, string> Extra { get; set; } = [];
+
+    /// <summary>
     /// For applications that send OTLP to Prometheus 3: the <c>otlp.translation_strategy</c> it stores their metrics
     /// under. Unset, the OpenTelemetry profiles read the names the OTel Prometheus exporters write (the same as the
     /// default strategy, UnderscoreEscapingWithSuffixes).
@@ -54,12 +60,16 @@ public sealed class PrometheusOptions
     {
         var profile = Profiles.TryGetValue(Profile, out var custom) ? custom.ToProfile(Profile) : MetricProfile.BuiltIn[Profile];
         if (OtlpTranslation is { } strategy) profile = profile.WithOtlp(strategy);
-        return profile.WithLabels(Labels.ToDictionary(l => l.Key, l => CustomProfile.List(l.Value)));
+        return profile.WithLabels(Labels.ToDictionary(l => l.Key, l => CustomProfile.List(l.Value)))
+            .WithExtras(Extra.ToDictionary(e => e.Key, e => CustomProfile.List(e.Value)));
     }
 }
 
-public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptions>
+public sealed partial class ValidatePrometheusOptions : IValidateOptions<PrometheusOptions>
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
+    private static partial System.Text.RegularExpressions.Regex ExtraName();
+
     public ValidateOptionsResult Validate(string? name, PrometheusOptions options)
     {
         List<string> failures = [];
@@ -101,6 +111,14 @@ public sealed class ValidatePrometheusOptions : IValidateOptions<PrometheusOptio
                 failures.Add("Prometheus:Labels:model cannot be empty: every token needs its model to be priced.");
             foreach (var label in CustomProfile.List(labels).Where(l => l.Any(char.IsControl) || l.Contains('"')))
                 failures.Add($"Prometheus:Labels:{Configuration.OptionText.Printable(dimension)}: '{Configuration.OptionText.Printable(label)}' is not a label name.");
+        }
+
+        foreach (var (extra, labels) in options.Extra)
+        {
+            if (!ExtraName().IsMatch(extra) || MetricProfile.Dimensions.Contains(extra) || extra is "day" or "hour")
+                failures.Add($"Prometheus:Extra:{Configuration.OptionText.Printable(extra)} is not a usable dimension name: use 1 to 32 lowercase letters, digits and '_', starting with a letter, other than {string.Join(", ", MetricProfile.Dimensions)}, day and hour.");
+            foreach (var label in CustomProfile.List(labels).Where(l => l.Any(char.IsControl) || l.Contains('"')))
+                failures.Add($"Prometheus:Extra:{Configuration.OptionText.Printable(extra)}: '{Configuration.OptionText.Printable(label)}' is not a label name.");
         }
 
         failures.AddRange(ConnectionProblems(options));

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using CostConsole.Data;
+using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Metrics;
 using CostConsole.Features.Pricing;
@@ -182,6 +184,42 @@ public sealed class ProfileTests
 
         long Tokens(IEnumerable<KeyValuePair<TruthKey, long>> truth) => truth.Where(t => t.Key.TokenType is Family.InputTokens or Family.OutputTokens).Sum(t => t.Value);
         Assert.Equal(Tokens(history.GroundTruth) - lost, ledger.Where(e => e.TokenType is TokenType.Input or TokenType.Output).Sum(e => e.Tokens));
+    }
+
+    [Fact]
+    public async Task Extra_dimensions_group_and_filter_in_the_query_the_api_and_the_focus_export()
+    {
+        var (history, _, app, prometheus) = await IngestAsync(MetricShape.LiteLlm);
+        await using var _ = prometheus;
+        using var __ = app;
+        var profile = MetricProfile.BuiltIn["litellm"];
+        Assert.Equal(["api_key", "end_user"], profile.ExtraNames);
+
+        // LiteLLM's api_key_alias is "<team>-service" in the generated history; end_user is the string None, read as empty.
+        var result = await app.Services.GetRequiredService<SpendQuery>().RunAsync(new SpendRequest(Start, End, ["api_key", "end_user"]) { Extras = profile.ExtraNames });
+        var expected = history.GroundTruth.Where(t => t.Key.TokenType == Family.InputTokens).GroupBy(t => t.Key.Team + "-service").ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        Assert.Equal(expected.OrderBy(e => e.Key), result.Rows.ToDictionary(r => r.Keys[0], r => r.Figures.InputTokens).OrderBy(e => e.Key));
+        Assert.All(result.Rows, r => Assert.Equal("", r.Keys[1]));
+
+        var client = await app.SignedInAsync(Roles.Finance);
+        var window = $"from={Start:yyyy-MM-ddTHH:mm:ssZ}&to={End:yyyy-MM-ddTHH:mm:ssZ}";
+        var api = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/spend?{window}&groupBy=model,api_key&where=api_key=search-service");
+        var rows = api.GetProperty("rows").EnumerateArray().ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Equal("search-service", r.GetProperty("extra").GetProperty("api_key").GetString()));
+        Assert.Equal(expected["search-service"], rows.Sum(r => r.GetProperty("inputTokens").GetInt64()));
+
+        var focus = await client.GetStringAsync($"/api/v1/exports/focus?{window}&where=api_key=search-service");
+        Assert.Contains("\"api_key\":\"search-service\"", focus.Replace("\"\"", "\"", StringComparison.Ordinal));
+        Assert.DoesNotContain("growth-service", focus);
+        // LiteLLM reports no cached split: the export says its cost is an upper bound.
+        Assert.Contains("(upper bound: the source reports no cached input)", focus);
+
+        var bad = await client.GetAsync($"/api/v1/spend?{window}&where=colour=red");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("'where' ('colour=red') must be name=value with name one of: api_key, end_user.", await bad.Content.ReadAsStringAsync());
+        var explorer = await client.GetStringAsync($"/explore?range=custom&from={Start:yyyy-MM-dd}&to={End:yyyy-MM-dd}&tz=UTC&by=api_key");
+        Assert.DoesNotContain("Cannot group by", explorer);
     }
 
     [Fact]

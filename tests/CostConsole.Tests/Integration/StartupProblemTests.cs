@@ -66,6 +66,8 @@ public sealed class StartupProblemTests
     [InlineData("Prometheus:Profiles:mine:Output", "x_total", "Prometheus:Profiles:mine:Input must name the input token metric")]
     [InlineData("Prometheus:Profiles:mine:Labels:colour", "c", "Prometheus:Profiles:mine:Labels:colour is not a dimension")]
     [InlineData("Prometheus:OtlpTranslation", "Dots", "Failed to convert configuration value 'Dots' at 'Prometheus:OtlpTranslation'")]
+    [InlineData("Prometheus:Extra:Model", "m", "Prometheus:Extra:Model is not a usable dimension name")]
+    [InlineData("Prometheus:Extra:team", "t", "Prometheus:Extra:team is not a usable dimension name")]
     [InlineData("Reconcile:TolerancePercent", "150", "Reconcile:TolerancePercent must be between 0 and 100 (was 150).")]
     [InlineData("Reconcile:MinimumUsd", "-1", "Reconcile:MinimumUsd must be between 0 and 1000000 (was -1).")]
     [InlineData("Prometheus:Labels:colour", "c", "Prometheus:Labels:colour is not a dimension; use model, provider, feature, team, operation, outcome.")]

@@ -12,7 +12,7 @@ public sealed class MetricProfileTests
     public void Bifrost_teams_come_from_team_name_else_team_id_and_its_method_is_the_operation()
     {
         var named = Read("bifrost", ("model", "gpt-4o"), ("provider", "openai"), ("team_id", "t-81"), ("team_name", "search"), ("method", "chat_completion"), ("feature", "doc-qa"));
-        Assert.Equal(new Dimensions("gpt-4o", "openai", "doc-qa", "search", "chat_completion", ""), named);
+        Assert.Equal(new Dimensions("gpt-4o", "openai", "doc-qa", "search", "chat_completion", "", ExtraValues.Encode(new Dictionary<string, string> { ["customer"] = "", ["virtual_key"] = "" })), named);
 
         var unnamed = Read("bifrost", ("model", "gpt-4o"), ("team_id", "t-81"), ("team_name", ""));
         Assert.Equal("t-81", unnamed.Team);
@@ -59,6 +59,20 @@ public sealed class MetricProfileTests
         Assert.Empty(profile.LabelsOf("operation"));
         Assert.Equal(["team_name", "team_id"], profile.LabelsOf("team"));
         Assert.Equal(["feature"], MetricProfile.BuiltIn["bifrost"].LabelsOf("feature"));
+    }
+
+    [Fact]
+    public void Extra_dimensions_are_encoded_in_one_column_and_survive_hostile_values()
+    {
+        var profile = MetricProfile.BuiltIn["bifrost"].WithExtras(new Dictionary<string, IReadOnlyList<string>> { ["environment"] = ["deployment_environment", "env"], ["virtual_key"] = [] });
+        Assert.Equal(["customer", "environment"], profile.ExtraNames);
+        var hostile = "=cmd|' /C calc'!A0\"}\u001f<script>";
+        var encoded = profile.ResolveExtras(new Dictionary<string, string> { ["env"] = hostile, ["customer_id"] = "c-9", ["customer_name"] = "" });
+        Assert.Equal(new Dictionary<string, string> { ["customer"] = "c-9", ["environment"] = hostile }, ExtraValues.Decode(encoded));
+        // Equal sets encode equally whatever the label order, so the ledger can group by the column.
+        Assert.Equal(encoded, profile.ResolveExtras(new Dictionary<string, string> { ["customer_id"] = "c-9", ["env"] = hostile }));
+        Assert.Equal("", MetricProfile.BuiltIn["otel-seed"].ResolveExtras(new Dictionary<string, string> { ["x"] = "y" }));
+        Assert.Empty(ExtraValues.Decode("not json"));
     }
 
     [Fact]

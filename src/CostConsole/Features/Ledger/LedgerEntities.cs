@@ -16,6 +16,10 @@ public sealed class LedgerEntry
     public required string Team { get; set; }
     public required string Operation { get; set; }
     public required string Outcome { get; set; }
+
+    /// <summary>The profile's extra dimensions (ExtraValues: a JSON object), "" without any.</summary>
+    public string Extra { get; set; } = "";
+
     public TokenType TokenType { get; set; }
     public long Tokens { get; set; }
 }
@@ -34,6 +38,7 @@ public sealed class LedgerDay
     public required string Team { get; set; }
     public required string Operation { get; set; }
     public required string Outcome { get; set; }
+    public string Extra { get; set; } = "";
     public TokenType TokenType { get; set; }
     public long Tokens { get; set; }
 }

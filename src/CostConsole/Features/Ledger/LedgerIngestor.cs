@@ -267,6 +267,7 @@ public sealed class LedgerIngestor(
             Team = t.Key.Dims.Team,
             Operation = t.Key.Dims.Operation,
             Outcome = t.Key.Dims.Outcome,
+            Extra = t.Key.Dims.Extra,
             TokenType = t.Key.Type,
             // Counter values are whole token counts; the sum of float deltas is rounded back to one.
             Tokens = (long)Math.Round(t.Value),
@@ -284,10 +285,10 @@ public sealed class LedgerIngestor(
         var lastDay = (toUnix - 1) - (toUnix - 1) % 86400;
         await db.LedgerDays.Where(d => d.DayUnix >= firstDay && d.DayUnix <= lastDay).ExecuteDeleteAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO LedgerDays (DayUnix, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens)
-            SELECT HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, TokenType, SUM(Tokens)
+            INSERT INTO LedgerDays (DayUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens)
+            SELECT HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, SUM(Tokens)
             FROM LedgerTokens WHERE HourUnix >= {firstDay} AND HourUnix < {lastDay + 86400}
-            GROUP BY HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, TokenType
+            GROUP BY HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType
             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         dataVersion.Bump();

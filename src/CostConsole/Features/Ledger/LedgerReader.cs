@@ -136,7 +136,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        var sql = new System.Text.StringBuilder($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
+        var sql = new System.Text.StringBuilder($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens, Extra FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
         void Parameter(string parameterName, object value)
         {
             var parameter = command.CreateParameter();
@@ -166,7 +166,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var dims = new Dimensions(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
+            var dims = new Dimensions(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(9));
             cells.Add(new LedgerCell(reader.GetInt64(0), dims, (TokenType)reader.GetInt32(7), reader.GetInt64(8)));
         }
 

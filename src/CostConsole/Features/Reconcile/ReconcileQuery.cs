@@ -95,9 +95,9 @@ public static class ReconcileApi
 
     public static IEndpointRouteBuilder MapReconcileApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/v1/reconcile/gateway", async ([AsParameters] SpendParameters query, ReconcileQuery reconcile, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        endpoints.MapGet("/api/v1/reconcile/gateway", async ([AsParameters] SpendParameters query, ReconcileQuery reconcile, IOptions<LedgerOptions> ledger, IOptions<PrometheusOptions> prometheus, CancellationToken cancellationToken) =>
             {
-                var (request, problem) = Parse(query, ledger.Value.MaxQueryDays);
+                var (request, problem) = Parse(query, ledger.Value.MaxQueryDays, prometheus.Value.ActiveProfile().ExtraNames);
                 if (request is null)
                 {
                     return Results.Problem(title: "Invalid reconciliation query", detail: problem, statusCode: StatusCodes.Status400BadRequest);
@@ -114,12 +114,12 @@ public static class ReconcileApi
     }
 
     /// <summary>The spend query's checks, with the reconciliation's default and allowed groupings.</summary>
-    public static (SpendRequest? Request, string? Problem) Parse(SpendParameters query, int maxDays)
+    public static (SpendRequest? Request, string? Problem) Parse(SpendParameters query, int maxDays, IReadOnlyList<string>? extras = null)
     {
-        var (request, problem) = SpendApi.Parse(query, maxDays);
+        var (request, problem) = SpendApi.Parse(query, maxDays, extras);
         if (request is null) return (null, problem);
         if (request.GroupBy.Count == 0) request = request with { GroupBy = DefaultGroupByList };
-        var bad = request.GroupBy.FirstOrDefault(g => !Groupable.Contains(g));
+        var bad = request.GroupBy.FirstOrDefault(g => !Groupable.Contains(g) && !request.Extras.Contains(g));
         return bad is null ? (request, null) : (null, $"'groupBy' cannot be '{Echo.Printable(bad)}' here; use day, model, team, feature or provider.");
     }
 

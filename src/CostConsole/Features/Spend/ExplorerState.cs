@@ -21,9 +21,10 @@ public sealed record ExplorerState(
     public static IReadOnlyList<string> SortKeys { get; } = ["key", "input", "cached", "cacheWrite", "output", "requests", "cost", "share", "per1k", "savings"];
 
     /// <summary>Reads a query string; anything unknown falls back to a default and is reported, never thrown.</summary>
-    public static (ExplorerState State, IReadOnlyList<string> Problems) Parse(string query, string defaultZone)
+    public static (ExplorerState State, IReadOnlyList<string> Problems) Parse(string query, string defaultZone, IReadOnlyList<string>? extras = null)
     {
         var q = QueryHelpers.ParseQuery(query);
+        IReadOnlyList<string> dimensions = [.. SpendDimension.All, .. extras ?? []];
         List<string> problems = [];
         string One(string name) => q.TryGetValue(name, out var v) ? v.ToString() : "";
 
@@ -55,20 +56,20 @@ public sealed record ExplorerState(
         var by = One("by").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var level1 = by.Length > 0 ? by[0] : SpendDimension.Feature;
         var level2 = by.Length > 1 ? by[1] : null;
-        if (!SpendDimension.All.Contains(level1))
+        if (!dimensions.Contains(level1))
         {
             problems.Add($"Cannot group by '{Echo.Printable(level1)}'; grouping by feature.");
             level1 = SpendDimension.Feature;
         }
 
-        if (level2 is not null && (!SpendDimension.All.Contains(level2) || level2 == level1))
+        if (level2 is not null && (!dimensions.Contains(level2) || level2 == level1))
         {
             problems.Add($"Cannot group by '{Echo.Printable(level2)}' as the second level; showing one level.");
             level2 = null;
         }
 
         var filters = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        foreach (var dimension in SpendDimension.All)
+        foreach (var dimension in dimensions)
         {
             if (q.TryGetValue(dimension, out var values))
             {
@@ -80,12 +81,18 @@ public sealed record ExplorerState(
 
         var sort = One("sort") is { Length: > 0 } s && SortKeys.Contains(s) ? s : "cost";
         var descending = One("dir") != "asc";
-        return (new ExplorerState(range, from, to, zone, level1, level2, filters, sort, descending), problems);
+        return (new ExplorerState(range, from, to, zone, level1, level2, filters, sort, descending) { Extras = extras ?? [] }, problems);
     }
 
     public static ExplorerState Default(string zone) => Parse("", zone).State;
 
     public IReadOnlyList<string> GroupBy => Level2 is null ? [Level1] : [Level1, Level2];
+
+    /// <summary>The profile's extra dimensions, grouped and filtered by like the others.</summary>
+    public IReadOnlyList<string> Extras { get; init; } = [];
+
+    /// <summary>Every dimension this view can group or filter by.</summary>
+    public IReadOnlyList<string> Dimensions => [.. SpendDimension.All, .. Extras];
 
     /// <summary>The query string of this view, keys in a fixed order so equal views have equal URLs.</summary>
     public string ToQuery()
@@ -99,7 +106,7 @@ public sealed record ExplorerState(
 
         parts.Add(new("tz", Zone));
         parts.Add(new("by", string.Join(',', GroupBy)));
-        foreach (var dimension in SpendDimension.All)
+        foreach (var dimension in Dimensions)
         {
             foreach (var value in Filters.GetValueOrDefault(dimension) ?? [])
             {
@@ -135,7 +142,7 @@ public sealed record ExplorerState(
             next = next.WithFilter(GroupBy[i], [keys[i]]);
         }
 
-        var remaining = SpendDimension.All.Where(d => !next.Filters.ContainsKey(d)).ToList();
+        var remaining = Dimensions.Where(d => !next.Filters.ContainsKey(d)).ToList();
         return remaining.Count == 0 ? next : next with { Level1 = remaining[0], Level2 = null };
     }
 }

@@ -21,7 +21,8 @@ public readonly record struct SpendParameters(
     [property: FromQuery(Name = "operation")] string[]? Operation,
     [property: FromQuery(Name = "outcome")] string[]? Outcome,
     [property: FromQuery(Name = "tz"), Description("IANA time zone whose calendar days \"day\" means (default UTC).")] string? Tz,
-    [property: FromQuery(Name = "format"), Description("json (default) or csv.")] string? Format)
+    [property: FromQuery(Name = "format"), Description("json (default) or csv.")] string? Format,
+    [property: FromQuery(Name = "where"), Description("Filters on the profile's extra dimensions, name=value (repeat for several), e.g. api_key=billing-service.")] string[]? Where = null)
 {
     public string[]? FilterOf(string dimension) => dimension switch
     {
@@ -52,7 +53,8 @@ public sealed record SpendRowJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Outcome,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("yyyy-MM-dd in the tz asked for.")] string? Day,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("yyyy-MM-ddTHH:00:00Z.")] string? Hour,
-    long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens, long Requests, decimal CachedSavingsUsd)
+    long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens, long Requests, decimal CachedSavingsUsd,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("The profile's extra dimensions grouped by, name → value.")] IReadOnlyDictionary<string, string>? Extra = null)
     : SpendFiguresJson(InputTokens, CachedInputTokens, CacheWriteTokens, OutputTokens, CostUsd, UnpricedTokens, Requests, CachedSavingsUsd)
 {
     public static SpendRowJson Of(IReadOnlyList<string> groupBy, SpendRow row)
@@ -68,9 +70,12 @@ public sealed record SpendRowJson(
         }
 
         var f = SpendFiguresJson.Of(row.Figures);
+        var extras = groupBy.Select((name, i) => (Name: name, Value: row.Keys[i]))
+            .Where(k => !SpendDimension.All.Contains(k.Name) && k.Name is not ("day" or "hour")).ToList();
         return new(Key(SpendDimension.Feature), Key(SpendDimension.Model), Key(SpendDimension.Team), Key(SpendDimension.Provider),
             Key(SpendDimension.Operation), Key(SpendDimension.Outcome), Key("day"), Key("hour"),
-            f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.CostUsd, f.UnpricedTokens, f.Requests, f.CachedSavingsUsd);
+            f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.CostUsd, f.UnpricedTokens, f.Requests, f.CachedSavingsUsd,
+            extras.Count == 0 ? null : extras.ToDictionary(e => e.Name, e => e.Value));
     }
 }
 
@@ -99,9 +104,9 @@ public static class SpendApi
         return endpoints;
     }
 
-    private static async Task<IResult> SpendAsync([AsParameters] SpendParameters query, ISpendViews spend, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken)
+    private static async Task<IResult> SpendAsync([AsParameters] SpendParameters query, ISpendViews spend, IOptions<LedgerOptions> ledger, IOptions<Prometheus.PrometheusOptions> prometheus, CancellationToken cancellationToken)
     {
-        var (request, problem) = Parse(query, ledger.Value.MaxQueryDays);
+        var (request, problem) = Parse(query, ledger.Value.MaxQueryDays, prometheus.Value.ActiveProfile().ExtraNames);
         if (request is null)
         {
             return TypedResults.Problem(title: "Invalid spend query", detail: problem, statusCode: StatusCodes.Status400BadRequest);
@@ -114,8 +119,10 @@ public static class SpendApi
     }
 
     /// <summary>Reads and checks the query string; returns the request, or a message saying what is wrong.</summary>
-    public static (SpendRequest? Request, string? Problem) Parse(SpendParameters query, int maxDays)
+    /// <param name="extras">The profile's extra dimensions, which groupBy and <c>where</c> may name as well.</param>
+    public static (SpendRequest? Request, string? Problem) Parse(SpendParameters query, int maxDays, IReadOnlyList<string>? extras = null)
     {
+        extras ??= [];
         if (!TryHour(query.From, "from", out var from, out var problem) || !TryHour(query.To, "to", out var to, out problem))
         {
             return (null, problem);
@@ -132,10 +139,10 @@ public static class SpendApi
         }
 
         var groupBy = (query.GroupBy ?? []).SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        var unknown = groupBy.Where(k => !SpendQuery.GroupKeys.Contains(k)).ToList();
+        var unknown = groupBy.Where(k => !SpendQuery.GroupKeys.Contains(k) && !extras.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
-            return (null, $"Unknown groupBy key(s): {string.Join(", ", unknown.Select(k => $"'{Echo.Printable(k)}'"))}. Use any of: {string.Join(", ", SpendQuery.GroupKeys)}.");
+            return (null, $"Unknown groupBy key(s): {string.Join(", ", unknown.Select(k => $"'{Echo.Printable(k)}'"))}. Use any of: {string.Join(", ", SpendQuery.GroupKeys.Concat(extras))}.");
         }
 
         if (groupBy.Distinct().Count() != groupBy.Count)
@@ -151,6 +158,20 @@ public static class SpendApi
 
         List<string> Values(string name) => [.. (query.FilterOf(name) ?? []).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).Distinct(StringComparer.Ordinal)];
         var filters = SpendDimension.All.ToDictionary(d => d, d => (IReadOnlyList<string>)Values(d));
+        // Extra dimensions are filtered with where=name=value (repeat for several).
+        foreach (var clause in (query.Where ?? []).Where(w => !string.IsNullOrEmpty(w)))
+        {
+            var eq = clause!.IndexOf('=');
+            var name = eq > 0 ? clause[..eq] : clause;
+            if (eq <= 0 || !extras.Contains(name))
+            {
+                return (null, extras.Count == 0
+                    ? $"'where' ('{Echo.Printable(clause)}') names no extra dimension: this metric profile has none."
+                    : $"'where' ('{Echo.Printable(clause)}') must be name=value with name one of: {string.Join(", ", extras)}.");
+            }
+
+            filters[name] = [.. (filters.GetValueOrDefault(name) ?? []).Append(clause[(eq + 1)..]).Distinct(StringComparer.Ordinal)];
+        }
         if (filters.Values.SelectMany(v => v).Any(v => v.Length > 200 || v.Any(char.IsControl)))
         {
             return (null, "A filter value is longer than 200 characters or contains control characters.");
@@ -168,7 +189,7 @@ public static class SpendApi
             return (null, $"'tz' ('{Echo.Printable(zoneId)}') is not a known IANA time zone such as Europe/Berlin or UTC.");
         }
 
-        return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone }, null);
+        return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone, Extras = extras }, null);
     }
 
     private static bool TryHour(string? text, string name, out DateTimeOffset value, out string? problem)

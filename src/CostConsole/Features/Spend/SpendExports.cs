@@ -37,13 +37,18 @@ public static class SpendExports
         }).WithSummary("The month's cost per team, model and feature, for chargeback (CSV).")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapGet("/focus", async ([AsParameters] SpendParameters query, ISpendViews views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger, CancellationToken cancellationToken) =>
+        group.MapGet("/focus", async ([AsParameters] SpendParameters query, ISpendViews views, Microsoft.Extensions.Options.IOptions<Ledger.LedgerOptions> ledger,
+            Microsoft.Extensions.Options.IOptions<Prometheus.PrometheusOptions> prometheus, CancellationToken cancellationToken) =>
         {
-            var (spend, problem) = SpendApi.Parse(query, ledger.Value.MaxQueryDays);
+            var extras = prometheus.Value.ActiveProfile().ExtraNames;
+            var (spend, problem) = SpendApi.Parse(query, ledger.Value.MaxQueryDays, extras);
             if (spend is null) return Results.Problem(title: "Invalid FOCUS export", detail: problem, statusCode: StatusCodes.Status400BadRequest);
-            var request = spend with { GroupBy = ["day", SpendDimension.Provider, SpendDimension.Model, SpendDimension.Feature, SpendDimension.Team] };
+            // The profile's extra dimensions go into Tags beside feature and team.
+            var request = spend with { GroupBy = ["day", SpendDimension.Provider, SpendDimension.Model, SpendDimension.Feature, SpendDimension.Team, .. extras] };
             var result = await views.GetAsync(request, cancellationToken);
-            return Results.File(Encoding.UTF8.GetBytes(FocusCsv(result, request.TimeZone)), "text/csv; charset=utf-8",
+            // Without a cached split every input token is priced at the input price: each row says its cost is an upper bound.
+            var note = prometheus.Value.ActiveProfile().HasCachedSplit ? null : "upper bound: the source reports no cached input";
+            return Results.File(Encoding.UTF8.GetBytes(FocusCsv(result, request.TimeZone, note)), "text/csv; charset=utf-8",
                 $"focus-{spend.From:yyyyMMddHH}-{spend.To:yyyyMMddHH}.csv");
         }).WithSummary("A FOCUS-style cost and usage file of a window: one row per day, provider, model, feature and team (CSV).")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status400BadRequest);
@@ -80,7 +85,7 @@ public static class SpendExports
     /// known, so billed, effective and list cost are the same figure; tokens are priced per 1M. Tokens without a price
     /// are left out of the cost columns and listed in x_UnpricedTokens.
     /// </summary>
-    public static string FocusCsv(SpendResult result, TimeZoneInfo zone) => Csv.CsvTable.Write(
+    public static string FocusCsv(SpendResult result, TimeZoneInfo zone, string? costNote = null) => Csv.CsvTable.Write(
         ["BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeDescription", "ServiceName",
          "ProviderName", "PublisherName", "SkuId", "PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit", "Tags",
          "x_InputTokens", "x_CachedInputTokens", "x_CacheWriteTokens", "x_OutputTokens", "x_Requests", "x_UnpricedTokens"],
@@ -93,7 +98,7 @@ public static class SpendExports
             var end = Clamp(SpendPeriods.StartOf(date.AddDays(1), zone), result.From, result.To);
             var cost = decimal.Round(f.CostUsd, 6);
             var tokens = f.BillableTokens;
-            var tags = "{" + string.Join(",", new[] { ("feature", feature), ("team", team) }.Where(t => t.Item2.Length > 0)
+            var tags = "{" + string.Join(",", new[] { ("feature", feature), ("team", team) }.Concat(result.GroupBy.Skip(5).Zip(row.Keys.Skip(5))).Where(t => t.Item2.Length > 0)
                 .Select(t => $"\"{t.Item1}\":\"{JsonEscape(t.Item2)}\"")) + "}";
             var vendor = provider.Length > 0 ? provider : "unknown";
             return (IEnumerable<object?>)
@@ -101,7 +106,7 @@ public static class SpendExports
                 cost, cost, cost, "USD",
                 start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                 end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                "Usage", $"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}", "LLM API", vendor, vendor, model,
+                "Usage", $"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}{(costNote is null ? "" : $" ({costNote})")}", "LLM API", vendor, vendor, model,
                 tokens / 1_000_000m, "1M Tokens", tokens, "Tokens", tags,
                 f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens,
             ];
