@@ -85,6 +85,7 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/status/500", createScopeForErrors: true);
 }
 
+app.UseDatabaseBusyAnswers();
 app.UseRequestBodyLimit();
 
 // Status pages first, so a 403 from authorization is rendered as a page that says so.

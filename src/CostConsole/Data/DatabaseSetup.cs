@@ -36,17 +36,39 @@ internal sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionI
 
 public static class DatabaseSetup
 {
-    public const int BusyTimeoutMs = 10_000;
+    /// <summary>How long a statement waits for a lock another connection holds (a backup, a second writer), by default.</summary>
+    public const int DefaultBusyTimeoutSeconds = 10;
+
+    /// <summary><c>Database:BusyTimeoutSeconds</c>: both SQLite's busy timeout and the command timeout, so a locked database fails after exactly this long.</summary>
+    public static int BusyTimeoutSeconds(IConfiguration configuration)
+    {
+        var text = configuration["Database:BusyTimeoutSeconds"];
+        if (string.IsNullOrWhiteSpace(text)) return DefaultBusyTimeoutSeconds;
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= 600
+            ? seconds
+            : throw new InvalidOperationException($"Database:BusyTimeoutSeconds must be a whole number of seconds between 1 and 600 (was '{Configuration.OptionText.Printable(text)}').");
+    }
 
     public static IServiceCollection AddCostConsoleData(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<DatabaseStatus>();
         services.AddDbContextFactory<CostConsoleDbContext>((sp, options) =>
         {
-            options.UseSqlite(ConnectionString(configuration), sqlite => sqlite.MigrationsAssembly(typeof(CostConsoleDbContext).Assembly.GetName().Name));
-            options.AddInterceptors(new SqlitePragmaInterceptor(BusyTimeoutMs));
+            options.UseSqlite(ConnectionString(configuration), sqlite => sqlite.MigrationsAssembly(typeof(CostConsoleDbContext).Assembly.GetName().Name).CommandTimeout(BusyTimeoutSeconds(configuration)));
+            options.AddInterceptors(new SqlitePragmaInterceptor(BusyTimeoutSeconds(configuration) * 1000));
         });
         return services;
+    }
+
+    /// <summary>Whether a failure is the database being locked (SQLITE_BUSY, SQLITE_LOCKED) or full (SQLITE_FULL): worth a retry later, not a crash.</summary>
+    public static bool IsBusyOrFull(Exception ex)
+    {
+        for (var e = (Exception?)ex; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: 5 or 6 or 13 }) return true;
+        }
+
+        return false;
     }
 
     /// <summary>The configured connection string, with the folder of the database file created if needed.</summary>
@@ -77,7 +99,7 @@ public static class DatabaseSetup
             }
         }
 
-        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, BusyTimeoutMs / 1000);
+        builder.DefaultTimeout = BusyTimeoutSeconds(configuration);
         return builder.ToString();
     }
 
@@ -140,6 +162,9 @@ public static class DatabaseSetup
 
     public static string Describe(Exception ex) => ex switch
     {
+        DbUpdateException { InnerException: { } inner } => Describe(inner),
+        SqliteException { SqliteErrorCode: 5 or 6 } => "the database is locked by another connection (SQLITE_BUSY): a backup, a second writer or an open sqlite3 shell. It is retried; release the lock.",
+        SqliteException { SqliteErrorCode: 13 } => "the database or its disk is full (SQLITE_FULL). Free disk space; nothing was half-written, and it is retried.",
         SqliteException { SqliteErrorCode: 26 } => "the database file is not a SQLite database or is corrupt (SQLITE_NOTADB). Restore it from a backup or point ConnectionStrings:CostConsole at another file.",
         SqliteException { SqliteErrorCode: 11 } => "the database file is corrupt (SQLITE_CORRUPT). Restore it from a backup.",
         SqliteException { SqliteErrorCode: 8 } => "the database file is read-only (SQLITE_READONLY). Give the app's user write access to the file and its folder.",

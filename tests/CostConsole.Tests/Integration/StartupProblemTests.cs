@@ -153,4 +153,17 @@ public sealed class StartupProblemTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("ConnectionStrings:CostConsole is required", await app.Anonymous().GetStringAsync("/account/login"));
     }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("soon")]
+    public async Task A_bad_busy_timeout_is_named_like_a_bad_connection_string(string value)
+    {
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { ["Database:BusyTimeoutSeconds"] = value });
+
+        using var ready = await app.Anonymous().GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains($"Database:BusyTimeoutSeconds must be a whole number of seconds between 1 and 600 (was &#x27;{value}&#x27;)", await app.Anonymous().GetStringAsync("/account/login"));
+    }
 }

@@ -49,13 +49,23 @@ internal sealed class PrometheusHealthCheck(PrometheusClient client) : IHealthCh
     }
 }
 
+/// <summary>Degraded, not down, while ingestion fails: pages still serve what the ledger holds, and it retries.</summary>
+internal sealed class LedgerHealthCheck(Ledger.LedgerStatus status) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(status.State == Ledger.LedgerState.Failing
+            ? HealthCheckResult.Degraded($"Ledger: ingestion is failing and retries: {status.LastError}")
+            : HealthCheckResult.Healthy(status.Through is { } through ? $"Ledger: exact through {through:yyyy-MM-ddTHH:mm}Z" : "Ledger: nothing ingested yet"));
+}
+
 public static class HealthSetup
 {
     public static IServiceCollection AddCostConsoleHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
-            .AddCheck<PrometheusHealthCheck>("prometheus", tags: ["ready"]);
+            .AddCheck<PrometheusHealthCheck>("prometheus", tags: ["ready"])
+            .AddCheck<LedgerHealthCheck>("ledger", tags: ["ready"]);
         return services;
     }
 

@@ -4,7 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Ledger;
 
-/// <summary>Keeps the ledger following Prometheus: catches up at start, then each closed hour. Never blocks a page.</summary>
+/// <summary>
+/// Keeps the ledger following Prometheus: catches up at start, then each closed hour. Never blocks a page, and never
+/// stops the app: any failure (Prometheus down, the database locked or full, a malformed answer) is recorded on the
+/// ledger status (Sources, /readyz), retried with a growing pause, and the missed hours are caught up afterwards.
+/// </summary>
 public sealed class LedgerBackgroundService(
     IServiceProvider services,
     LedgerStatus status,
@@ -13,6 +17,9 @@ public sealed class LedgerBackgroundService(
     TimeProvider time,
     ILogger<LedgerBackgroundService> logger) : BackgroundService
 {
+    /// <summary>The longest pause between attempts while failing.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled || !database.Ready)
@@ -23,19 +30,30 @@ public sealed class LedgerBackgroundService(
 
         // Resolved only now: with a broken database configuration the ingestor cannot even be built.
         var ingestor = services.GetRequiredService<LedgerIngestor>();
-        status.Known(await ingestor.ThroughAsync(stoppingToken));
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                status.Known(await ingestor.ThroughAsync(stoppingToken));
                 await ingestor.SyncAsync(time.GetUtcNow(), cancellationToken: stoppingToken);
+                failures = 0;
             }
-            catch (Exception ex) when (ex is PrometheusException or IncompleteAnswerException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Ledger ingestion paused: {Error}", ex.Message);
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var message = ex is PrometheusException or IncompleteAnswerException ? ex.Message : $"the database: {DatabaseSetup.Describe(ex)}";
+                status.Failed(message);
+                logger.LogWarning("Ledger ingestion paused (attempt {Failures}): {Error}", failures, message);
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(options.Value.PollSeconds), time, stoppingToken);
+            var poll = TimeSpan.FromSeconds(options.Value.PollSeconds);
+            var pause = failures == 0 ? poll : TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, poll.Ticks * (1L << Math.Min(failures - 1, 10))));
+            await Task.Delay(pause, time, stoppingToken);
         }
     }
 }

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CostConsole.Data;
+using CostConsole.Features.Identity;
+using CostConsole.Features.Ledger;
+using CostConsole.Tests.Shared;
+using CostConsole.Workload;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CostConsole.Tests.Integration;
+
+/// <summary>
+/// The database locked by a second connection for longer than the busy timeout: ingestion pauses and says why, the
+/// app keeps serving, a write answers 503 with Retry-After and changes nothing, and once the lock is gone the ledger
+/// catches up to the ground truth.
+/// </summary>
+public sealed class LedgerFaultTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 10, 0, 0, 0, TimeSpan.Zero);
+    // Shorter than the sign-in cookie's 12 hours: the clock jumps over it with the engineer still signed in.
+    private static readonly DateTimeOffset End = Start.AddHours(6);
+
+    [Fact]
+    public async Task A_locked_database_pauses_ingestion_without_stopping_the_app_and_the_ledger_catches_up()
+    {
+        await using var prometheus = await PrometheusServer.StartAsync(new WorkloadSettings
+        {
+            Seed = 9, Start = Start, FeatureCount = 6, PodsPerTeam = 1, MinPodLifetimeHours = 3, MaxPodLifetimeHours = 8, RequestsPerMinute = 20,
+        }, End);
+        // The clock starts inside the history's first hour: nothing is closed yet, so nothing is ingested before the lock.
+        var clock = new ShiftedTimeProvider(Start.AddMinutes(5));
+        using var app = new AppFactory(prometheus.BaseUrl, new Dictionary<string, string?>
+        {
+            ["Ledger:Enabled"] = "true",
+            ["Ledger:PollSeconds"] = "5",
+            ["Ledger:BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture),
+            ["Database:BusyTimeoutSeconds"] = "1",
+        }, clock);
+        var engineer = await app.SignedInAsync(Roles.Engineer);
+        var status = app.Services.GetRequiredService<LedgerStatus>();
+        var pricesBefore = await engineer.GetStringAsync("/api/v1/prices");
+
+        // A second connection, as a backup or an sqlite3 shell would hold it (not pooled: closing it must release the lock).
+        await using (var locker = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False"))
+        {
+            await locker.OpenAsync();
+            await using (var begin = locker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            clock.Jump(End - Start);
+            await Until(() => status.State == LedgerState.Failing, "ingestion to fail on the lock");
+            Assert.Contains("the database is locked by another connection", status.LastError);
+
+            // The app keeps serving: pages read, /readyz says degraded and why.
+            Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/healthz")).StatusCode);
+            var ready = await engineer.GetAsync("/readyz");
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("Ledger: ingestion is failing and retries: the database: the database is locked", await ready.Content.ReadAsStringAsync());
+            var sources = await engineer.GetStringAsync("/sources");
+            Assert.Contains("data-testid=\"ledger-error\"", sources);
+
+            // A write meets the lock: 503, Retry-After, problem details, within the busy timeout, nothing changed.
+            var clockStart = System.Diagnostics.Stopwatch.StartNew();
+            using var write = await engineer.PostAsJsonAsync("/api/v1/prices", new Dictionary<string, object?> { ["model"] = "locked-model", ["effectiveFrom"] = "2026-11-10T00:00:00Z", ["input"] = "1", ["output"] = "2" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+            Assert.Equal("application/problem+json", write.Content.Headers.ContentType?.MediaType);
+            Assert.True(write.Headers.RetryAfter is not null, "Retry-After is set");
+            var problem = await write.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.StartsWith("Nothing was changed: the database is locked", problem.GetProperty("detail").GetString());
+            Assert.True(clockStart.Elapsed < TimeSpan.FromSeconds(20), $"answered after {clockStart.Elapsed}");
+
+            await using var rollback = locker.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        // Lock released: ingestion resumes on its own and the ledger equals the ground truth.
+        await Until(() => status.State != LedgerState.Failing && status.Through == End, "ingestion to catch up");
+        Assert.Equal(pricesBefore, await engineer.GetStringAsync("/api/v1/prices"));
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
+        var ledger = await db.LedgerEntries.Where(e => e.TokenType == TokenType.Input).GroupBy(e => e.HourUnix).Select(g => new { g.Key, Tokens = g.Sum(e => e.Tokens) }).ToListAsync();
+        var truth = prometheus.History!.GroundTruth.Where(t => t.Key.TokenType == Family.InputTokens).GroupBy(t => t.Key.Hour.ToUnixTimeSeconds()).ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
+        Assert.Equal(truth.OrderBy(t => t.Key), ledger.ToDictionary(l => l.Key, l => l.Tokens).OrderBy(l => l.Key));
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}
