@@ -495,12 +495,18 @@ namespace CostConsole.Migrations
                     b.Property<int>("AmbiguousSeries")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("CorrectedTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("IngestedUtc")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Profile")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("RereadUtc")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("Samples")
                         .HasColumnType("INTEGER");

@@ -90,6 +90,67 @@ public sealed class LedgerFaultTests
         Assert.Equal(truth.OrderBy(t => t.Key), ledger.ToDictionary(l => l.Key, l => l.Tokens).OrderBy(l => l.Key));
     }
 
+    [Fact]
+    public async Task An_hour_closes_after_it_settles_and_a_re_read_takes_in_late_samples_once()
+    {
+        await using var prometheus = await PrometheusServer.StartAsync(new WorkloadSettings
+        {
+            Seed = 13, Start = Start, FeatureCount = 6, PodsPerTeam = 1, MinPodLifetimeHours = 3, MaxPodLifetimeHours = 8, RequestsPerMinute = 20,
+        }, End);
+        // The last ten minutes of the history have not arrived when the last hour is first read.
+        await using var proxy = await LateSampleProxy.StartAsync(prometheus.BaseUrl, End.AddMinutes(-10));
+        var clock = new ShiftedTimeProvider(End.AddMinutes(1));
+        using var app = new AppFactory(proxy.BaseUrl, new Dictionary<string, string?>
+        {
+            ["Ledger:BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture),
+            ["Ledger:SettleSeconds"] = "120",
+            ["Ledger:RereadHours"] = "2",
+            ["Ledger:RereadAfterSeconds"] = "600",
+        }, clock);
+        var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
+        var factory = app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>();
+        var lastHour = End.AddHours(-1).ToUnixTimeSeconds();
+        async Task<Dictionary<(long, string, string, string, TokenType), long>> LedgerAsync()
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            return (await db.LedgerEntries.AsNoTracking().ToListAsync()).GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team + "/" + e.Outcome, e.TokenType)).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+        }
+
+        // A minute after the end the last hour has not settled: it is not closed yet.
+        await ingestor.SyncAsync(End);
+        Assert.Equal(End.AddHours(-1), await ingestor.ThroughAsync());
+
+        // Settled, it is read, but its last samples are still missing.
+        clock.Jump(TimeSpan.FromMinutes(2));
+        await ingestor.SyncAsync(End);
+        Assert.Equal(End, await ingestor.ThroughAsync());
+        var first = await LedgerAsync();
+        long Input(Dictionary<(long, string, string, string, TokenType), long> ledger) => ledger.Where(e => e.Key.Item1 == lastHour && e.Key.Item5 == TokenType.Input).Sum(e => e.Value);
+        var truth = prometheus.History!.GroundTruth.Where(t => t.Key.Hour.ToUnixTimeSeconds() == lastHour && t.Key.TokenType == Family.InputTokens).Sum(t => t.Value);
+        Assert.True(Input(first) < truth, $"the first read of the last hour should miss its late samples ({Input(first)} of {truth})");
+
+        // The samples arrive; ten minutes after ingestion the newest hours are read again and corrected.
+        proxy.Hiding = false;
+        clock.Jump(TimeSpan.FromMinutes(11));
+        await ingestor.SyncAsync(End);
+        var second = await LedgerAsync();
+        Assert.Equal(truth, Input(second));
+        var changed = second.Keys.Union(first.Keys).Sum(k => Math.Abs(second.GetValueOrDefault(k) - first.GetValueOrDefault(k)));
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var hour = await db.LedgerHours.AsNoTracking().SingleAsync(h => h.HourUnix == lastHour);
+            Assert.Equal(changed, hour.CorrectedTokens);
+            Assert.NotNull(hour.RereadUtc);
+        }
+
+        Assert.Equal((End.AddHours(-1), changed), (app.Services.GetRequiredService<LedgerStatus>().LastCorrection!.Value.Hour, app.Services.GetRequiredService<LedgerStatus>().LastCorrection!.Value.Tokens));
+
+        // Once is enough: another sync later leaves the corrected hours as they are.
+        clock.Jump(TimeSpan.FromMinutes(30));
+        await ingestor.SyncAsync(End);
+        Assert.Equal(second.OrderBy(e => e.Key), (await LedgerAsync()).OrderBy(e => e.Key));
+    }
+
     private static async Task Until(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

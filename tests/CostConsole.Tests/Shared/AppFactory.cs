@@ -32,6 +32,8 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
             ["Prometheus:TimeoutSeconds"] = "5",
             // Tests drive ingestion themselves; the background loop would race them.
             ["Ledger:Enabled"] = "false",
+            // Tests set the clock where they need it; an hour closes as soon as it ends unless a test asks for a settle delay.
+            ["Ledger:SettleSeconds"] = "0",
             ["Budgets:CheckMinutes"] = "0",
             ["Digests:Worker"] = "false",
         };

@@ -54,6 +54,12 @@ public sealed class LedgerHour
 
     /// <summary>Series whose gap in this hour no restart signal explains: the hour may undercount (README, restarts).</summary>
     public int AmbiguousSeries { get; set; }
+
+    /// <summary>When the hour was read once more after it was closed (late samples); null until then.</summary>
+    public DateTimeOffset? RereadUtc { get; set; }
+
+    /// <summary>Tokens (and requests) that re-read added or took away, summed without sign: 0 when it found the hour unchanged.</summary>
+    public long CorrectedTokens { get; set; }
 }
 
 /// <summary>Which team owns a feature, for profiles (or series) without a team label.</summary>

@@ -92,7 +92,8 @@ public sealed class LedgerIngestor(
         try
         {
             var end = RangeWindow.Floor(until, TimeSpan.FromHours(1));
-            var closed = RangeWindow.Floor(time.GetUtcNow(), TimeSpan.FromHours(1));
+            // An hour closes only once late samples have had time to arrive (Ledger:SettleSeconds).
+            var closed = RangeWindow.Floor(time.GetUtcNow() - TimeSpan.FromSeconds(ledgerOptions.Value.SettleSeconds), TimeSpan.FromHours(1));
             if (end > closed)
             {
                 end = closed; // the open hour is never recorded
@@ -102,6 +103,7 @@ public sealed class LedgerIngestor(
             var total = (int)Math.Max(0, (end - from).TotalHours);
             if (total == 0)
             {
+                await RereadAsync(cancellationToken);
                 status.Finished(await ThroughAsync(cancellationToken));
                 return 0;
             }
@@ -120,6 +122,7 @@ public sealed class LedgerIngestor(
                 progress?.Report((done, total));
             }
 
+            await RereadAsync(cancellationToken);
             status.Finished(end);
             logger.LogInformation("Ingested {Hours} hours up to {Until:u}", done, end);
             return done;
@@ -248,7 +251,55 @@ public sealed class LedgerIngestor(
             ? answer
             : throw new IncompleteAnswerException($"Prometheus answered {metric} with warnings ({string.Join("; ", answer.Warnings)}); the hours are not recorded and will be read again.");
 
-    private async Task WriteAsync(DateTimeOffset from, DateTimeOffset to, ChunkTotals chunk, string profile, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the newest closed hours once more, once they have settled after ingestion (Ledger:RereadHours,
+    /// RereadAfterSeconds): samples that arrived after the hour was read are taken in, the hours rewritten in one
+    /// transaction, and the correction kept on the hour and reported. Reading again changes nothing a second time.
+    /// </summary>
+    private async Task RereadAsync(CancellationToken cancellationToken)
+    {
+        var options = ledgerOptions.Value;
+        if (options.RereadHours == 0) return;
+        var now = time.GetUtcNow();
+        var due = now.AddSeconds(-options.RereadAfterSeconds);
+        List<LedgerHour> hours;
+        Dictionary<(long Hour, Dimensions Dims, TokenType Type), long> stored;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+            if (last is null) return;
+            var first = last.Value - (options.RereadHours - 1) * 3600L;
+            hours = await db.LedgerHours.AsNoTracking().Where(h => h.HourUnix >= first && h.RereadUtc == null).OrderBy(h => h.HourUnix).ToListAsync(cancellationToken);
+            hours = [.. hours.Where(h => h.IngestedUtc <= due)];
+            // One run of consecutive hours, so the rewrite touches no hour outside it.
+            hours = [.. hours.TakeWhile((h, i) => h.HourUnix == hours[0].HourUnix + i * 3600L)];
+            if (hours.Count == 0) return;
+            var (fromUnix, toUnix) = (hours[0].HourUnix, hours[^1].HourUnix + 3600);
+            stored = (await db.LedgerEntries.AsNoTracking().Where(e => e.HourUnix >= fromUnix && e.HourUnix < toUnix).ToListAsync(cancellationToken))
+                .ToDictionary(e => (e.HourUnix, new Dimensions(e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra), e.TokenType), e => e.Tokens);
+        }
+
+        var from = DateTimeOffset.FromUnixTimeSeconds(hours[0].HourUnix);
+        var to = DateTimeOffset.FromUnixTimeSeconds(hours[^1].HourUnix + 3600);
+        var chunk = await ReadChunkAsync(from, to, cancellationToken);
+        var fresh = chunk.Totals.ToDictionary(t => t.Key, t => (long)Math.Round(t.Value));
+        var corrections = fresh.Keys.Concat(stored.Keys).Distinct()
+            .Select(k => (k.Hour, Change: Math.Abs(fresh.GetValueOrDefault(k) - stored.GetValueOrDefault(k))))
+            .Where(c => c.Change != 0)
+            .GroupBy(c => c.Hour).ToDictionary(g => g.Key, g => g.Sum(c => c.Change));
+        var previous = hours.ToDictionary(h => h.HourUnix, h => h.CorrectedTokens);
+        await WriteAsync(from, to, chunk, Profile.Name, cancellationToken, rereadAt: now,
+            corrections: hours.ToDictionary(h => h.HourUnix, h => previous[h.HourUnix] + corrections.GetValueOrDefault(h.HourUnix)));
+        foreach (var (hour, change) in corrections)
+        {
+            var at = DateTimeOffset.FromUnixTimeSeconds(hour);
+            logger.LogInformation("Ledger hour {Hour:u} re-read: late samples changed {Tokens} tokens", at, change);
+            status.Corrected(at, change, now);
+        }
+    }
+
+    private async Task WriteAsync(DateTimeOffset from, DateTimeOffset to, ChunkTotals chunk, string profile, CancellationToken cancellationToken,
+        DateTimeOffset? rereadAt = null, IReadOnlyDictionary<long, long>? corrections = null)
     {
         var (totals, series, samples) = (chunk.Totals, chunk.Series, chunk.Samples);
         var fromUnix = from.ToUnixTimeSeconds();
@@ -275,7 +326,11 @@ public sealed class LedgerIngestor(
         var now = time.GetUtcNow();
         for (var hour = fromUnix; hour < toUnix; hour += 3600)
         {
-            db.LedgerHours.Add(new LedgerHour { HourUnix = hour, IngestedUtc = now, Series = series, Samples = samples, Profile = profile, AmbiguousSeries = chunk.AmbiguousSeries.GetValueOrDefault(hour) });
+            db.LedgerHours.Add(new LedgerHour
+            {
+                HourUnix = hour, IngestedUtc = now, Series = series, Samples = samples, Profile = profile, AmbiguousSeries = chunk.AmbiguousSeries.GetValueOrDefault(hour),
+                RereadUtc = rereadAt, CorrectedTokens = corrections?.GetValueOrDefault(hour) ?? 0,
+            });
         }
 
         await db.SaveChangesAsync(cancellationToken);

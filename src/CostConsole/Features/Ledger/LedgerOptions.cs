@@ -26,6 +26,18 @@ public sealed class LedgerOptions
 
     /// <summary>The longest window the spend API answers in one request.</summary>
     public int MaxQueryDays { get; set; } = 400;
+
+    /// <summary>
+    /// How long after an hour ends before it is closed and read: samples stamped inside the hour may still arrive
+    /// (a slow scrape, remote-write lag, clock skew). Until then the hour is read live like the open one.
+    /// </summary>
+    public int SettleSeconds { get; set; } = 120;
+
+    /// <summary>How many of the newest closed hours are read once more, to take in samples that arrived after they were closed (0: never).</summary>
+    public int RereadHours { get; set; } = 2;
+
+    /// <summary>How long after an hour was ingested it is read again.</summary>
+    public int RereadAfterSeconds { get; set; } = 600;
 }
 
 internal sealed class ValidateLedgerOptions : IValidateOptions<LedgerOptions>
@@ -44,6 +56,9 @@ internal sealed class ValidateLedgerOptions : IValidateOptions<LedgerOptions>
         if (options.PollSeconds is < 5 or > 3600) failures.Add($"Ledger:PollSeconds must be between 5 and 3600 (was {options.PollSeconds}).");
         if (options.RetryAttempts is < 1 or > 10) failures.Add($"Ledger:RetryAttempts must be between 1 and 10 (was {options.RetryAttempts}).");
         if (options.MaxQueryDays is < 1 or > 3650) failures.Add($"Ledger:MaxQueryDays must be between 1 and 3650 (was {options.MaxQueryDays}).");
+        if (options.SettleSeconds is < 0 or > 3600) failures.Add($"Ledger:SettleSeconds must be between 0 and 3600 (was {options.SettleSeconds}).");
+        if (options.RereadHours is < 0 or > 48) failures.Add($"Ledger:RereadHours must be between 0 and 48 (was {options.RereadHours}).");
+        if (options.RereadAfterSeconds is < 0 or > 86_400) failures.Add($"Ledger:RereadAfterSeconds must be between 0 and 86400 (was {options.RereadAfterSeconds}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -21,6 +21,9 @@ public sealed class LedgerStatus
     public string? LastError { get; private set; }
     public DateTimeOffset? LastSuccessUtc { get; private set; }
 
+    /// <summary>The latest correction a re-read made: which hour, how many tokens late samples changed, and when.</summary>
+    public (DateTimeOffset Hour, long Tokens, DateTimeOffset At)? LastCorrection { get; private set; }
+
     public double Progress => HoursTotal == 0 ? 1 : (double)HoursDone / HoursTotal;
 
     public event Action? Changed;
@@ -40,6 +43,8 @@ public sealed class LedgerStatus
     public void Failed(string error) => Update(() => (State, LastError) = (LedgerState.Failing, error));
 
     public void Known(DateTimeOffset? through) => Update(() => Through = through);
+
+    public void Corrected(DateTimeOffset hour, long tokens, DateTimeOffset at) => Update(() => LastCorrection = (hour, tokens, at));
 
     private void Update(Action change)
     {
