@@ -151,6 +151,42 @@ public sealed class LedgerFaultTests
         Assert.Equal(second.OrderBy(e => e.Key), (await LedgerAsync()).OrderBy(e => e.Key));
     }
 
+    [Fact]
+    public async Task A_runaway_label_is_capped_and_cut_with_every_total_exact_and_the_fix_named()
+    {
+        // 15 features on one counter, one of them 300 characters long; the feature dimension may hold 10.
+        var at = Start.AddMinutes(30).ToUnixTimeSeconds();
+        var text = new System.Text.StringBuilder("# TYPE gen_ai_client_token_usage_input counter\n");
+        var features = Enumerable.Range(0, 14).Select(i => $"feature-{i:D2}").Append(new string('x', 300)).ToList();
+        for (var i = 0; i < features.Count; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"gen_ai_client_token_usage_input_total{{job=\"app\",instance=\"a\",gen_ai_request_model=\"m\",feature=\"{features[i]}\"}} {100 + i} {at}\n");
+        }
+
+        text.Append("# EOF\n");
+        await using var prometheus = await PrometheusServer.StartAsync(openMetrics: text.ToString());
+        using var app = new AppFactory(prometheus.BaseUrl, new Dictionary<string, string?>
+        {
+            ["Ledger:BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture),
+            ["Ledger:MaxValuesPerDimension"] = "10",
+            ["Ledger:MaxLabelLength"] = "40",
+        }, new ShiftedTimeProvider(Start.AddHours(2)));
+        await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(Start.AddHours(1));
+
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
+        var byFeature = (await db.LedgerEntries.ToListAsync()).GroupBy(e => e.Feature).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+        Assert.Equal(features.Select((_, i) => 100L + i).Sum(), byFeature.Values.Sum());
+        Assert.Equal(11, byFeature.Count);
+        Assert.Contains(DimensionGuard.Other, byFeature.Keys);
+        Assert.All(byFeature.Keys, f => Assert.True(f.Length <= 40 + DimensionGuard.CutMarker.Length));
+
+        var status = app.Services.GetRequiredService<LedgerStatus>();
+        Assert.Equal(5, status.FoldedValues["feature"]);
+        var engineer = await app.SignedInAsync(Roles.Engineer);
+        Assert.Contains("The feature dimension holds its cap of 10 values", await engineer.GetStringAsync("/sources"));
+        Assert.Contains("the feature dimension is full (5 more values counted under (other))", await engineer.GetStringAsync("/readyz"));
+    }
+
     private static async Task Until(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -55,6 +55,8 @@ internal sealed class LedgerHealthCheck(Ledger.LedgerStatus status) : IHealthChe
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(status.State == Ledger.LedgerState.Failing
             ? HealthCheckResult.Degraded($"Ledger: ingestion is failing and retries: {status.LastError}")
+            : status.FoldedValues.Count > 0
+            ? HealthCheckResult.Degraded($"Ledger: {string.Join(", ", status.FoldedValues.Select(f => $"the {f.Key} dimension is full ({f.Value} more values counted under (other))"))}; drop the label at the source or with metric_relabel_configs")
             : HealthCheckResult.Healthy(status.Through is { } through ? $"Ledger: exact through {through:yyyy-MM-ddTHH:mm}Z" : "Ledger: nothing ingested yet"));
 }
 

@@ -108,6 +108,7 @@ public sealed class LedgerIngestor(
                 return 0;
             }
 
+            lock (_knownGate) _knownValues = null; // read afresh: another process may have written since
             status.Started(from, end, total);
             logger.LogInformation("Ledger catching up {Hours} hours from {From:u} to {Until:u}", total, from, end);
             var done = 0;
@@ -163,6 +164,7 @@ public sealed class LedgerIngestor(
         var chunk = await ReadChunkAsync(from, to, cancellationToken);
         LastSyncSamples += chunk.Samples;
         await WriteAsync(from, to, chunk, Profile.Name, cancellationToken);
+        Remember(chunk.Totals.Keys.Select(k => k.Dims));
     }
 
     /// <summary>Exact token deltas per hour, dimension set and token type for [from, to), read from raw samples.</summary>
@@ -175,6 +177,7 @@ public sealed class LedgerIngestor(
         var range = $"[{(long)(to - from + lookback).TotalMilliseconds}ms]";
 
         var restarts = await RestartSignalsAsync(profile, range, at, cancellationToken);
+        var guard = await GuardAsync(cancellationToken);
         var totals = new Dictionary<(long Hour, Dimensions Dims, TokenType Type), double>();
         var ambiguous = new Dictionary<long, int>();
         var seriesCount = 0;
@@ -205,7 +208,7 @@ public sealed class LedgerIngestor(
                     logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, name, LogText.Safe(instance));
                 }
 
-                var dims = Dimensions.From(series.Labels, profile);
+                var dims = guard.Apply(Dimensions.From(series.Labels, profile));
                 // A gateway's USD counter is kept in millionths of a dollar, whole like a token count.
                 var scale = type == TokenType.GatewayCost ? 1_000_000d : 1d;
                 foreach (var (hour, delta) in byHour)
@@ -216,7 +219,63 @@ public sealed class LedgerIngestor(
             }
         }
 
+        foreach (var (dimension, values) in guard.Folded)
+        {
+            logger.LogWarning("The {Dimension} dimension holds its cap of {Cap} values: {Count} more are counted under {Other}", dimension, ledgerOptions.Value.MaxValuesPerDimension, values.Count, DimensionGuard.Other);
+        }
+
+        status.Guarded(guard.Folded.ToDictionary(f => f.Key, f => f.Value.Count), guard.Cut);
         return new ChunkTotals(totals, seriesCount, sampleCount) { LastSample = lastSample, AmbiguousSeries = ambiguous };
+    }
+
+    private Dictionary<string, HashSet<string>>? _knownValues;
+    private readonly Lock _knownGate = new();
+
+    /// <summary>
+    /// A guard over the values the ledger holds per dimension (read once per sync, then kept up to date as chunks are
+    /// written): long values are cut, and a full dimension counts new values under "(other)" (Ledger:MaxValuesPerDimension).
+    /// </summary>
+    private async Task<DimensionGuard> GuardAsync(CancellationToken cancellationToken)
+    {
+        Dictionary<string, HashSet<string>>? known;
+        lock (_knownGate) known = _knownValues;
+        if (known is null)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            known = new Dictionary<string, HashSet<string>>
+            {
+                ["model"] = [.. await db.LedgerDays.Select(d => d.Model).Distinct().ToListAsync(cancellationToken)],
+                ["provider"] = [.. await db.LedgerDays.Select(d => d.Provider).Distinct().ToListAsync(cancellationToken)],
+                ["feature"] = [.. await db.LedgerDays.Select(d => d.Feature).Distinct().ToListAsync(cancellationToken)],
+                ["team"] = [.. await db.LedgerDays.Select(d => d.Team).Distinct().ToListAsync(cancellationToken)],
+                ["operation"] = [.. await db.LedgerDays.Select(d => d.Operation).Distinct().ToListAsync(cancellationToken)],
+                ["outcome"] = [.. await db.LedgerDays.Select(d => d.Outcome).Distinct().ToListAsync(cancellationToken)],
+            };
+            lock (_knownGate) _knownValues ??= known;
+        }
+
+        Dictionary<string, IEnumerable<string>> snapshot;
+        lock (_knownGate) snapshot = _knownValues!.ToDictionary(k => k.Key, k => (IEnumerable<string>)k.Value.ToList());
+        var options = ledgerOptions.Value;
+        return new DimensionGuard(options.MaxLabelLength, options.MaxValuesPerDimension, snapshot);
+    }
+
+    /// <summary>Values just written join the known ones, so the next chunk's guard counts them as held.</summary>
+    private void Remember(IEnumerable<Dimensions> written)
+    {
+        lock (_knownGate)
+        {
+            if (_knownValues is null) return;
+            foreach (var d in written)
+            {
+                _knownValues["model"].Add(d.Model);
+                _knownValues["provider"].Add(d.Provider);
+                _knownValues["feature"].Add(d.Feature);
+                _knownValues["team"].Add(d.Team);
+                _knownValues["operation"].Add(d.Operation);
+                _knownValues["outcome"].Add(d.Outcome);
+            }
+        }
     }
 
     /// <summary>The metrics Prometheus itself or the OTel exporters keep per target, read as restart signals.</summary>

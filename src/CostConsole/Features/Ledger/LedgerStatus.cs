@@ -46,6 +46,21 @@ public sealed class LedgerStatus
 
     public void Corrected(DateTimeOffset hour, long tokens, DateTimeOffset at) => Update(() => LastCorrection = (hour, tokens, at));
 
+    /// <summary>Per dimension, how many distinct values the last reads counted under "(other)" because the dimension was full.</summary>
+    public IReadOnlyDictionary<string, int> FoldedValues { get; private set; } = new Dictionary<string, int>();
+
+    /// <summary>Per dimension, how many distinct values the last reads cut for length.</summary>
+    public IReadOnlyDictionary<string, int> CutValues { get; private set; } = new Dictionary<string, int>();
+
+    public void Guarded(IReadOnlyDictionary<string, int> folded, IReadOnlyDictionary<string, int> cut)
+    {
+        if (folded.Count == 0 && cut.Count == 0) return;
+        Update(() => (FoldedValues, CutValues) = (Merge(FoldedValues, folded), Merge(CutValues, cut)));
+    }
+
+    private static Dictionary<string, int> Merge(IReadOnlyDictionary<string, int> a, IReadOnlyDictionary<string, int> b) =>
+        a.Keys.Union(b.Keys).ToDictionary(k => k, k => Math.Max(a.GetValueOrDefault(k), b.GetValueOrDefault(k)));
+
     private void Update(Action change)
     {
         lock (_gate)
