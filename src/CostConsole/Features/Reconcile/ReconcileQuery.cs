@@ -118,10 +118,8 @@ public static class ReconcileApi
     {
         var (request, problem) = SpendApi.Parse(query, maxDays, extras);
         if (request is null) return (null, problem);
-        if (request.GroupBy.Count == 0) request = request with { GroupBy = DefaultGroupByList };
+        if (request.GroupBy.Count == 0) request = request with { GroupBy = ReconcileQuery.DefaultGroupBy };
         var bad = request.GroupBy.FirstOrDefault(g => !Groupable.Contains(g) && !request.Extras.Contains(g));
         return bad is null ? (request, null) : (null, $"'groupBy' cannot be '{Echo.Printable(bad)}' here; use day, model, team, feature or provider.");
     }
-
-    private static readonly IReadOnlyList<string> DefaultGroupByList = ReconcileQuery.DefaultGroupBy;
 }
