@@ -1,136 +1,208 @@
 #!/usr/bin/env bash
-# Ledger and spend API at scale, against summed increase() in the same run. Not part of the test suite.
-#   BENCH_DAYS=30 BENCH_PODS_PER_TEAM=32 bash .ci/benchmark.sh
-# Defaults: ~5,000 active series (32 pods per team) over BENCH_DAYS days of 60 s scrapes.
+# Scale benchmarks, side by side with Prometheus' own increase(). Not part of the test suite.
+#   bash .ci/benchmark.sh                      # all three suites below, one after the other
+#   BENCH_SUITE=wide bash .ci/benchmark.sh     # or: history, year (several: BENCH_SUITE="wide year")
+# wide:    50,400 active series (pods x models x features x a user_id label x 3 token counters), BENCH_WIDE_DAYS=3 days
+#          of 60 s scrapes: ingestion samples/s and peak memory, database bytes per series-day, pages and API.
+# history: the workload simulation, ~5,000 active series (BENCH_PODS_PER_TEAM=52) over BENCH_DAYS=30 days.
+# year:    a year of ledger at 5,000 dimension sets written straight into the database: page and API times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/prerequisites.sh
 install_missing
 
-days="${BENCH_DAYS:-3}"
-pods="${BENCH_PODS_PER_TEAM:-32}"
-rpm="${BENCH_RPM:-3000}"
-state="$PWD/artifacts/benchmark"
+suites="${BENCH_SUITE:-wide history year}"
+root="$PWD/artifacts/benchmark"
 pids=()
-stop() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; }
+stop() { [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; pids=(); }
 trap stop EXIT
 
 dotnet build src/CostConsole/CostConsole.csproj -c Release -v quiet -nologo >/dev/null
 dotnet build src/CostConsole.Workload/CostConsole.Workload.csproj -c Release -v quiet -nologo >/dev/null
-app="src/CostConsole/bin/Release/net10.0/CostConsole.dll"
-workload="src/CostConsole.Workload/bin/Release/net10.0/costconsole-workload.dll"
-if [ "${BENCH_REUSE:-}" = "1" ] || [ "${BENCH_REUSE:-}" = "2" ]; then
-  [ -f "$state/window.txt" ] || { echo "BENCH_REUSE needs an earlier run in $state"; exit 1; }
-  # Measure again on the Prometheus data of the last run (a fresh ledger database).
-  read -r start end < "$state/window.txt"
-  # BENCH_REUSE=2 keeps the ledger too and times only the queries and pages.
-  [ "${BENCH_REUSE}" = "2" ] || rm -f "$state"/costconsole.db*
-  echo "== Reusing the generated history from $start to $end"
-else
-  rm -rf "$state"
-  mkdir -p "$state/history" "$state/data"
-  end="$(date -u -d "$(date -u +%Y-%m-%dT%H:00:00Z) - 2 hours" +%Y-%m-%dT%H:00:00Z)"
-  start="$(date -u -d "$end - $days days" +%Y-%m-%dT%H:00:00Z)"
-  echo "$start $end" > "$state/window.txt"
-  echo "== Generating $days days to $end: $pods pods per team, $rpm requests/min"
-  # Files of 3 days each, as promtool holds a whole file in memory; the ledger does not read the request counters.
-  dotnet "$workload" history --out "$state/history" --days "$days" --end "$end" --pods-per-team "$pods" --rpm "$rpm" --split-days 3 --no-requests | tee "$state/generate.txt"
-  t0=$(date +%s.%N)
-  ls "$state"/history/*.om | xargs -P 2 -I{} promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h {} "$state/data"
-  echo "promtool backfill: $(echo "$(date +%s.%N) - $t0" | bc) s"
-  rm -f "$state"/history/*.om
-fi
-samples=$(grep -o 'Wrote [0-9,]* samples' "$state/generate.txt" | tr -dc '0-9')
+dotnet build tests/CostConsole.Benchmarks/CostConsole.Benchmarks.csproj -c Release -v quiet -nologo >/dev/null
+app="$PWD/src/CostConsole/bin/Release/net10.0/CostConsole.dll"
+workload="$PWD/src/CostConsole.Workload/bin/Release/net10.0/costconsole-workload.dll"
+bench="$PWD/tests/CostConsole.Benchmarks/bin/Release/net10.0/CostConsole.Benchmarks.dll"
+ms() { echo "$1 * 1000 / 1" | bc; }
 
-port=$(free_port 9390)
-start_prometheus() { # extra flags
-  prometheus --config.file=/dev/null --storage.tsdb.path="$state/data" --storage.tsdb.retention.time=400d \
+start_prometheus() { # data folder, extra flags
+  local data="$1"; shift
+  port=$(free_port 9390)
+  prometheus --config.file=/dev/null --storage.tsdb.path="$data" --storage.tsdb.retention.time=400d \
     --web.listen-address="127.0.0.1:$port" "$@" >"$state/prometheus.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 120); do curl -fs -o /dev/null "http://127.0.0.1:$port/-/ready" && return 0; sleep 0.5; done
+  prometheus_pid=$!
+  pids+=($prometheus_pid)
+  for _ in $(seq 1 240); do curl -fs -o /dev/null "http://127.0.0.1:$port/-/ready" && return 0; sleep 0.5; done
   echo "Prometheus did not start"; tail "$state/prometheus.log"; exit 1
 }
-start_prometheus
-active=$(curl -fs "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count({__name__=~"gen_ai_.*"})' --data-urlencode "time=$end" | grep -o '"[0-9]*"\]' | tr -dc '0-9')
-echo "== $samples samples; $active active series at the end"
-
-export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db"
-export Prometheus__BaseUrl="http://127.0.0.1:$port"
-export Ledger__BackfillFrom="$start" Ledger__ChunkHours="${BENCH_CHUNK_HOURS:-2}" Ledger__Enabled=false
-dotnet "$app" migrate >/dev/null
-if [ "${BENCH_REUSE:-}" != "2" ]; then
-  t0=$(date +%s.%N)
-  dotnet "$app" ledger sync --until "$end" 2>/dev/null | tail -n 1 | tee "$state/sync.txt"
-  ingest=$(echo "$(date +%s.%N) - $t0" | bc)
-  read_samples=$(grep -o 'from [0-9]* raw samples' "$state/sync.txt" | tr -dc '0-9')
-  echo "(a) ledger ingestion: $days days, $read_samples token-counter samples read in $ingest s (whole command) = $(echo "$read_samples / $ingest" | bc) samples/s; $(echo "$days * 86400 / $ingest" | bc)x real time"
-fi
-
-token=$(dotnet "$app" tokens create --name benchmark --role Finance 2>/dev/null)
-bench_password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
-bench_user="finance-$(date +%s)@bench.test"
-COSTCONSOLE_PASSWORD="$bench_password" dotnet "$app" users create --email "$bench_user" --role Finance >/dev/null 2>&1
-app_port=$(free_port 5190)
+backfill() { # folder of .om files, data folder
+  local t0; t0=$(date +%s.%N)
+  ls "$1"/*.om | xargs -P 2 -I{} sh -c 'promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h "$1" "$2" && rm -f "$1"' _ {} "$2"
+  echo "promtool backfill: $(echo "$(date +%s.%N) - $t0" | bc) s"
+}
 start_app() { # extra environment, e.g. Spend__ViewCacheSeconds=0
+  app_port=$(free_port 5190)
   env "$@" ASPNETCORE_URLS="http://127.0.0.1:$app_port" dotnet "$app" >"$state/app.log" 2>&1 &
   app_pid=$!
   pids+=($app_pid)
-  for _ in $(seq 1 120); do curl -fs -o /dev/null "http://127.0.0.1:$app_port/healthz" && return 0; sleep 0.5; done
+  for _ in $(seq 1 240); do curl -fs -o /dev/null "http://127.0.0.1:$app_port/healthz" && return 0; sleep 0.5; done
   echo "CostConsole did not start"; tail "$state/app.log"; exit 1
 }
-# Pages render their figures on the server before the first byte (prerendering), so time to the whole page is the
-# server-side render time. Each view is asked 11 times; the first is left out.
-median_page() { # path
-  local times=()
-  curl -fs -o /dev/null -b "$state/cookies" "http://127.0.0.1:$app_port$1"
-  for _ in $(seq 1 10); do
-    times+=("$(curl -fs -o /dev/null -b "$state/cookies" -w '%{time_total}' "http://127.0.0.1:$app_port$1")")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 5p
+stop_app() { kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true; }
+peak_rss_mb() { echo $(( $(grep VmHWM "/proc/$1/status" | tr -dc '0-9') / 1024 )); }
+make_users() {
+  token=$(dotnet "$app" tokens create --name "benchmark-$(date +%s%N)" --role Finance 2>/dev/null)
+  bench_password="bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+  bench_user="finance-$(date +%s%N)@bench.test"
+  COSTCONSOLE_PASSWORD="$bench_password" dotnet "$app" users create --email "$bench_user" --role Finance >/dev/null 2>&1
 }
 sign_in() {
   rm -f "$state/cookies"
-  local form
+  local form code
   form=$(curl -fs -c "$state/cookies" "http://127.0.0.1:$app_port/account/login" | grep -o 'name="__RequestVerificationToken"[^>]*value="[^"]*"' | sed 's/.*value="//; s/"$//')
   curl -fs -o /dev/null -b "$state/cookies" -c "$state/cookies" "http://127.0.0.1:$app_port/account/login" \
     --data-urlencode "email=$bench_user" --data-urlencode "password=$bench_password" \
     --data-urlencode "returnUrl=/" --data-urlencode "__RequestVerificationToken=$form"
-  local code
   code=$(curl -s -o /dev/null -b "$state/cookies" -w '%{http_code}' "http://127.0.0.1:$app_port/explore")
   [ "$code" = 200 ] || { echo "Signing in for the page benchmark failed (HTTP $code)"; exit 1; }
 }
-# Views computed afresh for every request (no sharing between requests), so (b) times the computation itself.
-start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0
-url="http://127.0.0.1:$app_port/api/v1/spend?from=$start&to=$end&groupBy=feature,model"
-curl -fs -H "Authorization: Bearer $token" "$url" >/dev/null   # warm-up
-times=()
-for _ in $(seq 1 10); do
-  times+=("$(curl -fs -o /dev/null -w '%{time_starttransfer}' -H "Authorization: Bearer $token" "$url")")
-done
-median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)
-echo "(b) spend API, $days days by feature x model, computed afresh each time: median $(echo "$median * 1000" | bc) ms over 10 requests (server time to first byte)"
+# Pages render their figures on the server before the first byte (prerendering), so time to the whole page is the
+# server-side render time. Each is asked 11 times; the first is left out; the median of the rest is given, and the size.
+median_page() { # path -> "<median ms> ms, <KB> KB"
+  local times=() size
+  size=$(curl -fs -o /dev/null -b "$state/cookies" -w '%{size_download}' "http://127.0.0.1:$app_port$1")
+  for _ in $(seq 1 10); do
+    times+=("$(curl -fs -o /dev/null -b "$state/cookies" -w '%{time_total}' "http://127.0.0.1:$app_port$1")")
+  done
+  echo "$(ms "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)") ms, $(( size / 1024 )) KB"
+}
+median_api() { # url -> median ms to first byte over 10 requests, after one warm-up
+  local times=()
+  curl -fs -o /dev/null -H "Authorization: Bearer $token" "$1"
+  for _ in $(seq 1 10); do
+    times+=("$(curl -fs -o /dev/null -w '%{time_starttransfer}' -H "Authorization: Bearer $token" "$1")")
+  done
+  ms "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p)"
+}
+paged_walk() { # url (without limit) -> "<pages> pages, <rows> rows in <ms> ms; input tokens of the rows <n>, of the totals <n>"
+  local cursor="" pages=0 rows=0 input=0 totals page t0
+  t0=$(date +%s.%N)
+  while :; do
+    page=$(curl -fs -H "Authorization: Bearer $token" "$1&limit=1000${cursor:+&cursor=$cursor}")
+    pages=$((pages + 1))
+    rows=$((rows + $(echo "$page" | jq '.rows | length')))
+    input=$((input + $(echo "$page" | jq '[.rows[].inputTokens] | add // 0')))
+    totals=$(echo "$page" | jq '.totals.inputTokens')
+    cursor=$(echo "$page" | jq -r '.nextCursor // empty')
+    [ -n "$cursor" ] || break
+  done
+  echo "$pages pages, $rows rows in $(ms "$(echo "$(date +%s.%N) - $t0" | bc)") ms; input tokens: rows $input, totals $totals"
+}
+increase_side_by_side() { # days, end
+  local query="sum by (feature, gen_ai_request_model) (increase(gen_ai_client_token_usage_input_total[${1}d]))" answer eval_time wall
+  answer=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$2" --data-urlencode stats=all)
+  if echo "$answer" | grep -q '"status":"error"'; then
+    echo "  Prometheus increase() with the default --query.max-samples: refused: $(echo "$answer" | grep -o '"error":"[^"]*"')"
+    kill "$prometheus_pid"; wait "$prometheus_pid" 2>/dev/null || true
+    start_prometheus "$state/data" --query.max-samples=2000000000
+    answer=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$2" --data-urlencode stats=all)
+  fi
+  eval_time=$(echo "$answer" | grep -o '"evalTotalTime":[0-9.e-]*' | cut -d: -f2)
+  wall=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$2")
+  echo "  Prometheus $query: evalTotalTime ${eval_time} s, wall $wall s (second run); its input total: $(echo "$answer" | jq '[.data.result[].value[1] | tonumber] | add | floor')"
+}
+ledger_sync() { # days, end; sets ingest_s and read_samples
+  local t0
+  t0=$(date +%s.%N)
+  /usr/bin/time -v -o "$state/sync.time" dotnet "$app" ledger sync --until "$2" 2>/dev/null | tail -n 1 | tee "$state/sync.txt"
+  ingest_s=$(echo "$(date +%s.%N) - $t0" | bc)
+  read_samples=$(grep -o 'from [0-9]* raw samples' "$state/sync.txt" | tr -dc '0-9')
+  echo "  ledger ingestion: $1 days, $read_samples token-counter samples read in $ingest_s s (whole command) = $(echo "$read_samples / $ingest_s" | bc) samples/s; $(echo "$1 * 86400 / $ingest_s" | bc)x real time; peak resident memory $(( $(grep 'Maximum resident' "$state/sync.time" | tr -dc '0-9') / 1024 )) MB"
+}
+ledger_input_total() { curl -fs -H "Authorization: Bearer $token" "http://127.0.0.1:$app_port/api/v1/spend?from=$1&to=$2" | jq '.totals.inputTokens'; }
 
-query="sum by (feature, gen_ai_request_model) (increase(gen_ai_client_token_usage_input_total[${days}d]))"
-answer=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$end" --data-urlencode stats=all)
-if echo "$answer" | grep -q '"status":"error"'; then
-  echo "(c) increase() with the default --query.max-samples: refused: $(echo "$answer" | grep -o '"error":"[^"]*"')"
-  stop; pids=()
-  start_prometheus --query.max-samples=2000000000
-  answer=$(curl -s "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$end" --data-urlencode stats=all)
-fi
-eval_time=$(echo "$answer" | grep -o '"evalTotalTime":[0-9.e-]*' | cut -d: -f2)
-wall=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/api/v1/query" --data-urlencode "query=$query" --data-urlencode "time=$end")
-echo "(c) Prometheus $query: evalTotalTime ${eval_time} s, wall $wall s (second run)"
-
-# (d) Pages: the overview (month to date, three comparisons, the chart, top lists) and the explorer over the whole
-# window by feature x model. First with every view computed afresh (no sharing), then with views shared.
-from_day="${start%%T*}"; to_day="$(date -u -d "$end - 1 hour" +%Y-%m-%d)"
-explorer="/explore?range=custom&from=$from_day&to=$to_day&tz=UTC&by=feature,model"
-for mode in fresh shared; do
-  kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
-  if [ "$mode" = fresh ]; then start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0; else start_app; fi
+suite_wide() {
+  state="$root/wide"
+  local days="${BENCH_WIDE_DAYS:-3}" end start generated
+  rm -rf "$state"; mkdir -p "$state/history" "$state/data"
+  end="$(date -u -d "$(date -u +%Y-%m-%dT00:00:00Z) - 1 day" +%Y-%m-%dT%H:00:00Z)"
+  start="$(date -u -d "$end - $days days" +%Y-%m-%dT%H:00:00Z)"
+  echo "== wide: ${BENCH_WIDE_PODS:-5} pods x ${BENCH_WIDE_MODELS:-4} models x ${BENCH_WIDE_FEATURES:-280} features x ${BENCH_WIDE_USERS:-3} users x 3 counters, $days days to $end"
+  dotnet "$workload" wide --out "$state/history" --days "$days" --end "$end" --pods "${BENCH_WIDE_PODS:-5}" --models "${BENCH_WIDE_MODELS:-4}" \
+    --features "${BENCH_WIDE_FEATURES:-280}" --users "${BENCH_WIDE_USERS:-3}" | tee "$state/generate.txt"
+  generated=$(grep -o 'Input tokens: [0-9]*' "$state/generate.txt" | tr -dc '0-9')
+  backfill "$state/history" "$state/data"
+  start_prometheus "$state/data"
+  local series
+  series=$(curl -fs "http://127.0.0.1:$port/api/v1/query" --data-urlencode 'query=count({__name__=~"gen_ai_.*"})' --data-urlencode "time=$(date -u -d "$end - 1 minute" +%s)" | jq -r '.data.result[0].value[1]')
+  echo "  $series active series at the end"
+  export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db" Prometheus__BaseUrl="http://127.0.0.1:$port"
+  export Ledger__BackfillFrom="$start" Ledger__ChunkHours="${BENCH_CHUNK_HOURS:-2}" Ledger__Enabled=false
+  dotnet "$app" migrate >/dev/null
+  ledger_sync "$days" "$end"
+  local bytes; bytes=$(cat "$state"/costconsole.db* | wc -c)
+  echo "  database: $((bytes / 1048576)) MB with its WAL = $((bytes / (series * days))) bytes per series-day"
+  make_users
+  start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0
+  echo "  ledger input total $(ledger_input_total "$start" "$end") = generated ground truth $generated"
+  increase_side_by_side "$days" "$end"
   sign_in
-  overview_ms=$(echo "$(median_page "/?tz=UTC") * 1000" | bc)
-  explorer_ms=$(echo "$(median_page "$explorer") * 1000" | bc)
-  echo "(d) pages, views computed $mode: overview median $overview_ms ms; explorer ($days days by feature x model) median $explorer_ms ms (whole prerendered page, 10 requests each)"
-done
+  local from_day="${start%%T*}" to_day; to_day="$(date -u -d "$end - 1 hour" +%Y-%m-%d)"
+  echo "  overview (views computed afresh): $(median_page "/?tz=UTC")"
+  echo "  explorer, $days days by feature x model: $(median_page "/explore?range=custom&from=$from_day&to=$to_day&tz=UTC&by=feature,model")"
+  echo "  API top 100 by feature x model x team: $(median_api "http://127.0.0.1:$app_port/api/v1/spend?from=$start&to=$end&groupBy=feature,model,team&limit=100") ms (median of 10, first byte)"
+  echo "  API paged walk by hour x feature x model, 1,000 rows a page: $(paged_walk "http://127.0.0.1:$app_port/api/v1/spend?from=$start&to=$end&groupBy=hour,feature,model")"
+  echo "  app peak resident memory after ingestion and the pages: $(peak_rss_mb "$app_pid") MB (the pages' process); ingestion's own peak is above"
+  stop
+}
+
+suite_history() {
+  state="$root/history"
+  local days="${BENCH_DAYS:-30}" pods="${BENCH_PODS_PER_TEAM:-52}" rpm="${BENCH_RPM:-3000}" end start
+  rm -rf "$state"; mkdir -p "$state/history" "$state/data"
+  end="$(date -u -d "$(date -u +%Y-%m-%dT%H:00:00Z) - 2 hours" +%Y-%m-%dT%H:00:00Z)"
+  start="$(date -u -d "$end - $days days" +%Y-%m-%dT%H:00:00Z)"
+  echo "== history: $days days to $end, $pods pods per team, $rpm requests/min"
+  # Files of 3 days each, as promtool holds a whole file in memory; the ledger does not read the request counters.
+  dotnet "$workload" history --out "$state/history" --days "$days" --end "$end" --pods-per-team "$pods" --rpm "$rpm" --split-days 3 --no-requests | tee "$state/generate.txt"
+  backfill "$state/history" "$state/data"
+  start_prometheus "$state/data"
+  export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db" Prometheus__BaseUrl="http://127.0.0.1:$port"
+  export Ledger__BackfillFrom="$start" Ledger__ChunkHours="${BENCH_CHUNK_HOURS:-2}" Ledger__Enabled=false
+  dotnet "$app" migrate >/dev/null
+  ledger_sync "$days" "$end"
+  make_users
+  start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0
+  echo "  spend API, $days days by feature x model, computed afresh: median $(median_api "http://127.0.0.1:$app_port/api/v1/spend?from=$start&to=$end&groupBy=feature,model") ms (first byte)"
+  increase_side_by_side "$days" "$end"
+  sign_in
+  echo "  overview (afresh): $(median_page "/?tz=UTC"); explorer $days days by feature x model: $(median_page "/explore?range=custom&from=${start%%T*}&to=$(date -u -d "$end - 1 hour" +%Y-%m-%d)&tz=UTC&by=feature,model")"
+  stop
+}
+
+suite_year() {
+  state="$root/year"
+  rm -rf "$state"; mkdir -p "$state"
+  local end; end="$(date -u +%Y-%m-%dT%H:00:00Z)"
+  echo "== year: 365 days of ledger at ${BENCH_YEAR_SETS:-5000} dimension sets, written straight into the database"
+  dotnet "$bench" year --database "$state/costconsole.db" --sets "${BENCH_YEAR_SETS:-5000}" --days 365 --hourly-days 35 --end "$end"
+  export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db" Prometheus__BaseUrl="http://127.0.0.1:9"
+  export Ledger__Enabled=false
+  make_users
+  local from_year to_day
+  from_year="$(date -u -d "$end - 365 days" +%Y-%m-%d)"; to_day="$(date -u -d "$end - 1 day" +%Y-%m-%d)"
+  for mode in fresh shared; do
+    if [ "$mode" = fresh ]; then start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0; else start_app; fi
+    sign_in
+    echo "  views computed $mode:"
+    echo "    overview: $(median_page "/?tz=UTC")"
+    echo "    explorer, this month by feature: $(median_page "/explore?range=this-month&tz=UTC&by=feature")"
+    echo "    explorer, 12 months by feature x model: $(median_page "/explore?range=custom&from=$from_year&to=$to_day&tz=UTC&by=feature,model")"
+    echo "    API, 12 months by feature x model, top 100: $(median_api "http://127.0.0.1:$app_port/api/v1/spend?from=${from_year}T00:00:00Z&to=${to_day}T00:00:00Z&groupBy=feature,model&limit=100") ms (first byte)"
+    stop_app
+  done
+  stop
+}
+
+mkdir -p "$root"
+for suite in $suites; do "suite_$suite"; done

@@ -4,6 +4,7 @@ using System.Globalization;
 // costconsole-workload: synthetic LLM traffic with the otel-seed metric names.
 //   history --out DIR [--days 45] [--end ISO] ...   OpenMetrics history + ground-truth CSV
 //   serve   --port 9464 [--tick 5] ...              live counters on /metrics
+//   wide    --out DIR [--days 3] [--pods 5] [--models 4] [--features 280] [--users 3]   many series, for scale benchmarks
 namespace CostConsole.Workload;
 
 internal static class WorkloadProgram
@@ -18,6 +19,7 @@ internal static class WorkloadProgram
             {
                 "history" => WorkloadCli.History(options),
                 "serve" => await WorkloadCli.ServeAsync(options),
+                "wide" => WideHistory.Run(options),
                 _ => WorkloadCli.Usage(),
             };
         }
@@ -159,7 +161,7 @@ internal static class WorkloadCli
         return 2;
     }
 
-    private static int Int(Dictionary<string, string> options, string name, int fallback) =>
+    internal static int Int(Dictionary<string, string> options, string name, int fallback) =>
         !options.TryGetValue(name, out var text) ? fallback
         : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
         : throw new ArgumentException($"--{name} must be a positive whole number (was '{text}')");
@@ -169,7 +171,7 @@ internal static class WorkloadCli
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
         : throw new ArgumentException($"--{name} must be a positive number (was '{text}')");
 
-    private static DateTimeOffset ParseTime(string text, string name) =>
+    internal static DateTimeOffset ParseTime(string text, string name) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
             ? value
             : throw new ArgumentException($"{name} must be an ISO 8601 time (was '{text}')");

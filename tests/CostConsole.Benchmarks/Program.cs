@@ -23,8 +23,10 @@ namespace CostConsole.Benchmarks;
 /// </summary>
 internal static class DigestBenchmark
 {
-    public static async Task<int> Main()
+    public static async Task<int> Main(string[] args)
     {
+        if (args is ["year", ..]) return await YearOfLedger.RunAsync(args);
+
         var count = int.Parse(Environment.GetEnvironmentVariable("BENCH_SUBSCRIPTIONS") ?? "500", CultureInfo.InvariantCulture);
         var end = DateTimeOffset.Parse(Environment.GetEnvironmentVariable("BENCH_END") ?? throw new InvalidOperationException("BENCH_END is not set"), CultureInfo.InvariantCulture);
         var state = Environment.GetEnvironmentVariable("BENCH_STATE") ?? Path.GetTempPath();

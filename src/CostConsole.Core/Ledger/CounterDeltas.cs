@@ -14,12 +14,18 @@ public sealed record DeltaIssues(int NaNSamples, int NegativeSamples, IReadOnlyS
 /// <list type="bullet">
 /// <item>The baseline of an hour is the last sample before it; a series with no earlier sample counts its first from zero.</item>
 /// <item>A decrease, or a restart of the series' target (<see cref="RestartSignals"/>), is a reset: the new value counts from zero.</item>
-/// <item>Each delta belongs to the hour of the sample that revealed it; NaN and negative samples are skipped.</item>
+/// <item>Each delta belongs to the hour of the sample that revealed it; NaN, infinite, negative and over-2^53 samples are skipped.</item>
 /// </list>
 /// </summary>
 public static class CounterDeltas
 {
     private static readonly IReadOnlySet<long> NoHours = new HashSet<long>();
+
+    /// <summary>
+    /// 2^53: above it a double no longer holds every whole number, so a token count there is not exact (and a sum of a few
+    /// would overflow the ledger's 64-bit totals). Such samples are skipped with NaN ones, never stored.
+    /// </summary>
+    public const double MaxExact = 9_007_199_254_740_992d;
 
     public static (Dictionary<long, double> ByHour, DeltaIssues Issues) Hourly(
         IReadOnlyList<CounterSample> samples,
@@ -33,7 +39,7 @@ public static class CounterDeltas
         CounterSample? previous = null;
         foreach (var sample in samples)
         {
-            if (double.IsNaN(sample.Value) || double.IsInfinity(sample.Value))
+            if (double.IsNaN(sample.Value) || double.IsInfinity(sample.Value) || sample.Value > MaxExact)
             {
                 nan++;
                 continue;

@@ -92,12 +92,41 @@ public sealed record SpendFigures(
     /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
     public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
 
+    public SpendFigures Plus(SpendFigures other) =>
+        new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens, OutputTokens + other.OutputTokens,
+            CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests, CachedSavingsUsd + other.CachedSavingsUsd,
+            BillableTokens + other.BillableTokens, GatewayCostUsd + other.GatewayCostUsd);
+
     public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0, decimal gateway = 0m) =>
         new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
             CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable, GatewayCostUsd + gateway);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);
+
+/// <summary>
+/// One page of rows in their order, and the exact sum of every row not on it: pages show the top N and a "N more"
+/// row whose figures, added to the shown ones, give the totals to the last token and cent.
+/// </summary>
+public sealed record RowPage(IReadOnlyList<SpendRow> Shown, int Offset, int TotalRows, SpendFigures Rest)
+{
+    public int RestRows => TotalRows - Shown.Count;
+
+    public bool HasNext => Offset + Shown.Count < TotalRows;
+
+    public static RowPage Of(IReadOnlyList<SpendRow> ordered, int offset, int size)
+    {
+        offset = Math.Clamp(offset, 0, Math.Max(0, ordered.Count - 1));
+        var end = Math.Min(ordered.Count, offset + size);
+        var rest = SpendFigures.Zero;
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (i < offset || i >= end) rest = rest.Plus(ordered[i].Figures);
+        }
+
+        return new RowPage([.. ordered.Skip(offset).Take(end - offset)], offset, ordered.Count, rest);
+    }
+}
 
 public sealed record SpendResult(
     DateTimeOffset From,

@@ -248,7 +248,7 @@ public static class CommandLine
         var progress = new Progress<(int Done, int Total)>(p => output.WriteLine($"  {p.Done}/{p.Total} hours ({100.0 * p.Done / p.Total:0}%), {clock.Elapsed.TotalSeconds:0.0} s"));
         var hours = await ingestor.SyncAsync(until, progress);
         var seconds = clock.Elapsed.TotalSeconds;
-        await output.WriteLineAsync($"Ledger synced: {hours} hours ingested in {seconds:0.0} s from {ingestor.LastSyncSamples} raw samples ({ingestor.LastSyncSamples / Math.Max(seconds, 0.001):0} samples/s); exact through {await ingestor.ThroughAsync():yyyy-MM-ddTHH:mm}Z.");
+        await output.WriteLineAsync($"Ledger synced: {hours} hours ingested in {seconds:0.0} s from {ingestor.LastSyncSamples} raw samples ({ingestor.LastSyncSamples / Math.Max(seconds, 0.001):0} samples/s); exact through {await ingestor.ThroughAsync():yyyy-MM-ddTHH:mm}Z; peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MB.");
         return 0;
     }
 

@@ -24,13 +24,37 @@ public static class CsvTable
     };
 
     /// <summary>Writes a header and rows. Cells are strings (text), numbers (decimal, double, long, int) or null (empty).</summary>
-    public static string Write(IReadOnlyList<string> header, IEnumerable<IEnumerable<object?>> rows)
+    public static string Write(IReadOnlyList<string> header, IEnumerable<IEnumerable<object?>> rows) => Write(header, rows, withHeader: true);
+
+    /// <summary>
+    /// Writes a header and rows to a stream (a response body) in batches of <paramref name="batchRows"/> rows, each
+    /// written asynchronously as it is ready: memory stays at one batch however many rows there are.
+    /// </summary>
+    public static async Task WriteAsync(Stream body, IReadOnlyList<string> header, IEnumerable<IEnumerable<object?>> rows, CancellationToken cancellationToken, int batchRows = 2000)
+    {
+        await using var writer = new StreamWriter(body, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true);
+        var withHeader = true;
+        foreach (var batch in rows.Chunk(batchRows))
+        {
+            await writer.WriteAsync(Write(header, batch, withHeader).AsMemory(), cancellationToken);
+            withHeader = false;
+        }
+
+        if (withHeader) await writer.WriteAsync(Write(header, [], true).AsMemory(), cancellationToken);
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    private static string Write(IReadOnlyList<string> header, IEnumerable<IEnumerable<object?>> rows, bool withHeader)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = new CsvWriter(text, Configuration))
         {
-            foreach (var name in header) csv.WriteField(name);
-            csv.NextRecord();
+            if (withHeader)
+            {
+                foreach (var name in header) csv.WriteField(name);
+                csv.NextRecord();
+            }
+
             foreach (var row in rows)
             {
                 foreach (var cell in row)

@@ -15,8 +15,11 @@ public sealed class DatabaseStatus
     public void MarkBroken(string problem) => (Ready, Problem) = (false, problem);
 }
 
-/// <summary>Every SQLite connection waits for a busy lock instead of failing, and enforces foreign keys.</summary>
-internal sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionInterceptor
+/// <summary>
+/// Every SQLite connection waits for a busy lock instead of failing, enforces foreign keys, and keeps the file within
+/// Database:MaxSizeMegabytes (read at each open, so raising it takes effect without a restart).
+/// </summary>
+internal sealed class SqlitePragmaInterceptor(int busyTimeoutMs, IConfiguration configuration) : DbConnectionInterceptor
 {
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -30,6 +33,17 @@ internal sealed class SqlitePragmaInterceptor(int busyTimeoutMs) : DbConnectionI
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA busy_timeout = {busyTimeoutMs}; PRAGMA foreign_keys = ON;";
+        command.ExecuteNonQuery();
+        // Past this many pages a write fails with SQLITE_FULL, exactly as on a full disk. Set on every open, the
+        // unlimited value too: a pooled connection keeps what it was last given.
+        var pages = 4_294_967_294L; // SQLite's own ceiling, which it lowers to what its build allows
+        if (DatabaseSetup.MaxSizeMegabytes(configuration) is > 0 and var megabytes)
+        {
+            command.CommandText = "PRAGMA page_size;";
+            pages = megabytes * 1024L * 1024L / Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        command.CommandText = $"PRAGMA max_page_count = {pages};";
         command.ExecuteNonQuery();
     }
 }
@@ -49,13 +63,27 @@ public static class DatabaseSetup
             : throw new InvalidOperationException($"Database:BusyTimeoutSeconds must be a whole number of seconds between 1 and 600 (was '{Configuration.OptionText.Printable(text)}').");
     }
 
+    /// <summary>
+    /// <c>Database:MaxSizeMegabytes</c>: the most the database file may grow to (0, the default: as far as the disk
+    /// allows). A write past it fails as on a full disk — nothing half-written, retried later — so a quota can be kept.
+    /// </summary>
+    public static int MaxSizeMegabytes(IConfiguration configuration)
+    {
+        var text = configuration["Database:MaxSizeMegabytes"];
+        if (string.IsNullOrWhiteSpace(text)) return 0;
+        return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var megabytes) && megabytes is >= 0 and <= 10_000_000
+            ? megabytes
+            : throw new InvalidOperationException($"Database:MaxSizeMegabytes must be a whole number of megabytes between 0 (no limit) and 10000000 (was '{Configuration.OptionText.Printable(text)}').");
+    }
+
     public static IServiceCollection AddCostConsoleData(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<DatabaseStatus>();
         services.AddDbContextFactory<CostConsoleDbContext>((sp, options) =>
         {
             options.UseSqlite(ConnectionString(configuration), sqlite => sqlite.MigrationsAssembly(typeof(CostConsoleDbContext).Assembly.GetName().Name).CommandTimeout(BusyTimeoutSeconds(configuration)));
-            options.AddInterceptors(new SqlitePragmaInterceptor(BusyTimeoutSeconds(configuration) * 1000));
+            MaxSizeMegabytes(configuration); // refused at start, like the busy timeout, when it is not a size
+            options.AddInterceptors(new SqlitePragmaInterceptor(BusyTimeoutSeconds(configuration) * 1000, configuration));
         });
         return services;
     }

@@ -28,7 +28,7 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
             form.Add(new("time", FormatTime(time)));
         }
 
-        return PostAsync("api/v1/query", form, ParseQueryData, cancellationToken);
+        return PostQueryAsync("api/v1/query", form, cancellationToken);
     }
 
     public Task<PromResponse<PromQueryData>> QueryRangeAsync(string query, RangeWindow window, CancellationToken cancellationToken = default)
@@ -41,7 +41,7 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
             new("step", ((long)window.Step.TotalSeconds).ToString(CultureInfo.InvariantCulture)),
             Timeout(),
         ];
-        return PostAsync("api/v1/query_range", form, ParseQueryData, cancellationToken);
+        return PostQueryAsync("api/v1/query_range", form, cancellationToken);
     }
 
     public Task<PromResponse<IReadOnlyList<IReadOnlyDictionary<string, string>>>> SeriesAsync(
@@ -96,20 +96,27 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         if (end is { } e) form.Add(new("end", FormatTime(e)));
     }
 
-    private Task<PromResponse<T>> PostAsync<T>(string path, List<KeyValuePair<string, string>> form, Func<JsonElement, T> read, CancellationToken cancellationToken)
+    private Task<PromResponse<T>> PostAsync<T>(string path, List<KeyValuePair<string, string>> form, Func<JsonElement, T> read, CancellationToken cancellationToken) =>
+        SendAsync(() => PostRequest(path, form), path, read, streamed: false, cancellationToken);
+
+    /// <summary>A query answer, read as a stream series by series (<see cref="StreamedAnswer"/>).</summary>
+    private Task<PromResponse<PromQueryData>> PostQueryAsync(string path, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken) =>
+        SendAsync(() => PostRequest(path, form), path, ParseQueryData, streamed: true, cancellationToken);
+
+    private HttpRequestMessage PostRequest(string path, List<KeyValuePair<string, string>> form)
     {
-        if (_options.DisallowPartialResponse)
+        if (_options.DisallowPartialResponse && !form.Any(f => f.Key == "partial_response"))
         {
             form.Add(new("partial_response", "false"));
         }
 
-        return SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) }, path, read, cancellationToken);
+        return new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
     }
 
     private Task<PromResponse<T>> GetAsync<T>(string path, Func<JsonElement, T> read, CancellationToken cancellationToken) =>
-        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), path, read, cancellationToken);
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), path, read, streamed: false, cancellationToken);
 
-    private async Task<PromResponse<T>> SendAsync<T>(Func<HttpRequestMessage> createRequest, string path, Func<JsonElement, T> read, CancellationToken cancellationToken)
+    private async Task<PromResponse<T>> SendAsync<T>(Func<HttpRequestMessage> createRequest, string path, Func<JsonElement, T> read, bool streamed, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.Timeout);
@@ -127,7 +134,8 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         HttpResponseMessage response;
         try
         {
-            response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+            // Headers only: the body is read as a stream below, never buffered whole by the handler.
+            response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -146,18 +154,106 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
 
         using (response)
         {
-            string body;
+            var maxBytes = _options.MaxAnswerMegabytes * 1024L * 1024L;
+            if (response.Content.Headers.ContentLength > maxBytes)
+            {
+                throw TooLarge(path, $"{response.Content.Headers.ContentLength / (1024 * 1024):N0} MB, more than {_options.MaxAnswerMegabytes:N0} MB (Prometheus:MaxAnswerMegabytes)");
+            }
+
             try
             {
-                body = await response.Content.ReadAsStringAsync(timeout.Token);
+                await using var body = new CappedStream(await response.Content.ReadAsStreamAsync(timeout.Token), maxBytes);
+                var status = (int)response.StatusCode;
+                if (response.Content.Headers.ContentType?.MediaType is not "application/json")
+                {
+                    // Not JSON by its own account (a proxy's page, a wrong URL): read as text for the message.
+                    using var text = new StreamReader(body);
+                    return ParseEnvelope(path, status, await text.ReadToEndAsync(timeout.Token), read);
+                }
+
+                if (streamed)
+                {
+                    var answer = await StreamedAnswer.ReadAsync(body, _options.MaxAnswerSeries, timeout.Token);
+                    return (PromResponse<T>)(object)FromStreamed(path, status, answer);
+                }
+
+                using var document = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token);
+                return FromDocument(path, status, document.RootElement, read);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new PrometheusException(PrometheusFailure.Timeout,
                     $"Prometheus at {_options.BaseUrl} did not finish answering {path} within {_options.TimeoutSeconds} s.");
             }
+            catch (AnswerTooLargeException ex)
+            {
+                throw TooLarge(path, ex.Message, ex.SeriesRead);
+            }
+            catch (JsonException ex)
+            {
+                throw new PrometheusException(PrometheusFailure.Protocol,
+                    $"Prometheus answered {path} with malformed or cut-off JSON ({Where(ex)}); nothing of that answer was used.", inner: ex);
+            }
+            catch (IOException ex)
+            {
+                throw new PrometheusException(PrometheusFailure.Unreachable,
+                    $"Prometheus at {_options.BaseUrl} stopped sending its answer to {path} part-way ({ex.Message}); nothing of that answer was used.", inner: ex);
+            }
+        }
+    }
 
-            return ParseEnvelope(path, (int)response.StatusCode, body, read);
+    private static PrometheusException TooLarge(string path, string what, long seriesRead = 0) =>
+        new(PrometheusFailure.TooLarge, $"Prometheus answered {path} with {what}; the answer was abandoned unread. Reads that large are split into smaller ones.") { SeriesRead = seriesRead };
+
+    private static string Where(JsonException ex) =>
+        ex.BytePositionInLine is { } position ? $"line {(ex.LineNumber ?? 0) + 1}, byte {position + 1}" : "at the end of the answer";
+
+    private PromResponse<PromQueryData> FromStreamed(string path, int httpStatus, StreamedAnswer.Envelope answer)
+    {
+        if (answer.Status is null)
+        {
+            throw new PrometheusException(PrometheusFailure.Protocol,
+                $"{_options.BaseUrl} answered {path} with JSON that has no \"status\" field (HTTP {httpStatus}). Is Prometheus:BaseUrl right?");
+        }
+
+        IReadOnlyList<string> warnings = answer.Warnings ?? [], infos = answer.Infos ?? [];
+        if (answer.Status != "success")
+        {
+            throw Refused(path, httpStatus, answer.ErrorType, answer.Error);
+        }
+
+        if (answer.Data is not { ResultType: { } type } data)
+        {
+            throw new PrometheusException(PrometheusFailure.Protocol, $"Prometheus answered {path} with success but no data.");
+        }
+
+        LogWarnings(path, warnings);
+        var result = data.Result ?? [];
+        var parsed = type switch
+        {
+            "vector" or "matrix" when result.All(r => r.Series is not null) => new PromQueryData(type, [.. result.Select(r => r.Series!)]),
+            "scalar" when result is [{ Number: { } seconds }, { Text: var value }] =>
+                new PromQueryData(type, [], new CounterSample(DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)), ParseValue(value))),
+            "string" when result is [_, { Text: var text }] => new PromQueryData(type, [], null, text),
+            "vector" or "matrix" or "scalar" or "string" => throw new PrometheusException(PrometheusFailure.Protocol, $"Prometheus answered {path} with a {type} whose result has another shape."),
+            _ => throw new PrometheusException(PrometheusFailure.Protocol, $"Unknown resultType '{type}' in a query answer."),
+        };
+        return new PromResponse<PromQueryData>(parsed, warnings, infos);
+    }
+
+    private PrometheusException Refused(string path, int httpStatus, string? errorType, string? error)
+    {
+        error ??= "no error message";
+        var failure = PrometheusException.FromErrorType(errorType, httpStatus);
+        logger.LogWarning("Prometheus {Path} failed with {ErrorType} (HTTP {Status}): {Error}", path, errorType, httpStatus, LogText.Safe(error));
+        return new PrometheusException(failure, $"Prometheus refused {path}: {error} ({errorType ?? "HTTP " + httpStatus}).", errorType);
+    }
+
+    private void LogWarnings(string path, IReadOnlyList<string> warnings)
+    {
+        if (warnings.Count > 0)
+        {
+            logger.LogWarning("Prometheus {Path} answered with warnings: {Warnings}", path, LogText.Safe(string.Join("; ", warnings)));
         }
     }
 
@@ -221,36 +317,32 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var status))
-            {
-                throw new PrometheusException(PrometheusFailure.Protocol,
-                    $"{_options.BaseUrl} answered {path} with JSON that has no \"status\" field (HTTP {httpStatus}). Is Prometheus:BaseUrl right?");
-            }
-
-            var warnings = ReadOptionalStrings(root, "warnings");
-            var infos = ReadOptionalStrings(root, "infos");
-            if (status.GetString() != "success")
-            {
-                var errorType = OptionalString(root, "errorType");
-                var error = OptionalString(root, "error") ?? "no error message";
-                var failure = PrometheusException.FromErrorType(errorType, httpStatus);
-                logger.LogWarning("Prometheus {Path} failed with {ErrorType} (HTTP {Status}): {Error}", path, errorType, httpStatus, error);
-                throw new PrometheusException(failure, $"Prometheus refused {path}: {error} ({errorType ?? "HTTP " + httpStatus}).", errorType);
-            }
-
-            if (!root.TryGetProperty("data", out var data))
-            {
-                throw new PrometheusException(PrometheusFailure.Protocol, $"Prometheus answered {path} with success but no data.");
-            }
-
-            if (warnings.Count > 0)
-            {
-                logger.LogWarning("Prometheus {Path} answered with warnings: {Warnings}", path, string.Join("; ", warnings));
-            }
-
-            return new PromResponse<T>(read(data), warnings, infos);
+            return FromDocument(path, httpStatus, document.RootElement, read);
         }
+    }
+
+    private PromResponse<T> FromDocument<T>(string path, int httpStatus, JsonElement root, Func<JsonElement, T> read)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("status", out var status))
+        {
+            throw new PrometheusException(PrometheusFailure.Protocol,
+                $"{_options.BaseUrl} answered {path} with JSON that has no \"status\" field (HTTP {httpStatus}). Is Prometheus:BaseUrl right?");
+        }
+
+        var warnings = ReadOptionalStrings(root, "warnings");
+        var infos = ReadOptionalStrings(root, "infos");
+        if (status.GetString() != "success")
+        {
+            throw Refused(path, httpStatus, OptionalString(root, "errorType"), OptionalString(root, "error"));
+        }
+
+        if (!root.TryGetProperty("data", out var data))
+        {
+            throw new PrometheusException(PrometheusFailure.Protocol, $"Prometheus answered {path} with success but no data.");
+        }
+
+        LogWarnings(path, warnings);
+        return new PromResponse<T>(read(data), warnings, infos);
     }
 
     internal static PromQueryData ParseQueryData(JsonElement data)

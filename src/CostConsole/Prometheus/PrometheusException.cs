@@ -23,6 +23,8 @@ public enum PrometheusFailure
     Protocol,
     /// <summary>HTTP 401 or 403: credentials or a required header (a tenant) missing or wrong.</summary>
     Unauthorized,
+    /// <summary>The answer passed Prometheus:MaxAnswerMegabytes or MaxAnswerSeries and was abandoned: read it in parts.</summary>
+    TooLarge,
 }
 
 public sealed class PrometheusException(PrometheusFailure failure, string message, string? errorType = null, Exception? inner = null)
@@ -32,6 +34,9 @@ public sealed class PrometheusException(PrometheusFailure failure, string messag
 
     /// <summary>The <c>errorType</c> Prometheus reported, when it reported one.</summary>
     public string? ErrorType { get; } = errorType;
+
+    /// <summary>For <see cref="PrometheusFailure.TooLarge"/>: how many series the answer held when it was abandoned.</summary>
+    public long SeriesRead { get; init; }
 
     internal static PrometheusFailure FromErrorType(string? errorType, int httpStatus) => errorType switch
     {

@@ -50,6 +50,15 @@ public sealed class PrometheusOptions
     /// </summary>
     public OtlpTranslation? OtlpTranslation { get; set; }
 
+    /// <summary>
+    /// The most bytes of one answer read before it is abandoned; the ledger then reads the same samples in smaller
+    /// parts (sharded by label), so this bounds memory, not what can be ingested.
+    /// </summary>
+    public int MaxAnswerMegabytes { get; set; } = 64;
+
+    /// <summary>The most series one query answer may hold before it is abandoned (and, for the ledger, read in parts).</summary>
+    public int MaxAnswerSeries { get; set; } = 20_000;
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSeconds);
 
     /// <summary>
@@ -127,6 +136,9 @@ public sealed partial class ValidatePrometheusOptions : IValidateOptions<Prometh
         {
             failures.Add($"Prometheus:TimeoutSeconds must be between 1 and 600 (was {options.TimeoutSeconds}).");
         }
+
+        if (options.MaxAnswerMegabytes is < 1 or > 4096) failures.Add($"Prometheus:MaxAnswerMegabytes must be between 1 and 4096 (was {options.MaxAnswerMegabytes}).");
+        if (options.MaxAnswerSeries is < 100 or > 10_000_000) failures.Add($"Prometheus:MaxAnswerSeries must be between 100 and 10000000 (was {options.MaxAnswerSeries}).");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

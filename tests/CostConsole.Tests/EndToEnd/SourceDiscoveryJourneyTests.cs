@@ -33,9 +33,15 @@ public sealed class SourceDiscoveryJourneyTests
         await second.App.Services.GetRequiredService<LedgerIngestor>().SyncAsync(end);
         var overview = await second.SignInAsync(Roles.Finance, "/");
         await overview.WaitForSelectorAsync("[data-testid='top-team'] tbody tr");
-        var shown = await overview.Locator("[data-testid='top-team'] tbody tr td:first-child").AllInnerTextsAsync();
+        var shown = await overview.Locator("[data-testid='top-team'] tbody tr:not([data-testid='top-team-rest']) td:first-child").AllInnerTextsAsync();
         Assert.NotEmpty(shown);
         Assert.All(shown, name => Assert.Contains(name.Trim(), teams));
+        // Five by name, and the others counted in one exact remainder row.
+        Assert.Equal(Math.Min(5, teams.Count), shown.Count);
+        if (teams.Count > 5)
+        {
+            Assert.Equal($"{teams.Count - 5} more", (await overview.InnerTextAsync("[data-testid='top-team-rest'] td:first-child")).Trim());
+        }
         await overview.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "overview-bifrost-teams.png"), FullPage = true });
     }
 }

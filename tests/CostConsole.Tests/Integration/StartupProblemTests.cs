@@ -68,6 +68,8 @@ public sealed class StartupProblemTests
     [InlineData("Prometheus:OtlpTranslation", "Dots", "Failed to convert configuration value 'Dots' at 'Prometheus:OtlpTranslation'")]
     [InlineData("Prometheus:Extra:Model", "m", "Prometheus:Extra:Model is not a usable dimension name")]
     [InlineData("Prometheus:Extra:team", "t", "Prometheus:Extra:team is not a usable dimension name")]
+    [InlineData("Prometheus:MaxAnswerMegabytes", "0", "Prometheus:MaxAnswerMegabytes must be between 1 and 4096 (was 0).")]
+    [InlineData("Prometheus:MaxAnswerSeries", "5", "Prometheus:MaxAnswerSeries must be between 100 and 10000000 (was 5).")]
     [InlineData("Ledger:SettleSeconds", "-1", "Ledger:SettleSeconds must be between 0 and 3600 (was -1).")]
     [InlineData("Ledger:RereadHours", "99", "Ledger:RereadHours must be between 0 and 48 (was 99).")]
     [InlineData("Ledger:RereadAfterSeconds", "-5", "Ledger:RereadAfterSeconds must be between 0 and 86400 (was -5).")]
@@ -170,5 +172,18 @@ public sealed class StartupProblemTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains($"Database:BusyTimeoutSeconds must be a whole number of seconds between 1 and 600 (was &#x27;{value}&#x27;)", await app.Anonymous().GetStringAsync("/account/login"));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("a lot")]
+    public async Task A_bad_database_size_limit_is_named_like_a_bad_connection_string(string value)
+    {
+        using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { ["Database:MaxSizeMegabytes"] = value });
+
+        using var ready = await app.Anonymous().GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains($"Database:MaxSizeMegabytes must be a whole number of megabytes between 0 (no limit) and 10000000 (was &#x27;{value}&#x27;)", await app.Anonymous().GetStringAsync("/account/login"));
     }
 }

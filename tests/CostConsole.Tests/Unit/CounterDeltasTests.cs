@@ -113,6 +113,15 @@ public sealed class CounterDeltasTests
     }
 
     [Fact]
+    public void Samples_past_exact_float_range_are_skipped_like_NaN_so_no_total_overflows()
+    {
+        var (deltas, issues) = CounterDeltas.Hourly([At(1, 10), At(2, 1e234), At(3, double.PositiveInfinity), At(4, 12)], H, H.AddHours(1));
+
+        Assert.Equal(12, deltas[Hour(0)]);
+        Assert.Equal(2, issues.NaNSamples);
+    }
+
+    [Fact]
     public void NaN_and_negative_samples_are_skipped_and_reported()
     {
         var (deltas, issues) = CounterDeltas.Hourly([At(1, 10), At(2, double.NaN), At(3, -5), At(4, 12)], H, H.AddHours(1));

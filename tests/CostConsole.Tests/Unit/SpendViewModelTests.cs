@@ -124,4 +124,40 @@ public sealed class SpendViewModelTests
         Assert.Equal([1m, 0.5m], series[2].Costs);
         Assert.Equal(rows.Sum(r => r.Figures.CostUsd), series.Sum(s => s.Costs.Sum()));
     }
+
+    private static SpendRow Row(string key, long input, decimal cost, long requests = 0) =>
+        new([key], new SpendFigures(input, input / 10, 0, input / 2, cost, 0, requests));
+
+    [Theory]
+    [InlineData(0, 3)]
+    [InlineData(3, 3)]
+    [InlineData(9, 3)]
+    [InlineData(0, 100)]
+    public void A_page_and_its_remainder_row_add_up_to_every_row_exactly(int offset, int size)
+    {
+        var rows = Enumerable.Range(0, 10).Select(i => Row($"f{i}", 1000 + i * 7, 0.1m * i + 0.000001m, i)).ToList();
+        var total = rows.Aggregate(SpendFigures.Zero, (sum, r) => sum.Plus(r.Figures));
+
+        var page = RowPage.Of(rows, offset, size);
+
+        Assert.Equal(rows.Skip(offset).Take(size), page.Shown);
+        Assert.Equal(10 - page.Shown.Count, page.RestRows);
+        Assert.Equal(total, page.Shown.Aggregate(page.Rest, (sum, r) => sum.Plus(r.Figures)));
+        Assert.Equal(offset + size < 10, page.HasNext);
+    }
+
+    [Theory]
+    [InlineData("?page=3", 3, null)]
+    [InlineData("?page=0", 1, "'page' ('0') is not a page number")]
+    [InlineData("?page=x", 1, "'page' ('x') is not a page number")]
+    public void The_explorer_page_number_lives_in_the_url(string query, int page, string? problem)
+    {
+        var (state, problems) = ExplorerState.Parse(query, "UTC");
+
+        Assert.Equal(page, state.Page);
+        if (problem is null) Assert.Empty(problems);
+        else Assert.Contains(problems, p => p.StartsWith(problem, StringComparison.Ordinal));
+        Assert.Equal(page > 1, state.ToQuery().Contains($"page={page}", StringComparison.Ordinal));
+        Assert.Equal(state, ExplorerState.Parse(state.ToQuery(), "UTC").State with { Filters = state.Filters });
+    }
 }

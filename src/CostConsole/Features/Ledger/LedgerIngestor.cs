@@ -119,6 +119,7 @@ public sealed class LedgerIngestor(
                 var chunkTo = chunkFrom + chunk < end ? chunkFrom + chunk : end;
                 await IngestWithRetriesAsync(chunkFrom, chunkTo, cancellationToken);
                 done += (int)(chunkTo - chunkFrom).TotalHours;
+                status.SampleMemory();
                 status.Advanced(chunkTo, done, time.GetUtcNow());
                 progress?.Report((done, total));
             }
@@ -161,20 +162,44 @@ public sealed class LedgerIngestor(
     /// <summary>Reads the raw samples of [from, to) plus a baseline lookback and replaces those hours in the ledger.</summary>
     public async Task IngestChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
     {
-        var chunk = await ReadChunkAsync(from, to, cancellationToken);
+        var chunk = await ReadChunkAsync(from, to, carryBaselines: true, cancellationToken);
         LastSyncSamples += chunk.Samples;
         await WriteAsync(from, to, chunk, Profile.Name, cancellationToken);
         Remember(chunk.Totals.Keys.Select(k => k.Dims));
     }
 
     /// <summary>Exact token deltas per hour, dimension set and token type for [from, to), read from raw samples.</summary>
-    public async Task<ChunkTotals> ReadChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    public Task<ChunkTotals> ReadChunkAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        ReadChunkAsync(from, to, carryBaselines: false, cancellationToken);
+
+    /// <summary>
+    /// The last sample of every series read by the previous chunk, kept so the next chunk (starting where it ended)
+    /// reads only its own hours instead of its hours plus the baseline look-back: each raw sample is read once.
+    /// </summary>
+    private sealed record Baselines(DateTimeOffset End, Dictionary<string, CounterSample> Last);
+
+    private Baselines? _baselines;
+
+    /// <summary>Parts the last chunk's token reads were split into (1 per metric name when nothing was too large).</summary>
+    public int LastChunkParts { get; private set; }
+
+    private async Task<ChunkTotals> ReadChunkAsync(DateTimeOffset from, DateTimeOffset to, bool carryBaselines, CancellationToken cancellationToken)
     {
         var profile = Profile;
         var lookback = TimeSpan.FromMinutes(ledgerOptions.Value.BaselineLookbackMinutes);
         // Evaluated a millisecond before `to`, the range selector holds exactly the samples before the chunk's end.
         var at = to.AddMilliseconds(-1);
         var range = $"[{(long)(to - from + lookback).TotalMilliseconds}ms]";
+        // Carried baselines cover [from - lookback, from) because the previous read did; only [from, to) is read.
+        Baselines? carried = null;
+        if (carryBaselines)
+        {
+            lock (_knownGate) carried = _baselines is { } b && b.End == from ? b : null;
+        }
+
+        var tokenRange = carried is null ? range : $"[{(long)(to - from).TotalMilliseconds}ms]";
+        var nextBaselines = carryBaselines ? new Dictionary<string, CounterSample>(carried?.Last.Count ?? 0) : null;
+        var parts = 0;
 
         var restarts = await RestartSignalsAsync(profile, range, at, cancellationToken);
         var guard = await GuardAsync(cancellationToken);
@@ -185,19 +210,29 @@ public sealed class LedgerIngestor(
         DateTimeOffset? lastSample = null;
         foreach (var (type, metric, name) in profile.LedgerCounters.SelectMany(c => c.Metric.Names.Select(name => (c.Type, c.Metric, name))))
         {
-            var selector = PromQl.Selector(name, metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))) + range;
-            var answer = Complete(await client.QueryAsync(selector, at, cancellationToken), name);
-            foreach (var series in answer.Data.Series)
+            parts += await ReadInPartsAsync(name, [.. metric.Matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))], tokenRange, at, series =>
             {
                 seriesCount++;
                 sampleCount += series.Samples.Count;
-                if (type is not (TokenType.Requests or TokenType.GatewayCost) && series.Samples.Count > 0 && (lastSample is null || series.Samples[^1].Time > lastSample))
+                IReadOnlyList<CounterSample> samples = series.Samples;
+                if (nextBaselines is not null)
                 {
-                    lastSample = series.Samples[^1].Time;
+                    var key = SeriesKey(series.Labels);
+                    if (carried is not null && carried.Last.TryGetValue(key, out var baseline) && baseline.Time >= from - lookback)
+                    {
+                        samples = [baseline, .. series.Samples];
+                    }
+
+                    if (samples.Count > 0) nextBaselines[key] = samples[^1];
+                }
+
+                if (type is not (TokenType.Requests or TokenType.GatewayCost) && samples.Count > 0 && (lastSample is null || samples[^1].Time > lastSample))
+                {
+                    lastSample = samples[^1].Time;
                 }
 
                 var instance = series.Label(profile.InstanceLabel) ?? "";
-                var (byHour, issues) = CounterDeltas.Hourly(series.Samples, from, to, restarts.GetValueOrDefault(TargetOf(series.Labels, profile), RestartSignals.None));
+                var (byHour, issues) = CounterDeltas.Hourly(samples, from, to, restarts.GetValueOrDefault(TargetOf(series.Labels, profile), RestartSignals.None));
                 foreach (var hour in issues.AmbiguousHours)
                 {
                     ambiguous[hour] = ambiguous.GetValueOrDefault(hour) + 1;
@@ -205,7 +240,7 @@ public sealed class LedgerIngestor(
 
                 if (issues.NaNSamples + issues.NegativeSamples > 0)
                 {
-                    logger.LogWarning("Skipped {NaN} NaN and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, name, LogText.Safe(instance));
+                    logger.LogWarning("Skipped {NaN} NaN, infinite or over-2^53 and {Negative} negative samples of {Metric} on {Instance}", issues.NaNSamples, issues.NegativeSamples, name, LogText.Safe(instance));
                 }
 
                 var dims = guard.Apply(Dimensions.From(series.Labels, profile));
@@ -216,8 +251,24 @@ public sealed class LedgerIngestor(
                     var key = (hour, dims, type);
                     totals[key] = totals.GetValueOrDefault(key) + delta * scale;
                 }
-            }
+            }, cancellationToken);
         }
+
+        if (nextBaselines is not null)
+        {
+            // Series that sent nothing this chunk keep their older baseline while it is inside the look-back.
+            if (carried is not null)
+            {
+                foreach (var (key, sample) in carried.Last)
+                {
+                    if (sample.Time >= to - lookback) nextBaselines.TryAdd(key, sample);
+                }
+            }
+
+            lock (_knownGate) _baselines = new Baselines(to, nextBaselines);
+        }
+
+        LastChunkParts = parts;
 
         foreach (var (dimension, values) in guard.Folded)
         {
@@ -226,6 +277,97 @@ public sealed class LedgerIngestor(
 
         status.Guarded(guard.Folded.ToDictionary(f => f.Key, f => f.Value.Count), guard.Cut);
         return new ChunkTotals(totals, seriesCount, sampleCount) { LastSample = lastSample, AmbiguousSeries = ambiguous };
+    }
+
+    /// <summary>A series' identity across chunks: its metric name and every label, in order.</summary>
+    private static string SeriesKey(IReadOnlyDictionary<string, string> labels) =>
+        string.Join('\u0001', labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "\u0002" + l.Value));
+
+    /// <summary>
+    /// Reads <c>metric{matchers}[range]</c> and hands each series to <paramref name="take"/>. An answer over
+    /// Prometheus:MaxAnswerMegabytes or MaxAnswerSeries is abandoned by the client; the read is then split by a label's
+    /// values into parts sized from how far the abandoned answer got, each read the same way (and split again if need
+    /// be). Every series lands in exactly one part, so the sum is the same as one read. Returns the parts read.
+    /// </summary>
+    private async Task<int> ReadInPartsAsync(string metric, IReadOnlyList<LabelMatcher> matchers, string range, DateTimeOffset at, Action<PromSeries> take, CancellationToken cancellationToken)
+    {
+        PromResponse<PromQueryData> answer;
+        try
+        {
+            answer = Complete(await client.QueryAsync(PromQl.Selector(metric, matchers) + range, at, cancellationToken), metric);
+        }
+        catch (PrometheusException ex) when (ex.Failure == PrometheusFailure.TooLarge)
+        {
+            var split = await SplitAsync(metric, matchers, range, at, ex.SeriesRead, cancellationToken)
+                ?? throw new PrometheusException(PrometheusFailure.TooLarge,
+                    $"{ex.Message} It cannot be split further (every label of the series read has one value): raise Prometheus:MaxAnswerMegabytes or lower Ledger:ChunkHours.");
+            logger.LogInformation("Reading {Metric} in {Parts} parts by {Label}: {Reason}", metric, split.Parts.Count, LogText.Safe(split.Label), ex.Message);
+            status.Split(metric, split.Parts.Count, split.Label, time.GetUtcNow());
+            var read = 0;
+            foreach (var part in split.Parts)
+            {
+                read += await ReadInPartsAsync(metric, [.. matchers, part], range, at, take, cancellationToken);
+            }
+
+            return read;
+        }
+
+        foreach (var series in answer.Data.Series)
+        {
+            take(series);
+        }
+
+        return 1;
+    }
+
+    /// <summary>
+    /// Splits a read by the first label (the instance label first, then the others by name) with more than one value
+    /// among its series, into parts of about equal series counts: a regex matcher of exact, escaped values per part
+    /// (the empty value stands for series without the label). Null when no label tells the series apart.
+    /// </summary>
+    private async Task<(string Label, List<LabelMatcher> Parts)?> SplitAsync(string metric, IReadOnlyList<LabelMatcher> matchers, string range, DateTimeOffset at, long seriesRead, CancellationToken cancellationToken)
+    {
+        var selector = PromQl.Selector(metric, matchers);
+        var window = TimeSpan.FromMilliseconds(long.Parse(range.AsSpan(1, range.Length - 4), CultureInfo.InvariantCulture));
+        var names = (await client.LabelNamesAsync([selector], at - window, at, cancellationToken)).Data;
+        var candidates = names.Where(n => n != "__name__").OrderBy(n => n == Profile.InstanceLabel ? 0 : 1).ThenBy(n => n, StringComparer.Ordinal);
+        foreach (var label in candidates)
+        {
+            var by = PromQl.IsClassicLabelName(label) ? label : PromQl.Quote(label);
+            List<(string Value, long Count)> counts;
+            try
+            {
+                counts = [.. Complete(await client.QueryAsync($"count by ({by}) (last_over_time({selector}{range}))", at, cancellationToken), metric)
+                    .Data.Series.Select(s => (Value: s.Label(label) ?? "", Count: s.Samples.Count > 0 ? (long)s.Samples[0].Value : 0))];
+            }
+            catch (PrometheusException ex) when (ex.Failure == PrometheusFailure.TooLarge)
+            {
+                continue; // more values than an answer may hold: another label splits better
+            }
+
+            if (counts.Count < 2) continue;
+
+            // Parts of about as many series as the abandoned answer got through, with room to spare; at least two.
+            var total = counts.Sum(c => c.Count);
+            var perPart = Math.Max(1, seriesRead * 3 / 4);
+            var partCount = (int)Math.Clamp((total + perPart - 1) / perPart, 2, counts.Count);
+            var bins = Enumerable.Range(0, partCount).Select(_ => (Sum: 0L, Values: new List<string>())).ToArray();
+            foreach (var (value, count) in counts.OrderByDescending(c => c.Count).ThenBy(c => c.Value, StringComparer.Ordinal))
+            {
+                var smallest = 0;
+                for (var i = 1; i < bins.Length; i++)
+                {
+                    if (bins[i].Sum < bins[smallest].Sum) smallest = i;
+                }
+
+                bins[smallest].Values.Add(value);
+                bins[smallest].Sum += count;
+            }
+
+            return (label, [.. bins.Where(b => b.Values.Count > 0).Select(b => LabelMatcher.Regex(label, string.Join('|', b.Values.Select(PromQl.EscapeRegex))))]);
+        }
+
+        return null;
     }
 
     private Dictionary<string, HashSet<string>>? _knownValues;

@@ -24,6 +24,22 @@ public sealed class LedgerStatus
     /// <summary>The latest correction a re-read made: which hour, how many tokens late samples changed, and when.</summary>
     public (DateTimeOffset Hour, long Tokens, DateTimeOffset At)? LastCorrection { get; private set; }
 
+    /// <summary>The latest read split into parts because one answer would have passed the caps: metric, parts, label.</summary>
+    public (string Metric, int Parts, string Label, DateTimeOffset At)? LastSplit { get; private set; }
+
+    /// <summary>The process' peak resident memory (its high-water mark) as last sampled after a chunk.</summary>
+    public long PeakMemoryBytes { get; private set; }
+
+    public void Split(string metric, int parts, string label, DateTimeOffset at) => Update(() => LastSplit = (metric, parts, label, at));
+
+    /// <summary>Samples the process' memory high-water mark (Linux VmHWM; the peak working set elsewhere).</summary>
+    public void SampleMemory()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var peak = process.PeakWorkingSet64;
+        lock (_gate) PeakMemoryBytes = Math.Max(PeakMemoryBytes, peak);
+    }
+
     public double Progress => HoursTotal == 0 ? 1 : (double)HoursDone / HoursTotal;
 
     public event Action? Changed;

@@ -81,12 +81,22 @@ public sealed record ExplorerState(
 
         var sort = One("sort") is { Length: > 0 } s && SortKeys.Contains(s) ? s : "cost";
         var descending = One("dir") != "asc";
-        return (new ExplorerState(range, from, to, zone, level1, level2, filters, sort, descending) { Extras = extras ?? [] }, problems);
+        var page = 1;
+        if (One("page") is { Length: > 0 } pageText && (!int.TryParse(pageText, NumberStyles.None, CultureInfo.InvariantCulture, out page) || page < 1))
+        {
+            problems.Add($"'page' ('{Echo.Printable(pageText)}') is not a page number; showing the first page.");
+            page = 1;
+        }
+
+        return (new ExplorerState(range, from, to, zone, level1, level2, filters, sort, descending) { Extras = extras ?? [], Page = page }, problems);
     }
 
     public static ExplorerState Default(string zone) => Parse("", zone).State;
 
     public IReadOnlyList<string> GroupBy => Level2 is null ? [Level1] : [Level1, Level2];
+
+    /// <summary>Which page of the table (1 first); any other change to the view starts again at the first.</summary>
+    public int Page { get; init; } = 1;
 
     /// <summary>The profile's extra dimensions, grouped and filtered by like the others.</summary>
     public IReadOnlyList<string> Extras { get; init; } = [];
@@ -119,6 +129,8 @@ public sealed record ExplorerState(
             parts.Add(new("sort", Sort));
             parts.Add(new("dir", Descending ? "desc" : "asc"));
         }
+
+        if (Page > 1) parts.Add(new("page", Page.ToString(CultureInfo.InvariantCulture)));
 
         return QueryString.Create(parts).ToString();
     }

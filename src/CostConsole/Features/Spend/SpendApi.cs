@@ -22,7 +22,9 @@ public readonly record struct SpendParameters(
     [property: FromQuery(Name = "outcome")] string[]? Outcome,
     [property: FromQuery(Name = "tz"), Description("IANA time zone whose calendar days \"day\" means (default UTC).")] string? Tz,
     [property: FromQuery(Name = "format"), Description("json (default) or csv.")] string? Format,
-    [property: FromQuery(Name = "where"), Description("Filters on the profile's extra dimensions, name=value (repeat for several), e.g. api_key=billing-service.")] string[]? Where = null)
+    [property: FromQuery(Name = "where"), Description("Filters on the profile's extra dimensions, name=value (repeat for several), e.g. api_key=billing-service.")] string[]? Where = null,
+    [property: FromQuery(Name = "limit"), Description("At most this many rows (1 to 10000), largest cost first; totals stay over all rows. Omitted: every row.")] string? Limit = null,
+    [property: FromQuery(Name = "cursor"), Description("The nextCursor of the previous page, to walk every row page by page.")] string? Cursor = null)
 {
     public string[]? FilterOf(string dimension) => dimension switch
     {
@@ -86,9 +88,23 @@ public sealed record SpendRowJson(
 public sealed record SpendAnswerJson(DateTimeOffset From, DateTimeOffset To, string Currency, IReadOnlyList<SpendRowJson> Rows, SpendFiguresJson Totals,
     DateTimeOffset? LedgerThrough, DateTimeOffset? LiveSince, bool Incomplete, IReadOnlyList<string> UnpricedModels, IReadOnlyList<string> Warnings)
 {
-    public static SpendAnswerJson Of(SpendResult result) => new(
-        result.From, result.To, "USD", [.. result.Rows.Select(r => SpendRowJson.Of(result.GroupBy, r))], SpendFiguresJson.Of(result.Totals),
-        result.LedgerThrough, result.LiveSince, result.Incomplete, result.UnpricedModels, result.Warnings);
+    /// <summary>Rows over the whole view; <c>rows</c> holds a page of them when a limit was asked.</summary>
+    [Description("Rows in the whole view (rows holds one page of them when limit is given).")]
+    public int TotalRows { get; init; }
+
+    /// <summary>Pass as <c>cursor</c> for the next page; null on the last one.</summary>
+    [Description("Pass as cursor (with the same query) for the next page; null on the last page.")]
+    public string? NextCursor { get; init; }
+
+    public static SpendAnswerJson Of(SpendResult result) => Of(result, RowPage.Of(result.Rows, 0, int.MaxValue), null);
+
+    public static SpendAnswerJson Of(SpendResult result, RowPage page, string? nextCursor) => new(
+        result.From, result.To, "USD", [.. page.Shown.Select(r => SpendRowJson.Of(result.GroupBy, r))], SpendFiguresJson.Of(result.Totals),
+        result.LedgerThrough, result.LiveSince, result.Incomplete, result.UnpricedModels, result.Warnings)
+    {
+        TotalRows = page.TotalRows,
+        NextCursor = nextCursor,
+    };
 }
 
 /// <summary>The spend API: any grouping and filter of any window, as JSON or CSV, priced at query time.</summary>
@@ -112,11 +128,56 @@ public static class SpendApi
             return TypedResults.Problem(title: "Invalid spend query", detail: problem, statusCode: StatusCodes.Status400BadRequest);
         }
 
+        int? limit = null;
+        if (!string.IsNullOrEmpty(query.Limit))
+        {
+            if (!int.TryParse(query.Limit, NumberStyles.None, CultureInfo.InvariantCulture, out var asked) || asked is < 1 or > MaxLimit)
+            {
+                return TypedResults.Problem(title: "Invalid spend query", detail: $"limit must be a whole number from 1 to {MaxLimit} (was '{Echo.Printable(query.Limit)}').", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            limit = asked;
+        }
+
         var result = await spend.GetAsync(request, cancellationToken);
-        return string.Equals(query.Format, "csv", StringComparison.OrdinalIgnoreCase)
-            ? TypedResults.Text(ToCsv(result), "text/csv; charset=utf-8")
-            : TypedResults.Ok(SpendAnswerJson.Of(result));
+        var offset = 0;
+        if (!string.IsNullOrEmpty(query.Cursor))
+        {
+            if (limit is null || PageCursor.Read(query.Cursor) is not { } cursor)
+            {
+                return TypedResults.Problem(title: "Invalid spend query", detail: limit is null
+                    ? "cursor goes with limit: pass the same query, limit included, with the nextCursor of the previous page."
+                    : "cursor is not a nextCursor this API gave (pass it exactly as received).", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            if (cursor.Fingerprint != PageCursor.Of(result))
+            {
+                return TypedResults.Problem(title: "The figures changed", detail: "The view's figures changed since the first page (an hour was ingested, a price edited, or the query differs): start the walk again without a cursor.",
+                    statusCode: StatusCodes.Status409Conflict);
+            }
+
+            offset = cursor.Offset;
+        }
+
+        var page = RowPage.Of(result.Rows, offset, limit ?? int.MaxValue);
+        var next = page.HasNext ? PageCursor.Write(page.Offset + page.Shown.Count, PageCursor.Of(result)) : null;
+        if (string.Equals(query.Format, "csv", StringComparison.OrdinalIgnoreCase))
+        {
+            // Streamed in batches: a large view never becomes one string. The next page's cursor rides in a header.
+            return Results.Stream(async body =>
+            {
+                await Csv.CsvTable.WriteAsync(body, [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"],
+                    page.Shown.Select(row => row.Keys.Cast<object?>().Concat([
+                        row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
+                        decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6)])), cancellationToken);
+            }, "text/csv; charset=utf-8");
+        }
+
+        return TypedResults.Ok(SpendAnswerJson.Of(result, page, next));
     }
+
+    /// <summary>The most rows one page of the spend API holds.</summary>
+    public const int MaxLimit = 10_000;
 
     /// <summary>Reads and checks the query string; returns the request, or a message saying what is wrong.</summary>
     /// <param name="extras">The profile's extra dimensions, which groupBy and <c>where</c> may name as well.</param>
@@ -223,9 +284,37 @@ public static class SpendApi
         return true;
     }
 
-    private static string ToCsv(SpendResult result) => Csv.CsvTable.Write(
-        [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"],
-        result.Rows.Select(row => row.Keys.Cast<object?>().Concat([
-            row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
-            decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6)])));
+}
+
+/// <summary>
+/// The spend API's page cursor: where the next page starts, and a fingerprint of the whole view's figures, so a walk
+/// across pages whose figures changed in between is refused instead of silently skipping or repeating rows.
+/// </summary>
+public readonly record struct PageCursor(int Offset, string Fingerprint)
+{
+    public static string Write(int offset, string fingerprint) =>
+        Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes($"{offset.ToString(CultureInfo.InvariantCulture)}.{fingerprint}"));
+
+    public static PageCursor? Read(string text)
+    {
+        try
+        {
+            var parts = System.Text.Encoding.UTF8.GetString(Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(text)).Split('.');
+            return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) && parts[1].Length == 16
+                ? new PageCursor(offset, parts[1])
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    public static string Of(SpendResult result)
+    {
+        var t = result.Totals;
+        var text = string.Join('|', result.From.ToUnixTimeSeconds(), result.To.ToUnixTimeSeconds(), string.Join(',', result.GroupBy), result.Rows.Count,
+            t.InputTokens, t.CachedInputTokens, t.CacheWriteTokens, t.OutputTokens, t.CostUsd.ToString(CultureInfo.InvariantCulture), t.UnpricedTokens, t.Requests);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)), 0, 8);
+    }
 }
