@@ -519,6 +519,70 @@ namespace CostConsole.Migrations
                     b.ToTable("LedgerHours");
                 });
 
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerMonth", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Extra")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Feature")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MonthUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Operation")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Team")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TokenType")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("MonthUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "TokenType")
+                        .IsUnique();
+
+                    b.ToTable("LedgerMonths", (string)null);
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerRollup", b =>
+                {
+                    b.Property<long>("MonthUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ThroughDayUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MonthUnix");
+
+                    b.ToTable("LedgerRollups");
+                });
+
             modelBuilder.Entity("CostConsole.Features.Pricing.PriceAudit", b =>
                 {
                     b.Property<long>("Id")

@@ -17,6 +17,7 @@ internal static class YearOfLedger
 {
     private static readonly string[] Models = ["gpt-4o-2024-11-20", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-pro", "gpt-4.1"];
     private static readonly string[] Teams = ["search", "support", "growth", "platform", "risk", "data"];
+    private static readonly TokenType[] TokenTypes = [TokenType.Input, TokenType.CachedInput, TokenType.Output];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -65,7 +66,7 @@ internal static class YearOfLedger
             {
                 for (var set = 0; set < sets; set++)
                 {
-                    foreach (var tokenType in (ReadOnlySpan<TokenType>)[TokenType.Input, TokenType.CachedInput, TokenType.Output])
+                    foreach (var tokenType in TokenTypes)
                     {
                         t.Value = time;
                         m.Value = Models[set % Models.Length];

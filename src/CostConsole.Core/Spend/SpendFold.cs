@@ -85,6 +85,9 @@ public static class SpendFold
         var unpricedModels = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var ((hourUnix, dims), (tokens, requests, gatewayMicroUsd)) in buckets)
         {
+            // A span read as a month less the days outside it nets to nothing for a set seen only on those days.
+            if (tokens == default && requests == 0 && gatewayMicroUsd == 0) continue;
+
             var hour = DateTimeOffset.FromUnixTimeSeconds(hourUnix);
             var pricedAt = request.RepriceAt is { } at && book.PriceAt(dims.Model, at) is not null ? at : hour;
             var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludes);

@@ -35,6 +35,10 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
     public DbSet<LedgerDay> LedgerDays => Set<LedgerDay>();
 
+    public DbSet<LedgerMonth> LedgerMonths => Set<LedgerMonth>();
+
+    public DbSet<LedgerRollup> LedgerRollups => Set<LedgerRollup>();
+
     public DbSet<FeatureOwner> FeatureOwners => Set<FeatureOwner>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -102,6 +106,16 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         {
             day.ToTable("LedgerDays");
             day.HasIndex(e => new { e.DayUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
+        });
+        builder.Entity<LedgerMonth>(month =>
+        {
+            month.ToTable("LedgerMonths");
+            month.HasIndex(e => new { e.MonthUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
+        });
+        builder.Entity<LedgerRollup>(rollup =>
+        {
+            rollup.HasKey(r => r.MonthUnix);
+            rollup.Property(r => r.MonthUnix).ValueGeneratedNever();
         });
         builder.Entity<LedgerHour>(hour =>
         {

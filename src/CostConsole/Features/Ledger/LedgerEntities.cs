@@ -44,6 +44,33 @@ public sealed class LedgerDay
 }
 
 /// <summary>A closed hour that has been ingested completely. An hour without a row here is not in the ledger.</summary>
+/// <summary>
+/// The ledger summed per UTC month, over the days <see cref="LedgerRollup"/> says it covers: long windows (a year)
+/// read twelve rows per dimension set and token type instead of 365. Rebuilt from the daily rows after each sync; a
+/// month whose hours are written again loses its rollup in the same transaction, so it is never read stale.
+/// </summary>
+public sealed class LedgerMonth
+{
+    public long Id { get; set; }
+    public long MonthUnix { get; set; }
+    public required string Model { get; set; }
+    public required string Provider { get; set; }
+    public required string Feature { get; set; }
+    public required string Team { get; set; }
+    public required string Operation { get; set; }
+    public required string Outcome { get; set; }
+    public string Extra { get; set; } = "";
+    public TokenType TokenType { get; set; }
+    public long Tokens { get; set; }
+}
+
+/// <summary>Which days of a month its <see cref="LedgerMonth"/> rows sum: [MonthUnix, ThroughDayUnix).</summary>
+public sealed class LedgerRollup
+{
+    public long MonthUnix { get; set; }
+    public long ThroughDayUnix { get; set; }
+}
+
 public sealed class LedgerHour
 {
     public long HourUnix { get; set; }

@@ -104,6 +104,7 @@ public sealed class LedgerIngestor(
             if (total == 0)
             {
                 await RereadAsync(cancellationToken);
+                await RollUpAsync(cancellationToken);
                 status.Finished(await ThroughAsync(cancellationToken));
                 return 0;
             }
@@ -125,6 +126,7 @@ public sealed class LedgerIngestor(
             }
 
             await RereadAsync(cancellationToken);
+            await RollUpAsync(cancellationToken);
             status.Finished(end);
             logger.LogInformation("Ingested {Hours} hours up to {Until:u}", done, end);
             return done;
@@ -499,6 +501,40 @@ public sealed class LedgerIngestor(
         }
     }
 
+    /// <summary>
+    /// Sums the daily rows of every month whose rollup is missing or behind (a month written again lost its rollup in
+    /// that write's transaction) into <see cref="LedgerMonth"/> rows, over the whole days ingested so far, one month
+    /// per transaction. Long windows then read a row per month.
+    /// </summary>
+    private async Task RollUpAsync(CancellationToken cancellationToken)
+    {
+        const long day = 86_400;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var first = await db.LedgerDays.MinAsync(d => (long?)d.DayUnix, cancellationToken);
+        var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        if (first is null || last is null) return;
+        var wholeDaysEnd = (last.Value + 3600) / day * day;
+        var done = await db.LedgerRollups.AsNoTracking().ToDictionaryAsync(r => r.MonthUnix, r => r.ThroughDayUnix, cancellationToken);
+        for (var month = LedgerReader.MonthOf(first.Value); month < wholeDaysEnd; month = LedgerReader.NextMonth(month))
+        {
+            var through = Math.Min(LedgerReader.NextMonth(month), wholeDaysEnd);
+            if (done.GetValueOrDefault(month) == through) continue;
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.LedgerMonths.Where(m => m.MonthUnix == month).ExecuteDeleteAsync(cancellationToken);
+            await db.LedgerRollups.Where(r => r.MonthUnix == month).ExecuteDeleteAsync(cancellationToken);
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO LedgerMonths (MonthUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens)
+                SELECT {month}, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, SUM(Tokens)
+                FROM LedgerDays WHERE DayUnix >= {month} AND DayUnix < {through}
+                GROUP BY Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType
+                """, cancellationToken);
+            db.LedgerRollups.Add(new LedgerRollup { MonthUnix = month, ThroughDayUnix = through });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+        }
+    }
+
     private async Task WriteAsync(DateTimeOffset from, DateTimeOffset to, ChunkTotals chunk, string profile, CancellationToken cancellationToken,
         DateTimeOffset? rereadAt = null, IReadOnlyDictionary<long, long>? corrections = null)
     {
@@ -539,6 +575,9 @@ public sealed class LedgerIngestor(
         // Re-sum the days this chunk touched, in the same transaction.
         var firstDay = fromUnix - fromUnix % 86400;
         var lastDay = (toUnix - 1) - (toUnix - 1) % 86400;
+        // The months these days belong to are rolled up again after the sync; until then they are read from days.
+        var (firstMonth, lastMonth) = (LedgerReader.MonthOf(firstDay), LedgerReader.MonthOf(lastDay));
+        await db.LedgerRollups.Where(r => r.MonthUnix >= firstMonth && r.MonthUnix <= lastMonth).ExecuteDeleteAsync(cancellationToken);
         await db.LedgerDays.Where(d => d.DayUnix >= firstDay && d.DayUnix <= lastDay).ExecuteDeleteAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO LedgerDays (DayUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens)

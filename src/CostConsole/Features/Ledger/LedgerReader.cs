@@ -60,6 +60,11 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         var endDay = ingestedUntil / Day * Day;
         // Daily sums are UTC days; local days in another zone are summed from hours (slower on long windows).
         var localDays = request.GroupBy.Contains("day") && (request.TimeZone.BaseUtcOffset != TimeSpan.Zero || request.TimeZone.SupportsDaylightSavingTime);
+        if (!request.GroupBy.Contains("hour") && !request.GroupBy.Contains("day"))
+        {
+            return await SpanCellsAsync(db, request, fromUnix, toUnix, ingestedUntil, priceChangeHours, cancellationToken);
+        }
+
         if (request.GroupBy.Contains("hour") || localDays || endDay <= firstDay)
         {
             return await ReadAsync(db, Table.Hours, fromUnix, toUnix, request, cancellationToken);
@@ -81,6 +86,83 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
 
         return cells;
     }
+
+    /// <summary>
+    /// Cells of a view not grouped by time. The window is cut where any price starts; inside each piece every price
+    /// holds, so its tokens are read from the coarsest rows that fit — whole months rolled up (<see cref="LedgerMonth"/>),
+    /// whole days, and hours at the edges — and all are stamped with the piece's first hour, where they are priced.
+    /// A year reads about twelve rows per dimension set and token type instead of 365 (or 8,760).
+    /// </summary>
+    private static async Task<List<LedgerCell>> SpanCellsAsync(CostConsoleDbContext db, SpendRequest request, long fromUnix, long toUnix, long ingestedUntil,
+        IEnumerable<long> priceChangeHours, CancellationToken cancellationToken)
+    {
+        var rollups = await db.LedgerRollups.AsNoTracking().Where(r => r.ThroughDayUnix > fromUnix && r.MonthUnix < toUnix)
+            .ToDictionaryAsync(r => r.MonthUnix, r => r.ThroughDayUnix, cancellationToken);
+        var bounds = priceChangeHours.Where(h => h > fromUnix && h < toUnix).Append(fromUnix).Append(toUnix).Distinct().Order().ToList();
+        List<LedgerCell> cells = [];
+        for (var i = 0; i + 1 < bounds.Count; i++)
+        {
+            var (a, b) = (bounds[i], bounds[i + 1]);
+            var firstDay = (a + Day - 1) / Day * Day;
+            var daysEnd = Math.Min(b / Day * Day, Math.Max(ingestedUntil, a) / Day * Day);
+            if (daysEnd <= firstDay)
+            {
+                cells.AddRange(await ReadAsync(db, Table.Hours, a, b, request, cancellationToken, stamp: a));
+                continue;
+            }
+
+            cells.AddRange(await ReadAsync(db, Table.Hours, a, firstDay, request, cancellationToken, stamp: a));
+            cells.AddRange(await ReadAsync(db, Table.Hours, daysEnd, b, request, cancellationToken, stamp: a));
+            for (var day = firstDay; day < daysEnd;)
+            {
+                var month = MonthOf(day);
+                // A run of whole, rolled-up months is summed by the database in one read: a row per set and type.
+                var runEnd = month;
+                while (day == month && rollups.TryGetValue(runEnd, out var full) && full == NextMonth(runEnd) && full <= daysEnd)
+                {
+                    runEnd = full;
+                }
+
+                if (runEnd > month)
+                {
+                    cells.AddRange(await ReadAsync(db, Table.Months, month, runEnd, request, cancellationToken, stamp: a, summed: true));
+                    day = runEnd;
+                    continue;
+                }
+
+                var upTo = Math.Min(NextMonth(month), daysEnd);
+                // The month's rollup covers [month, through). When the days of [day, upTo) it holds outnumber the
+                // days it holds outside them, read the rollup less those days (prefix sums: exact in integers).
+                if (rollups.TryGetValue(month, out var through) && through > day)
+                {
+                    var covered = Math.Min(through, upTo);
+                    var outside = (day - month) + Math.Max(0, through - upTo);
+                    if (outside < covered - day)
+                    {
+                        cells.AddRange(await ReadAsync(db, Table.Months, month, month + 1, request, cancellationToken, stamp: a));
+                        cells.AddRange(await ReadAsync(db, Table.Days, month, day, request, cancellationToken, stamp: a, negate: true));
+                        cells.AddRange(await ReadAsync(db, Table.Days, upTo, through, request, cancellationToken, stamp: a, negate: true));
+                        cells.AddRange(await ReadAsync(db, Table.Days, covered, upTo, request, cancellationToken, stamp: a));
+                        day = upTo;
+                        continue;
+                    }
+                }
+
+                cells.AddRange(await ReadAsync(db, Table.Days, day, upTo, request, cancellationToken, stamp: a));
+                day = upTo;
+            }
+        }
+
+        return cells;
+    }
+
+    internal static long MonthOf(long unix)
+    {
+        var date = DateTimeOffset.FromUnixTimeSeconds(unix);
+        return new DateTimeOffset(date.Year, date.Month, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+    }
+
+    internal static long NextMonth(long monthUnix) => DateTimeOffset.FromUnixTimeSeconds(monthUnix).AddMonths(1).ToUnixTimeSeconds();
 
     /// <summary>Every model in the ledger with its tokens by type (requests left out).</summary>
     public async Task<IReadOnlyList<(string Model, TokenType Type, long Tokens)>> TokensByModelAsync(CancellationToken cancellationToken = default)
@@ -122,17 +204,25 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         return read;
     }
 
-    private enum Table { Hours, Days }
+    private enum Table { Hours, Days, Months }
 
-    /// <summary>A plain reader over the (time, dimensions, type) index: the hot path of every spend view.</summary>
-    private static async Task<List<LedgerCell>> ReadAsync(CostConsoleDbContext db, Table table, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A plain reader over the (time, dimensions, type) index: the hot path of every spend view. With
+    /// <paramref name="stamp"/>, every cell carries that hour instead of its own (a span priced as one).
+    /// </summary>
+    private static async Task<List<LedgerCell>> ReadAsync(CostConsoleDbContext db, Table table, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken, long? stamp = null, bool negate = false, bool summed = false)
     {
         if (toUnix <= fromUnix)
         {
             return [];
         }
 
-        var (name, timeColumn) = table == Table.Days ? ("LedgerDays", "DayUnix") : ("LedgerTokens", "HourUnix");
+        var (name, timeColumn) = table switch
+        {
+            Table.Days => ("LedgerDays", "DayUnix"),
+            Table.Months => ("LedgerMonths", "MonthUnix"),
+            _ => ("LedgerTokens", "HourUnix"),
+        };
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -161,13 +251,20 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         In("Provider", request.FilterOf(SpendDimension.Provider));
         In("Operation", request.FilterOf(SpendDimension.Operation));
         In("Outcome", request.FilterOf(SpendDimension.Outcome));
+        if (summed)
+        {
+            // One row per dimension set and type over the whole range (the caller stamps it with one hour).
+            sql.Replace($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens, Extra", $"SELECT MIN({timeColumn}), Model, Provider, Feature, Team, Operation, Outcome, TokenType, SUM(Tokens), Extra");
+            sql.Append(" GROUP BY Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType");
+        }
+
         command.CommandText = sql.ToString();
         List<LedgerCell> cells = [];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var dims = new Dimensions(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(9));
-            cells.Add(new LedgerCell(reader.GetInt64(0), dims, (TokenType)reader.GetInt32(7), reader.GetInt64(8)));
+            cells.Add(new LedgerCell(stamp ?? reader.GetInt64(0), dims, (TokenType)reader.GetInt32(7), negate ? -reader.GetInt64(8) : reader.GetInt64(8)));
         }
 
         return cells;

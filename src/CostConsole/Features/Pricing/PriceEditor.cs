@@ -132,7 +132,9 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
             check = action == PriceAction.Retired
                 ? PriceValidation.CheckRetirement(retirement!.Value.Model, retirement.Value.From, entries, now)
                 : PriceValidation.Check(draft!, entries, seen, now);
-            if (reasonProblem is null && check.Valid && expectedStamp != StampOf(stored, check.Entry!.Model))
+            // A model's first price needs no stamp (there is nothing to have read); any later one needs the current stamp.
+            var firstOfModel = expectedStamp.Length == 0 && check.Entry is { } drafted && stored.All(p => p.Entry.Model != drafted.Model);
+            if (reasonProblem is null && check.Valid && !firstOfModel && expectedStamp != StampOf(stored, check.Entry!.Model))
             {
                 return new PriceChange(false, check, await ConflictAsync(db, check.Entry.Model, cancellationToken));
             }
