@@ -250,4 +250,71 @@ public sealed class LargeAnswerTests
         Assert.Equal(5_001, rows);
         Assert.Equal(truth.Values.Sum(), walked);
     }
+
+    [Fact]
+    public async Task Killed_mid_sync_the_ledger_holds_only_whole_hours_and_the_next_sync_completes_it_exactly()
+    {
+        var (text, _) = Fixture(series: 2000, hours: 12, stepMinutes: 5, i => $"feature-{i:D4}");
+        await using var prometheus = await PrometheusServer.StartAsync(openMetrics: text);
+        text = null;
+        // Each hour's read takes at least 300 ms, so the kill lands while hours are still being read and written.
+        await using var slow = await FaultyAnswerProxy.StartAsync(prometheus.BaseUrl, Input);
+        slow.Delay = TimeSpan.FromMilliseconds(300);
+        var folder = Directory.CreateTempSubdirectory("costconsole-kill-");
+        var database = Path.Combine(folder.FullName, "costconsole.db");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__CostConsole"] = $"Data Source={database}",
+            ["Prometheus__BaseUrl"] = slow.BaseUrl,
+            ["Ledger__BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture),
+            ["Ledger__ChunkHours"] = "1",
+            ["Ledger__Enabled"] = "false",
+        };
+        var until = Start.AddHours(12).ToString("O", CultureInfo.InvariantCulture);
+        var hourTruth = 12L * 2000 * 2001 / 2; // each series i adds (i + 1) × 12 tokens an hour
+
+        var log = new StringWriterLog();
+        var sync = PrometheusServer.Start("dotnet", [AppProcessDll, "ledger", "sync", "--until", until], log, info =>
+        {
+            foreach (var (name, value) in settings) info.Environment[name] = value;
+        });
+        // Killed as soon as a few hours are in: wherever it is then (reading a chunk or writing one), nothing is half-kept.
+        await WaitUntil.TrueAsync(async () => await CountAsync(database, "SELECT COUNT(*) FROM LedgerHours") >= 3 || sync.HasExited, TimeSpan.FromSeconds(90), "a few hours to be ingested");
+        Assert.False(sync.HasExited, $"the sync ended before it could be killed: {log.Text}");
+        sync.Kill(entireProcessTree: true);
+        await sync.WaitForExitAsync();
+
+        var hours = await CountAsync(database, "SELECT COUNT(*) FROM LedgerHours");
+        Assert.InRange(hours, 3, 11);
+        // Every hour with rows is a completed hour, with exactly its tokens; the days hold exactly their hours' sum.
+        Assert.Equal(0, await CountAsync(database, "SELECT COUNT(*) FROM LedgerTokens WHERE HourUnix NOT IN (SELECT HourUnix FROM LedgerHours)"));
+        Assert.Equal(0, await CountAsync(database, $"SELECT COUNT(*) FROM (SELECT HourUnix, SUM(Tokens) AS t FROM LedgerTokens WHERE TokenType = {(int)TokenType.Input} GROUP BY HourUnix) WHERE t <> {hourTruth}"));
+        Assert.Equal(hours, await CountAsync(database, $"SELECT COUNT(DISTINCT HourUnix) FROM LedgerTokens WHERE TokenType = {(int)TokenType.Input}"));
+        Assert.Equal(await CountAsync(database, "SELECT COALESCE(SUM(Tokens), 0) FROM LedgerTokens"), await CountAsync(database, "SELECT COALESCE(SUM(Tokens), 0) FROM LedgerDays"));
+
+        var (code, output, error) = await AppProcess.RunAsync(settings, "ledger", "sync", "--until", until);
+        Assert.True(code == 0, output + error);
+        Assert.Equal(12, await CountAsync(database, "SELECT COUNT(*) FROM LedgerHours"));
+        Assert.Equal(12 * hourTruth, await CountAsync(database, $"SELECT SUM(Tokens) FROM LedgerTokens WHERE TokenType = {(int)TokenType.Input}"));
+        folder.Delete(recursive: true);
+    }
+
+    private static string AppProcessDll => Path.Combine(AppContext.BaseDirectory, "CostConsole.dll");
+
+    private static async Task<long> CountAsync(string database, string sql)
+    {
+        if (!File.Exists(database)) return 0;
+        await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        try
+        {
+            return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException)
+        {
+            return 0; // not migrated yet
+        }
+    }
 }

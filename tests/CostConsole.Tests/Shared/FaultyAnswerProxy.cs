@@ -30,6 +30,9 @@ public sealed class FaultyAnswerProxy : IAsyncDisposable
     /// <summary>Turns Prometheus' body into the faulty one; null passes answers through.</summary>
     public Func<string, string>? Fault { get; set; }
 
+    /// <summary>How long each read of <see cref="Metric"/> is held before it is answered (a slow Prometheus).</summary>
+    public TimeSpan Delay { get; set; }
+
     public int FaultsSent => _faults;
     private int _faults;
 
@@ -51,6 +54,11 @@ public sealed class FaultyAnswerProxy : IAsyncDisposable
                 var form = await context.Request.ReadFormAsync();
                 query = form["query"].ToString();
                 request.Content = new FormUrlEncodedContent(form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? ""))));
+            }
+
+            if (proxy.Delay > TimeSpan.Zero && query.StartsWith(metric, StringComparison.Ordinal))
+            {
+                await Task.Delay(proxy.Delay);
             }
 
             using var response = await upstream.SendAsync(request);
