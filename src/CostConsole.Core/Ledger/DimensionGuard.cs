@@ -10,6 +10,9 @@ public sealed class DimensionGuard
     public const string Other = "(other)";
     public const string CutMarker = "…[cut]";
 
+    /// <summary>The longest value the ledger can hold (Ledger:MaxLabelLength at its highest, cut and marked): filters take values up to this long.</summary>
+    public const int MaxStoredLength = 10_000 + 6;
+
     private readonly int _maxLength;
     private readonly int _maxValues;
     private readonly Dictionary<string, HashSet<string>> _known;

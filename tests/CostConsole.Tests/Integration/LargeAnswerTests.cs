@@ -152,6 +152,11 @@ public sealed class LargeAnswerTests
             Assert.Equal(new string('x', 200) + DimensionGuard.CutMarker, cut.Key);
             Assert.Equal(truth[huge], cut.Value);
             Assert.Equal(1, app.Services.GetRequiredService<LedgerStatus>().CutValues["feature"]);
+
+            // The stored, cut value is what one filters by, and it finds exactly that series' tokens.
+            var finance = await app.SignedInAsync(Roles.Finance);
+            var only = System.Text.Json.JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?from=2026-11-12T00:00:00Z&to=2026-11-12T01:00:00Z&groupBy=feature&feature={Uri.EscapeDataString(cut.Key)}")).RootElement;
+            Assert.Equal(truth[huge], only.GetProperty("totals").GetProperty("inputTokens").GetInt64());
         }
 
         // Under a 4 MB cap no read of that series fits, and no label tells it apart from itself: nothing is recorded.

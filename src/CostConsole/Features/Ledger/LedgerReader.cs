@@ -15,7 +15,7 @@ public sealed record OpenHourRead(DateTimeOffset From, DateTimeOffset ReadAt, Ch
 /// the open hour live from Prometheus, and token sums per model. With <see cref="LedgerIngestor"/> (the writer) it is
 /// the only code that knows the ledger's tables.
 /// </summary>
-public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFactory, LedgerIngestor ingestor, TimeProvider time)
+public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFactory, LedgerIngestor ingestor, TimeProvider time, CostDataVersion dataVersion)
 {
     private const long Day = 86_400;
 
@@ -50,7 +50,28 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
     /// sums for whole, ingested days in which no price starts (a day's cell is priced at its first hour, which holds all
     /// day), hourly rows for the rest and whenever rows are grouped by hour or by days of another zone.
     /// </summary>
-    public async Task<List<LedgerCell>> CellsAsync(SpendRequest request, DateTimeOffset? through, IEnumerable<long> priceChangeHours, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<LedgerCell>> CellsAsync(SpendRequest request, DateTimeOffset? through, IReadOnlySet<long> priceChangeHours, CancellationToken cancellationToken = default)
+    {
+        // Views asked together (the overview asks for the month four times, grouped four ways) read the cells once:
+        // a read in flight is shared by every request for the same window, filters and time grain, then forgotten.
+        var filters = string.Join('\u001e', new[] { SpendDimension.Feature, SpendDimension.Model, SpendDimension.Provider, SpendDimension.Operation, SpendDimension.Outcome }
+            .Select(d => d + "=" + string.Join('\u001f', request.FilterOf(d).Order(StringComparer.Ordinal))));
+        var grain = request.GroupBy.Contains("hour") ? "hour" : request.GroupBy.Contains("day") ? "day|" + request.TimeZone.Id : "span";
+        var key = string.Join('|', request.From.ToUnixTimeSeconds(), request.To.ToUnixTimeSeconds(), through?.ToUnixTimeSeconds(), grain, dataVersion.Current,
+            priceChangeHours.Count, priceChangeHours.Count == 0 ? 0 : priceChangeHours.Max(), filters);
+        lock (_inFlight)
+        {
+            if (_inFlight.TryGetValue(key, out var shared)) return shared;
+            var read = ReadCellsAsync(request, through, priceChangeHours, CancellationToken.None);
+            _inFlight[key] = read;
+            _ = read.ContinueWith(_ => { lock (_inFlight) _inFlight.Remove(key); }, TaskScheduler.Default);
+            return read.WaitAsync(cancellationToken);
+        }
+    }
+
+    private readonly Dictionary<string, Task<IReadOnlyList<LedgerCell>>> _inFlight = new(StringComparer.Ordinal);
+
+    private async Task<IReadOnlyList<LedgerCell>> ReadCellsAsync(SpendRequest request, DateTimeOffset? through, IEnumerable<long> priceChangeHours, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var fromUnix = request.From.ToUnixTimeSeconds();

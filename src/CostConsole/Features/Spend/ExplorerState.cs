@@ -73,7 +73,7 @@ public sealed record ExplorerState(
         {
             if (q.TryGetValue(dimension, out var values))
             {
-                var clean = values.Where(v => v is not null && v.Length <= 200 && !v.Any(char.IsControl)).Select(v => v!).Distinct(StringComparer.Ordinal).ToList();
+                var clean = values.Where(v => v is not null && v.Length <= DimensionGuard.MaxStoredLength && !v.Any(char.IsControl)).Select(v => v!).Distinct(StringComparer.Ordinal).ToList();
                 if (clean.Count < values.Count) problems.Add($"A {dimension} filter value was too long or held control characters and was left out.");
                 if (clean.Count > 0) filters[dimension] = clean;
             }

@@ -233,9 +233,9 @@ public static class SpendApi
 
             filters[name] = [.. (filters.GetValueOrDefault(name) ?? []).Append(clause[(eq + 1)..]).Distinct(StringComparer.Ordinal)];
         }
-        if (filters.Values.SelectMany(v => v).Any(v => v.Length > 200 || v.Any(char.IsControl)))
+        if (filters.Values.SelectMany(v => v).Any(v => v.Length > DimensionGuard.MaxStoredLength || v.Any(char.IsControl)))
         {
-            return (null, "A filter value is longer than 200 characters or contains control characters.");
+            return (null, $"A filter value is longer than {DimensionGuard.MaxStoredLength:N0} characters (the longest value the ledger stores) or contains control characters.");
         }
 
         if (filters.Values.Sum(v => v.Count) > 100)

@@ -47,11 +47,11 @@ public sealed class SpendQuery(
         var owners = await FeatureOwnersAsync(cancellationToken);
         var extent = await ledger.ExtentAsync(cancellationToken);
         var through = extent.Through;
-        var cells = await ledger.CellsAsync(request, through, book.ChangeHoursUnix, cancellationToken);
+        var stored = await ledger.CellsAsync(request, through, book.ChangeHoursUnix, cancellationToken);
         var sqlMs = clock.Elapsed.TotalMilliseconds;
 
         var live = await LiveCellsAsync(request, through, warnings, cancellationToken);
-        cells.AddRange(live.Cells);
+        var cells = stored.Concat(live.Cells); // the stored cells may be shared with other views: never changed here
         if (through is null)
         {
             warnings.Add("The ledger is empty: no closed hour has been ingested yet.");
@@ -78,7 +78,7 @@ public sealed class SpendQuery(
             warnings.Add($"The {profile.Name} source does not report cached input tokens: cost prices all input at the full input price, so it is an upper bound (prompt-cache reads would cost less).");
         }
 
-        logger.LogDebug("Spend query: {Cells} ledger cells into {Rows} rows in {Ms:0.0} ms (prices {PricesMs:0.0} ms, ledger read {SqlMs:0.0} ms)", cells.Count, folded.Rows.Count, clock.Elapsed.TotalMilliseconds, pricesMs, sqlMs);
+        logger.LogDebug("Spend query: {Cells} ledger cells into {Rows} rows in {Ms:0.0} ms (prices {PricesMs:0.0} ms, ledger read {SqlMs:0.0} ms)", stored.Count + live.Cells.Count, folded.Rows.Count, clock.Elapsed.TotalMilliseconds, pricesMs, sqlMs);
         return new SpendResult(request.From, request.To, request.GroupBy, folded.Rows, folded.Totals, through, warnings)
         {
             UnpricedModels = folded.UnpricedModels,
