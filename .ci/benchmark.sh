@@ -174,6 +174,13 @@ suite_history() {
   export Ledger__BackfillFrom="$start" Ledger__ChunkHours="${BENCH_CHUNK_HOURS:-2}" Ledger__Enabled=false
   dotnet "$app" migrate >/dev/null
   ledger_sync "$days" "$end"
+  if [ -n "${BENCH_COMPARE_WITH:-}" ]; then
+    # The same history ingested by another build (e.g. an earlier commit's CostConsole.dll) into its own database.
+    local t0; t0=$(date +%s.%N)
+    ConnectionStrings__CostConsole="Data Source=$state/compare.db" dotnet "$BENCH_COMPARE_WITH" migrate >/dev/null
+    ConnectionStrings__CostConsole="Data Source=$state/compare.db" dotnet "$BENCH_COMPARE_WITH" ledger sync --until "$end" 2>/dev/null | tail -n 1
+    echo "  the same history with $BENCH_COMPARE_WITH: $(echo "$(date +%s.%N) - $t0" | bc) s (whole command, migration included)"
+  fi
   make_users
   start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0
   echo "  spend API, $days days by feature x model, computed afresh: median $(median_api "http://127.0.0.1:$app_port/api/v1/spend?from=$start&to=$end&groupBy=feature,model") ms (first byte)"
@@ -188,8 +195,9 @@ suite_year() {
   rm -rf "$state"; mkdir -p "$state"
   local end; end="$(date -u +%Y-%m-%dT%H:00:00Z)"
   echo "== year: 365 days of ledger at ${BENCH_YEAR_SETS:-5000} dimension sets, written straight into the database"
-  dotnet "$bench" year --database "$state/costconsole.db" --sets "${BENCH_YEAR_SETS:-5000}" --days 365 --hourly-days 35 --end "$end"
+  # Set before the synthesiser starts: it migrates through the app, which reads the environment.
   export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db" Prometheus__BaseUrl="http://127.0.0.1:9"
+  dotnet "$bench" year --database "$state/costconsole.db" --sets "${BENCH_YEAR_SETS:-5000}" --days 365 --hourly-days 35 --end "$end"
   export Ledger__Enabled=false Ledger__RereadHours=0
   # A sync with nothing left to read rolls the months up, as after any ingestion.
   dotnet "$app" ledger sync --until "$end" 2>/dev/null | tail -n 1
