@@ -162,6 +162,19 @@ public sealed class SpendJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         Assert.Contains(SpendFormat.MoneyChange(after - before), summary);
         Assert.True(await page.Locator("[data-testid='changes-by-feature'] [data-testid='change-row']").CountAsync() > 0);
         Assert.True(await page.Locator("[data-testid='changes-by-team'] [data-testid='change-row']").CountAsync() > 0);
+        // Ten features by name and, when there are more, one row counting the others.
+        var features = new HashSet<string>(
+            (await ApiAsync("from=2026-11-17T00:00:00Z&to=2026-11-19T00:00:00Z&groupBy=feature")).GetProperty("rows").EnumerateArray()
+                .Concat((await ApiAsync("from=2026-11-19T00:00:00Z&to=2026-11-20T01:00:00Z&groupBy=feature")).GetProperty("rows").EnumerateArray())
+                .Select(r => r.GetProperty("feature").GetString()!));
+        Assert.Equal(Math.Min(10, features.Count), await page.Locator("[data-testid='changes-by-feature'] [data-testid='change-row']").CountAsync());
+        if (features.Count > 10)
+        {
+            Assert.Equal($"{features.Count - 10} more", (await page.InnerTextAsync("[data-testid='changes-by-feature'] [data-testid='change-rest'] td:first-child")).Trim());
+            // The fixture's last features run on models without a price: their sum is "unpriced", never $0.00.
+            Assert.Contains("unpriced", await page.InnerTextAsync("[data-testid='changes-by-feature'] [data-testid='change-rest']"));
+        }
+
         await page.WaitForSelectorAsync("[data-testid='changes-chart'] .apexcharts-svg");
         await ScreenshotAsync(page, "changes-finance-1280x800.png");
 
