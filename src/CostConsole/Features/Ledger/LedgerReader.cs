@@ -272,6 +272,8 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         In("Provider", request.FilterOf(SpendDimension.Provider));
         In("Operation", request.FilterOf(SpendDimension.Operation));
         In("Outcome", request.FilterOf(SpendDimension.Outcome));
+        // A stamped read of more than one hour or day is summed by the database: one row per set and type per span.
+        summed |= stamp is not null && table != Table.Months && toUnix - fromUnix > (table == Table.Days ? Day : 3600);
         if (summed)
         {
             // One row per dimension set and type over the whole range (the caller stamps it with one hour).
