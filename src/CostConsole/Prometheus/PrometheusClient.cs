@@ -233,7 +233,7 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         {
             "vector" or "matrix" when result.All(r => r.Series is not null) => new PromQueryData(type, [.. result.Select(r => r.Series!)]),
             "scalar" when result is [{ Number: { } seconds }, { Text: var value }] =>
-                new PromQueryData(type, [], new CounterSample(DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)), ParseValue(value))),
+                new PromQueryData(type, [], new CounterSample(TimeOf(seconds), ParseValue(value))),
             "string" when result is [_, { Text: var text }] => new PromQueryData(type, [], null, text),
             "vector" or "matrix" or "scalar" or "string" => throw new PrometheusException(PrometheusFailure.Protocol, $"Prometheus answered {path} with a {type} whose result has another shape."),
             _ => throw new PrometheusException(PrometheusFailure.Protocol, $"Unknown resultType '{type}' in a query answer."),
@@ -360,12 +360,10 @@ public sealed class PrometheusClient(IHttpClientFactory httpClients, IOptions<Pr
         };
     }
 
-    private static CounterSample ReadSample(JsonElement pair)
-    {
-        var seconds = pair[0].GetDouble();
-        var time = DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
-        return new CounterSample(time, ParseValue(pair[1].GetString()));
-    }
+    private static CounterSample ReadSample(JsonElement pair) => new(TimeOf(pair[0].GetDouble()), ParseValue(pair[1].GetString()));
+
+    /// <summary>A sample's time as Prometheus writes it: Unix seconds with milliseconds as a fraction.</summary>
+    internal static DateTimeOffset TimeOf(double seconds) => DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond));
 
     internal static double ParseValue(string? text) => text switch
     {

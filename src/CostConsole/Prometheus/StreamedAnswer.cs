@@ -170,7 +170,7 @@ internal static class StreamedAnswer
                     : throw new JsonException($"A sample's value is not a number (it starts \"{text?[..Math.Min(text.Length, 20)]}\").");
             reader.Read();
             Expect(ref reader, JsonTokenType.EndArray, "sample");
-            return new CounterSample(DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(seconds * TimeSpan.TicksPerSecond)), value);
+            return new CounterSample(PrometheusClient.TimeOf(seconds), value);
         }
 
         private static void Expect(ref Utf8JsonReader reader, JsonTokenType token, string what)

@@ -247,7 +247,11 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        var sql = new System.Text.StringBuilder($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens, Extra FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
+        // A stamped read of more than one hour or day is summed by the database: one row per set and type per span
+        // (the caller stamps it with one hour).
+        summed |= stamp is not null && table != Table.Months && toUnix - fromUnix > (table == Table.Days ? Day : 3600);
+        var (time, tokens) = summed ? ($"MIN({timeColumn})", "SUM(Tokens)") : (timeColumn, "Tokens");
+        var sql = new System.Text.StringBuilder($"SELECT {time}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, {tokens}, Extra FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
         void Parameter(string parameterName, object value)
         {
             var parameter = command.CreateParameter();
@@ -272,12 +276,8 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         In("Provider", request.FilterOf(SpendDimension.Provider));
         In("Operation", request.FilterOf(SpendDimension.Operation));
         In("Outcome", request.FilterOf(SpendDimension.Outcome));
-        // A stamped read of more than one hour or day is summed by the database: one row per set and type per span.
-        summed |= stamp is not null && table != Table.Months && toUnix - fromUnix > (table == Table.Days ? Day : 3600);
         if (summed)
         {
-            // One row per dimension set and type over the whole range (the caller stamps it with one hour).
-            sql.Replace($"SELECT {timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, Tokens, Extra", $"SELECT MIN({timeColumn}), Model, Provider, Feature, Team, Operation, Outcome, TokenType, SUM(Tokens), Extra");
             sql.Append(" GROUP BY Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType");
         }
 
