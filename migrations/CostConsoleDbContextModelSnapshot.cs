@@ -387,40 +387,11 @@ namespace CostConsole.Migrations
 
             modelBuilder.Entity("CostConsole.Features.Ledger.LedgerDay", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
                     b.Property<long>("DayUnix")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Extra")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Feature")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Model")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Operation")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Outcome")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Provider")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Team")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
+                    b.Property<long>("SetId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("TokenType")
                         .HasColumnType("INTEGER");
@@ -428,50 +399,18 @@ namespace CostConsole.Migrations
                     b.Property<long>("Tokens")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("DayUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "TokenType")
-                        .IsUnique();
+                    b.HasKey("DayUnix", "SetId", "TokenType");
 
                     b.ToTable("LedgerDays", (string)null);
                 });
 
             modelBuilder.Entity("CostConsole.Features.Ledger.LedgerEntry", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Extra")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Feature")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
                     b.Property<long>("HourUnix")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Model")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Operation")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Outcome")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Provider")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Team")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
+                    b.Property<long>("SetId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("TokenType")
                         .HasColumnType("INTEGER");
@@ -479,10 +418,7 @@ namespace CostConsole.Migrations
                     b.Property<long>("Tokens")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("HourUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "TokenType")
-                        .IsUnique();
+                    b.HasKey("HourUnix", "SetId", "TokenType");
 
                     b.ToTable("LedgerTokens", (string)null);
                 });
@@ -508,6 +444,9 @@ namespace CostConsole.Migrations
                     b.Property<long?>("RereadUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("RowsPruned")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Samples")
                         .HasColumnType("INTEGER");
 
@@ -520,6 +459,38 @@ namespace CostConsole.Migrations
                 });
 
             modelBuilder.Entity("CostConsole.Features.Ledger.LedgerMonth", b =>
+                {
+                    b.Property<long>("MonthUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SetId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TokenType")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MonthUnix", "SetId", "TokenType");
+
+                    b.ToTable("LedgerMonths", (string)null);
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerRollup", b =>
+                {
+                    b.Property<long>("MonthUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ThroughDayUnix")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MonthUnix");
+
+                    b.ToTable("LedgerRollups");
+                });
+
+            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerSet", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -537,9 +508,6 @@ namespace CostConsole.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("MonthUnix")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("Operation")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -556,31 +524,14 @@ namespace CostConsole.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("TokenType")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Tokens")
-                        .HasColumnType("INTEGER");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("MonthUnix", "Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "TokenType")
+                    b.HasIndex("Feature");
+
+                    b.HasIndex("Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra")
                         .IsUnique();
 
-                    b.ToTable("LedgerMonths", (string)null);
-                });
-
-            modelBuilder.Entity("CostConsole.Features.Ledger.LedgerRollup", b =>
-                {
-                    b.Property<long>("MonthUnix")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("ThroughDayUnix")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("MonthUnix");
-
-                    b.ToTable("LedgerRollups");
+                    b.ToTable("LedgerSets", (string)null);
                 });
 
             modelBuilder.Entity("CostConsole.Features.Pricing.PriceAudit", b =>

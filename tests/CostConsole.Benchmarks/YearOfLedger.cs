@@ -58,9 +58,9 @@ internal static class YearOfLedger
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = $"INSERT INTO {table} ({timeColumn}, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens) VALUES ($t, $m, 'bench', $f, $team, 'chat', '', '', $type, $tokens)";
-            var (t, m, f, team, type, tokens) = (insert.Parameters.Add("$t", SqliteType.Integer), insert.Parameters.Add("$m", SqliteType.Text), insert.Parameters.Add("$f", SqliteType.Text),
-                insert.Parameters.Add("$team", SqliteType.Text), insert.Parameters.Add("$type", SqliteType.Integer), insert.Parameters.Add("$tokens", SqliteType.Integer));
+            insert.CommandText = $"INSERT INTO {table} ({timeColumn}, SetId, TokenType, Tokens) VALUES ($t, $set, $type, $tokens)";
+            var (t, setId, type, tokens) = (insert.Parameters.Add("$t", SqliteType.Integer), insert.Parameters.Add("$set", SqliteType.Integer),
+                insert.Parameters.Add("$type", SqliteType.Integer), insert.Parameters.Add("$tokens", SqliteType.Integer));
             await insert.PrepareAsync();
             for (var time = from; time < to; time += step)
             {
@@ -69,14 +69,31 @@ internal static class YearOfLedger
                     foreach (var tokenType in TokenTypes)
                     {
                         t.Value = time;
-                        m.Value = Models[set % Models.Length];
-                        f.Value = $"feature-{set / Models.Length:D4}";
-                        team.Value = Teams[set / Models.Length % Teams.Length];
+                        setId.Value = set + 1;
                         type.Value = (int)tokenType;
                         tokens.Value = Tokens(set, tokenType, time, (int)(step / 3600));
                         await insert.ExecuteNonQueryAsync();
                     }
                 }
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        // The dimension sets, keyed 1..sets: models × features, teams by feature.
+        await using (var transaction = (SqliteTransaction)await connection.BeginTransactionAsync())
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO LedgerSets (Id, Model, Provider, Feature, Team, Operation, Outcome, Extra) VALUES ($id, $m, 'bench', $f, $team, 'chat', '', '')";
+            var (id, m, f, team) = (insert.Parameters.Add("$id", SqliteType.Integer), insert.Parameters.Add("$m", SqliteType.Text), insert.Parameters.Add("$f", SqliteType.Text), insert.Parameters.Add("$team", SqliteType.Text));
+            for (var set = 0; set < sets; set++)
+            {
+                id.Value = set + 1;
+                m.Value = Models[set % Models.Length];
+                f.Value = $"feature-{set / Models.Length:D4}";
+                team.Value = Teams[set / Models.Length % Teams.Length];
+                await insert.ExecuteNonQueryAsync();
             }
 
             await transaction.CommitAsync();

@@ -29,6 +29,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
     public DbSet<DigestDelivery> DigestDeliveries => Set<DigestDelivery>();
 
+    public DbSet<LedgerSet> LedgerSets => Set<LedgerSet>();
+
     public DbSet<LedgerEntry> LedgerEntries => Set<LedgerEntry>();
 
     public DbSet<LedgerHour> LedgerHours => Set<LedgerHour>();
@@ -97,20 +99,29 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
             crossing.HasOne<Team>().WithMany().HasForeignKey(c => c.TeamId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        builder.Entity<LedgerSet>(set =>
+        {
+            set.ToTable("LedgerSets");
+            set.HasIndex(s => new { s.Model, s.Provider, s.Feature, s.Team, s.Operation, s.Outcome, s.Extra }).IsUnique();
+            // Filters narrow by feature or model: served by these before the rows are read by key.
+            set.HasIndex(s => s.Feature);
+        });
+        // Hour, day and month rows: (time, set, type) is the key and the only index; every read is a time range. SetId is
+        // not declared a foreign key (that would index every row once more): sets are only ever added, by the writer.
         builder.Entity<LedgerEntry>(entry =>
         {
             entry.ToTable("LedgerTokens");
-            entry.HasIndex(e => new { e.HourUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
+            entry.HasKey(e => new { e.HourUnix, e.SetId, e.TokenType });
         });
         builder.Entity<LedgerDay>(day =>
         {
             day.ToTable("LedgerDays");
-            day.HasIndex(e => new { e.DayUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
+            day.HasKey(e => new { e.DayUnix, e.SetId, e.TokenType });
         });
         builder.Entity<LedgerMonth>(month =>
         {
             month.ToTable("LedgerMonths");
-            month.HasIndex(e => new { e.MonthUnix, e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra, e.TokenType }).IsUnique();
+            month.HasKey(e => new { e.MonthUnix, e.SetId, e.TokenType });
         });
         builder.Entity<LedgerRollup>(rollup =>
         {

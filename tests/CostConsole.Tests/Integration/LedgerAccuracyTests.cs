@@ -48,7 +48,7 @@ public sealed class LedgerAccuracyTests(HistoryFixture fixture, ITestOutputHelpe
         Assert.Equal(72, hours);
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
         // Requests are split by outcome in the ledger; the ground truth counts them per hour, model, feature and team.
-        var ledger = (await db.LedgerEntries.AsNoTracking().ToListAsync())
+        var ledger = (await db.LedgerRows().ToListAsync())
             .GroupBy(e => new TruthKey(DateTimeOffset.FromUnixTimeSeconds(e.HourUnix), e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
         var truth = fixture.History.GroundTruth;
@@ -74,7 +74,7 @@ public sealed class LedgerAccuracyTests(HistoryFixture fixture, ITestOutputHelpe
         async Task<List<(long, string, string, TokenType, long)>> SnapshotAsync()
         {
             await using var db = await factory.CreateDbContextAsync();
-            return [.. (await db.LedgerEntries.AsNoTracking().ToListAsync()).Select(e => (e.HourUnix, e.Model, e.Feature, e.TokenType, e.Tokens)).Order()];
+            return [.. (await db.LedgerRows().ToListAsync()).Select(e => (e.HourUnix, e.Model, e.Feature, e.TokenType, e.Tokens)).Order()];
         }
 
         var before = await SnapshotAsync();

@@ -85,7 +85,7 @@ public sealed class LedgerFaultTests
         await Until(() => status.State != LedgerState.Failing && status.Through == End, "ingestion to catch up");
         Assert.Equal(pricesBefore, await engineer.GetStringAsync("/api/v1/prices"));
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
-        var ledger = await db.LedgerEntries.Where(e => e.TokenType == TokenType.Input).GroupBy(e => e.HourUnix).Select(g => new { g.Key, Tokens = g.Sum(e => e.Tokens) }).ToListAsync();
+        var ledger = await db.LedgerRows().Where(e => e.TokenType == TokenType.Input).GroupBy(e => e.HourUnix).Select(g => new { g.Key, Tokens = g.Sum(e => e.Tokens) }).ToListAsync();
         var truth = prometheus.History!.GroundTruth.Where(t => t.Key.TokenType == Family.InputTokens).GroupBy(t => t.Key.Hour.ToUnixTimeSeconds()).ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
         Assert.Equal(truth.OrderBy(t => t.Key), ledger.ToDictionary(l => l.Key, l => l.Tokens).OrderBy(l => l.Key));
     }
@@ -113,7 +113,7 @@ public sealed class LedgerFaultTests
         async Task<Dictionary<(long, string, string, string, TokenType), long>> LedgerAsync()
         {
             await using var db = await factory.CreateDbContextAsync();
-            return (await db.LedgerEntries.AsNoTracking().ToListAsync()).GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team + "/" + e.Outcome, e.TokenType)).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+            return (await db.LedgerRows().ToListAsync()).GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team + "/" + e.Outcome, e.TokenType)).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
         }
 
         // A minute after the end the last hour has not settled: it is not closed yet.
@@ -174,7 +174,7 @@ public sealed class LedgerFaultTests
         await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(Start.AddHours(1));
 
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
-        var byFeature = (await db.LedgerEntries.ToListAsync()).GroupBy(e => e.Feature).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+        var byFeature = (await db.LedgerRows().ToListAsync()).GroupBy(e => e.Feature).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
         Assert.Equal(features.Select((_, i) => 100L + i).Sum(), byFeature.Values.Sum());
         Assert.Equal(11, byFeature.Count);
         Assert.Contains(DimensionGuard.Other, byFeature.Keys);

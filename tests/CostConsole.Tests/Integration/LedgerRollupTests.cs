@@ -37,59 +37,7 @@ public sealed class LedgerRollupTests
     [Fact]
     public async Task Months_days_and_hours_priced_per_span_give_the_hour_by_hour_truth()
     {
-        using var app = new AppFactory("http://127.0.0.1:9", new Dictionary<string, string?> { ["Ledger:RereadHours"] = "0" }, new ShiftedTimeProvider(To.AddHours(3)));
-        var engineer = await app.SignedInAsync(Roles.Engineer);
-        foreach (var (from, input, output) in Prices)
-        {
-            // Each edit carries the model's current stamp (optimistic concurrency) and confirms the large changes.
-            var stamp = (await engineer.GetFromJsonAsync<JsonElement>("/api/v1/prices")).GetProperty("models").EnumerateArray()
-                .Where(m => m.GetProperty("model").GetString() == "m1").Select(m => m.GetProperty("stamp").GetString()).FirstOrDefault();
-            var body = new Dictionary<string, object?>
-            {
-                ["model"] = "m1", ["effectiveFrom"] = from.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                ["input"] = input.ToString(CultureInfo.InvariantCulture), ["output"] = output.ToString(CultureInfo.InvariantCulture), ["confirm"] = true,
-            };
-            if (stamp is not null) body["stamp"] = stamp;
-            using var created = await engineer.PostAsJsonAsync("/api/v1/prices", body);
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        }
-
-        // The ledger as ingestion leaves it: hourly rows, their daily sums, the hours marked ingested.
-        await using (var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var transaction = connection.BeginTransaction();
-            await using var insert = connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO LedgerTokens (HourUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens) VALUES ($h, 'm1', 'p', $f, 't', 'chat', '', '', $type, $tokens);
-                INSERT INTO LedgerHours (HourUnix, IngestedUtc, Series, Samples, Profile, AmbiguousSeries, CorrectedTokens) SELECT $h, '2026-11-03T00:00:00+00:00', 1, 1, 'otel-seed', 0, 0 WHERE NOT EXISTS (SELECT 1 FROM LedgerHours WHERE HourUnix = $h);
-                """;
-            for (var hour = From; hour < To; hour = hour.AddHours(1))
-            {
-                for (var f = 0; f < Features.Length; f++)
-                {
-                    foreach (var type in (TokenType[])[TokenType.Input, TokenType.Output])
-                    {
-                        insert.Parameters.Clear();
-                        insert.Parameters.AddWithValue("$h", hour.ToUnixTimeSeconds());
-                        insert.Parameters.AddWithValue("$f", Features[f]);
-                        insert.Parameters.AddWithValue("$type", (int)type);
-                        insert.Parameters.AddWithValue("$tokens", Tokens(f, hour.ToUnixTimeSeconds(), type));
-                        await insert.ExecuteNonQueryAsync();
-                    }
-                }
-            }
-
-            insert.Parameters.Clear();
-            insert.CommandText = """
-                INSERT INTO LedgerDays (DayUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens)
-                SELECT HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, SUM(Tokens) FROM LedgerTokens
-                GROUP BY HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType
-                """;
-            await insert.ExecuteNonQueryAsync();
-            transaction.Commit();
-        }
-
+        using var app = await LedgerAsync(new Dictionary<string, string?> { ["Ledger:RereadHours"] = "0" });
         // A sync with nothing left to read rolls the months up: August from the 28th, September and October whole, November's two whole days.
         Assert.Equal(0, await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(To));
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync())
@@ -123,6 +71,137 @@ public sealed class LedgerRollupTests
             Assert.Equal(byHour.GetProperty("totals").GetRawText(), byFeature.GetProperty("totals").GetRawText());
             Assert.Equal(Features.Length, byFeature.GetProperty("rows").GetArrayLength());
         }
+    }
+
+    [Fact]
+    public async Task Pruned_hours_keep_every_figure_exact_in_whole_days_and_refuse_a_mid_day_price_there()
+    {
+        // Seven days of hours kept behind the newest day (Nov 3): the hours before Oct 27 go, except Oct 15's (a price starts at 13:00).
+        using var app = await LedgerAsync(new Dictionary<string, string?> { ["Ledger:RereadHours"] = "0", ["Ledger:HourlyRetentionDays"] = "7" });
+        var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
+        Assert.Equal(0, await ingestor.SyncAsync(To));
+        var cutoff = new DateTimeOffset(2026, 10, 27, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+        var pricedApart = new DateTimeOffset(2026, 10, 15, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
+        var factory = app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>();
+        async Task<(int Pruned, List<long> DaysWithHours, long Tokens)> StateAsync()
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            return (await db.LedgerHours.CountAsync(h => h.RowsPruned),
+                await db.LedgerEntries.Where(e => e.HourUnix < cutoff).Select(e => e.HourUnix - e.HourUnix % 86400).Distinct().ToListAsync(),
+                await db.LedgerDays.SumAsync(d => d.Tokens));
+        }
+
+        var pruned = await StateAsync();
+        var prunedDays = (int)((cutoff - From.ToUnixTimeSeconds()) / 86400) - 1;
+        Assert.Equal(prunedDays * 24, pruned.Pruned);
+        Assert.Equal([pricedApart], pruned.DaysWithHours);
+
+        var finance = await app.SignedInAsync(Roles.Finance);
+        // (asked, read): windows with an edge before Oct 27 are read in whole UTC days.
+        foreach (var (asked, read) in new[]
+        {
+            ((From, To), (From, To)),
+            ((new DateTimeOffset(2026, 10, 15, 7, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero)), (new DateTimeOffset(2026, 10, 15, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero))),
+            ((new DateTimeOffset(2026, 9, 4, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 10, 2, 3, 0, 0, TimeSpan.Zero)), (new DateTimeOffset(2026, 9, 4, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 10, 3, 0, 0, 0, TimeSpan.Zero))),
+            ((new DateTimeOffset(2026, 10, 28, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 3, 0, 0, TimeSpan.Zero)), (new DateTimeOffset(2026, 10, 28, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 3, 0, 0, TimeSpan.Zero))),
+        })
+        {
+            var window = $"from={asked.Item1:yyyy-MM-ddTHH:mm:ssZ}&to={asked.Item2:yyyy-MM-ddTHH:mm:ssZ}";
+            var byFeature = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=feature")).RootElement;
+            Assert.Equal(read, (byFeature.GetProperty("from").GetDateTimeOffset(), byFeature.GetProperty("to").GetDateTimeOffset()));
+            var warned = byFeature.GetProperty("warnings").EnumerateArray().Any(w => w.GetString()!.Contains("kept as daily sums only", StringComparison.Ordinal));
+            Assert.Equal(asked.Item1.ToUnixTimeSeconds() < cutoff, warned);
+            foreach (var row in byFeature.GetProperty("rows").EnumerateArray())
+            {
+                var (input, output, cost) = Truth(Array.IndexOf(Features, row.GetProperty("feature").GetString()), read.Item1, read.Item2);
+                Assert.Equal(input, row.GetProperty("inputTokens").GetInt64());
+                Assert.Equal(output, row.GetProperty("outputTokens").GetInt64());
+                Assert.Equal(decimal.Round(cost, 6), row.GetProperty("costUsd").GetDecimal());
+            }
+
+            // By hour and by UTC day: the pruned days whole at their midnights, the same totals.
+            var byHour = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=hour")).RootElement;
+            Assert.Equal(byFeature.GetProperty("totals").GetRawText(), byHour.GetProperty("totals").GetRawText());
+            var byDay = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=day")).RootElement;
+            Assert.Equal(byFeature.GetProperty("totals").GetRawText(), byDay.GetProperty("totals").GetRawText());
+        }
+
+        // A price starting mid-day before Oct 27 cannot be priced apart any more: refused with the reason, nothing stored.
+        var engineer = await app.SignedInAsync(Roles.Engineer);
+        var before = await engineer.GetStringAsync("/api/v1/prices");
+        var stamp = JsonDocument.Parse(before).RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("model").GetString() == "m1").GetProperty("stamp").GetString();
+        using var refused = await engineer.PostAsJsonAsync("/api/v1/prices", new Dictionary<string, object?>
+        {
+            ["model"] = "m1", ["effectiveFrom"] = "2026-10-05T13:00:00Z", ["input"] = "2", ["output"] = "8", ["stamp"] = stamp, ["confirm"] = true,
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("must start at 00:00 UTC", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(before, await engineer.GetStringAsync("/api/v1/prices"));
+
+        // Pruning again finds nothing more to do and changes nothing.
+        Assert.Equal(0, await ingestor.SyncAsync(To));
+        Assert.Equal(pruned.Pruned, (await StateAsync()).Pruned);
+        Assert.Equal(pruned.Tokens, (await StateAsync()).Tokens);
+    }
+
+    /// <summary>An app whose ledger holds every hour of [From, To) for <see cref="Features"/>, priced by <see cref="Prices"/> (not yet synced).</summary>
+    private static async Task<AppFactory> LedgerAsync(IDictionary<string, string?> settings)
+    {
+        var app = new AppFactory("http://127.0.0.1:9", settings, new ShiftedTimeProvider(To.AddHours(3)));
+        var engineer = await app.SignedInAsync(Roles.Engineer);
+        foreach (var (from, input, output) in Prices)
+        {
+            // Each edit carries the model's current stamp (optimistic concurrency) and confirms the large changes.
+            var stamp = (await engineer.GetFromJsonAsync<JsonElement>("/api/v1/prices")).GetProperty("models").EnumerateArray()
+                .Where(m => m.GetProperty("model").GetString() == "m1").Select(m => m.GetProperty("stamp").GetString()).FirstOrDefault();
+            var body = new Dictionary<string, object?>
+            {
+                ["model"] = "m1", ["effectiveFrom"] = from.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                ["input"] = input.ToString(CultureInfo.InvariantCulture), ["output"] = output.ToString(CultureInfo.InvariantCulture), ["confirm"] = true,
+            };
+            if (stamp is not null) body["stamp"] = stamp;
+            using var created = await engineer.PostAsJsonAsync("/api/v1/prices", body);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        // The ledger as ingestion leaves it: hourly rows, their daily sums, the hours marked ingested.
+        await using (var connection = new SqliteConnection($"Data Source={app.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var transaction = connection.BeginTransaction();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT OR IGNORE INTO LedgerSets (Model, Provider, Feature, Team, Operation, Outcome, Extra) VALUES ('m1', 'p', $f, 't', 'chat', '', '');
+                INSERT INTO LedgerTokens (HourUnix, SetId, TokenType, Tokens) SELECT $h, Id, $type, $tokens FROM LedgerSets WHERE Feature = $f;
+                INSERT INTO LedgerHours (HourUnix, IngestedUtc, Series, Samples, Profile, AmbiguousSeries, CorrectedTokens) SELECT $h, '2026-11-03T00:00:00+00:00', 1, 1, 'otel-seed', 0, 0 WHERE NOT EXISTS (SELECT 1 FROM LedgerHours WHERE HourUnix = $h);
+                """;
+            for (var hour = From; hour < To; hour = hour.AddHours(1))
+            {
+                for (var f = 0; f < Features.Length; f++)
+                {
+                    foreach (var type in (TokenType[])[TokenType.Input, TokenType.Output])
+                    {
+                        insert.Parameters.Clear();
+                        insert.Parameters.AddWithValue("$h", hour.ToUnixTimeSeconds());
+                        insert.Parameters.AddWithValue("$f", Features[f]);
+                        insert.Parameters.AddWithValue("$type", (int)type);
+                        insert.Parameters.AddWithValue("$tokens", Tokens(f, hour.ToUnixTimeSeconds(), type));
+                        await insert.ExecuteNonQueryAsync();
+                    }
+                }
+            }
+
+            insert.Parameters.Clear();
+            insert.CommandText = """
+                INSERT INTO LedgerDays (DayUnix, SetId, TokenType, Tokens)
+                SELECT HourUnix - HourUnix % 86400, SetId, TokenType, SUM(Tokens) FROM LedgerTokens
+                GROUP BY HourUnix - HourUnix % 86400, SetId, TokenType
+                """;
+            await insert.ExecuteNonQueryAsync();
+            transaction.Commit();
+        }
+
+        return app;
     }
 
     /// <summary>Tokens and cost of one feature over a window, hour by hour at the price in force in each hour.</summary>

@@ -36,7 +36,7 @@ public sealed class ProfileTests
         TeamLabel = teamLabel,
     };
 
-    private static async Task<(Simulation History, List<LedgerEntry> Ledger, AppFactory App, PrometheusServer Prometheus)> IngestAsync(
+    private static async Task<(Simulation History, List<LedgerRow> Ledger, AppFactory App, PrometheusServer Prometheus)> IngestAsync(
         MetricShape shape, bool teamLabel = true, IDictionary<string, string?>? settings = null, Func<WorkloadSettings, WorkloadSettings>? workload = null)
     {
         var prometheus = await PrometheusServer.StartAsync((workload ?? (w => w))(Settings(shape, teamLabel)), End);
@@ -50,7 +50,7 @@ public sealed class ProfileTests
         var app = new AppFactory(prometheus.BaseUrl, all);
         Assert.Equal(18, await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(End));
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
-        return (prometheus.History!, await db.LedgerEntries.AsNoTracking().ToListAsync(), app, prometheus);
+        return (prometheus.History!, await db.LedgerRows().ToListAsync(), app, prometheus);
     }
 
     private static Family FamilyOf(TokenType type) => type switch

@@ -61,7 +61,7 @@ public sealed class RestartSignalTests
             long Delta(IEnumerable<(DateTimeOffset T, long V)> samples) =>
                 samples.Last(s => s.T < hour.AddHours(1)).V - samples.Last(s => s.T < hour).V;
             var b = Enumerable.Range(-30, 200).Select(m => (T: hour.AddMinutes(m), V: m + 31L)).Where(s => s.T <= now.AddMinutes(-2));
-            var tokens = await db.LedgerEntries.Where(e => e.HourUnix == hour.ToUnixTimeSeconds()).SumAsync(e => e.Tokens);
+            var tokens = await db.LedgerRows().Where(e => e.HourUnix == hour.ToUnixTimeSeconds()).SumAsync(e => e.Tokens);
             Assert.Equal(Delta(minutes) + Delta(b), tokens);
             Assert.True(Delta(minutes) < minutes.Last(s => s.T < hour.AddHours(1)).V, "the conservative reading counts less than a reset would");
         }

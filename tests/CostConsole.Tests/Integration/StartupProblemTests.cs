@@ -75,6 +75,8 @@ public sealed class StartupProblemTests
     [InlineData("Ledger:RereadAfterSeconds", "-5", "Ledger:RereadAfterSeconds must be between 0 and 86400 (was -5).")]
     [InlineData("Ledger:MaxLabelLength", "3", "Ledger:MaxLabelLength must be between 16 and 10000 (was 3).")]
     [InlineData("Ledger:MaxValuesPerDimension", "5", "Ledger:MaxValuesPerDimension must be between 10 and 1000000 (was 5).")]
+    [InlineData("Ledger:HourlyRetentionDays", "3", "Ledger:HourlyRetentionDays must be 0 (keep hourly rows for good) or between 7 and 3650 (was 3).")]
+    [InlineData("Ledger:HourlyRetentionDays", "-1", "Ledger:HourlyRetentionDays must be 0 (keep hourly rows for good) or between 7 and 3650 (was -1).")]
     [InlineData("Reconcile:TolerancePercent", "150", "Reconcile:TolerancePercent must be between 0 and 100 (was 150).")]
     [InlineData("Reconcile:MinimumUsd", "-1", "Reconcile:MinimumUsd must be between 0 and 1000000 (was -1).")]
     [InlineData("Prometheus:Labels:colour", "c", "Prometheus:Labels:colour is not a dimension; use model, provider, feature, team, operation, outcome.")]

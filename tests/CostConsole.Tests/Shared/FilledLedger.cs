@@ -14,7 +14,7 @@ namespace CostConsole.Tests.Shared;
 /// <param name="end">The end of the last hour to ingest (closed by the source app's clock, <paramref name="time"/>).</param>
 public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, DateTimeOffset end, TimeProvider? time = null) : IAsyncDisposable
 {
-    private static readonly string[] Tables = ["LedgerTokens", "LedgerDays", "LedgerHours"];
+    private static readonly string[] Tables = ["LedgerSets", "LedgerTokens", "LedgerDays", "LedgerHours"];
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private AppFactory? _source;

@@ -75,8 +75,10 @@ public class ArchitectureTests
             .And().DoNotResideInNamespace("CostConsole.Data")
             .And().DoNotResideInNamespace("CostConsole.Migrations")
             .ShouldNot().HaveDependencyOnAny(
+                typeof(CostConsole.Features.Ledger.LedgerSet).FullName!,
                 typeof(CostConsole.Features.Ledger.LedgerEntry).FullName!,
                 typeof(CostConsole.Features.Ledger.LedgerDay).FullName!,
+                typeof(CostConsole.Features.Ledger.LedgerMonth).FullName!,
                 typeof(CostConsole.Features.Ledger.LedgerHour).FullName!)
             .GetResult();
 

@@ -3,13 +3,13 @@ using CostConsole.Features.Metrics;
 namespace CostConsole.Features.Ledger;
 
 /// <summary>
-/// Exact tokens of one closed hour for one dimension set and token type. Instance and pod labels are summed away.
-/// Dimensions a profile does not carry are stored as "". Team is the label's value; ownership fills it in at query time.
+/// One dimension set the ledger has seen, stored once: the hour, day and month rows carry its integer key. Instance and
+/// pod labels are summed away; dimensions a profile does not carry are "". Team is the label's value; ownership fills
+/// it in at query time. Sets are only ever added, so a key once read always means the same values.
 /// </summary>
-public sealed class LedgerEntry
+public sealed class LedgerSet
 {
     public long Id { get; set; }
-    public long HourUnix { get; set; }
     public required string Model { get; set; }
     public required string Provider { get; set; }
     public required string Feature { get; set; }
@@ -20,6 +20,14 @@ public sealed class LedgerEntry
     /// <summary>The profile's extra dimensions (ExtraValues: a JSON object), "" without any.</summary>
     public string Extra { get; set; } = "";
 
+    public Dimensions ToDimensions() => new(Model, Provider, Feature, Team, Operation, Outcome, Extra);
+}
+
+/// <summary>Exact tokens of one closed hour for one dimension set (<see cref="LedgerSet"/>) and token type.</summary>
+public sealed class LedgerEntry
+{
+    public long HourUnix { get; set; }
+    public long SetId { get; set; }
     public TokenType TokenType { get; set; }
     public long Tokens { get; set; }
 }
@@ -30,20 +38,12 @@ public sealed class LedgerEntry
 /// </summary>
 public sealed class LedgerDay
 {
-    public long Id { get; set; }
     public long DayUnix { get; set; }
-    public required string Model { get; set; }
-    public required string Provider { get; set; }
-    public required string Feature { get; set; }
-    public required string Team { get; set; }
-    public required string Operation { get; set; }
-    public required string Outcome { get; set; }
-    public string Extra { get; set; } = "";
+    public long SetId { get; set; }
     public TokenType TokenType { get; set; }
     public long Tokens { get; set; }
 }
 
-/// <summary>A closed hour that has been ingested completely. An hour without a row here is not in the ledger.</summary>
 /// <summary>
 /// The ledger summed per UTC month, over the days <see cref="LedgerRollup"/> says it covers: long windows (a year)
 /// read twelve rows per dimension set and token type instead of 365. Rebuilt from the daily rows after each sync; a
@@ -51,15 +51,8 @@ public sealed class LedgerDay
 /// </summary>
 public sealed class LedgerMonth
 {
-    public long Id { get; set; }
     public long MonthUnix { get; set; }
-    public required string Model { get; set; }
-    public required string Provider { get; set; }
-    public required string Feature { get; set; }
-    public required string Team { get; set; }
-    public required string Operation { get; set; }
-    public required string Outcome { get; set; }
-    public string Extra { get; set; } = "";
+    public long SetId { get; set; }
     public TokenType TokenType { get; set; }
     public long Tokens { get; set; }
 }
@@ -71,6 +64,7 @@ public sealed class LedgerRollup
     public long ThroughDayUnix { get; set; }
 }
 
+/// <summary>A closed hour that has been ingested completely. An hour without a row here is not in the ledger.</summary>
 public sealed class LedgerHour
 {
     public long HourUnix { get; set; }
@@ -87,6 +81,12 @@ public sealed class LedgerHour
 
     /// <summary>Tokens (and requests) that re-read added or took away, summed without sign: 0 when it found the hour unchanged.</summary>
     public long CorrectedTokens { get; set; }
+
+    /// <summary>
+    /// The hour's rows were dropped by retention (Ledger:HourlyRetentionDays): its day keeps their exact sum in
+    /// <see cref="LedgerDay"/>, and views read that day whole.
+    /// </summary>
+    public bool RowsPruned { get; set; }
 }
 
 /// <summary>Which team owns a feature, for profiles (or series) without a team label.</summary>

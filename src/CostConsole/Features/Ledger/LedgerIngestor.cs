@@ -1,4 +1,5 @@
 using System.Globalization;
+using CostConsole.Core.Pricing;
 using CostConsole.Data;
 using CostConsole.Features.Metrics;
 using CostConsole.Prometheus;
@@ -15,6 +16,8 @@ namespace CostConsole.Features.Ledger;
 public sealed class LedgerIngestor(
     PrometheusClient client,
     IDbContextFactory<CostConsoleDbContext> dbFactory,
+    DimensionSets dimensionSets,
+    IPriceSource prices,
     IOptions<LedgerOptions> ledgerOptions,
     IOptions<PrometheusOptions> prometheusOptions,
     LedgerStatus status,
@@ -105,6 +108,7 @@ public sealed class LedgerIngestor(
             {
                 await RereadAsync(cancellationToken);
                 await RollUpAsync(cancellationToken);
+                await PruneAsync(cancellationToken);
                 status.Finished(await ThroughAsync(cancellationToken));
                 return 0;
             }
@@ -127,6 +131,7 @@ public sealed class LedgerIngestor(
 
             await RereadAsync(cancellationToken);
             await RollUpAsync(cancellationToken);
+            await PruneAsync(cancellationToken);
             status.Finished(end);
             logger.LogInformation("Ingested {Hours} hours up to {Until:u}", done, end);
             return done;
@@ -385,16 +390,7 @@ public sealed class LedgerIngestor(
         lock (_knownGate) known = _knownValues;
         if (known is null)
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            known = new Dictionary<string, HashSet<string>>
-            {
-                ["model"] = [.. await db.LedgerDays.Select(d => d.Model).Distinct().ToListAsync(cancellationToken)],
-                ["provider"] = [.. await db.LedgerDays.Select(d => d.Provider).Distinct().ToListAsync(cancellationToken)],
-                ["feature"] = [.. await db.LedgerDays.Select(d => d.Feature).Distinct().ToListAsync(cancellationToken)],
-                ["team"] = [.. await db.LedgerDays.Select(d => d.Team).Distinct().ToListAsync(cancellationToken)],
-                ["operation"] = [.. await db.LedgerDays.Select(d => d.Operation).Distinct().ToListAsync(cancellationToken)],
-                ["outcome"] = [.. await db.LedgerDays.Select(d => d.Outcome).Distinct().ToListAsync(cancellationToken)],
-            };
+            known = await dimensionSets.ValuesAsync(cancellationToken);
             lock (_knownGate) _knownValues ??= known;
         }
 
@@ -478,8 +474,9 @@ public sealed class LedgerIngestor(
             hours = [.. hours.TakeWhile((h, i) => h.HourUnix == hours[0].HourUnix + i * 3600L)];
             if (hours.Count == 0) return;
             var (fromUnix, toUnix) = (hours[0].HourUnix, hours[^1].HourUnix + 3600);
-            stored = (await db.LedgerEntries.AsNoTracking().Where(e => e.HourUnix >= fromUnix && e.HourUnix < toUnix).ToListAsync(cancellationToken))
-                .ToDictionary(e => (e.HourUnix, new Dimensions(e.Model, e.Provider, e.Feature, e.Team, e.Operation, e.Outcome, e.Extra), e.TokenType), e => e.Tokens);
+            var rows = await db.LedgerEntries.AsNoTracking().Where(e => e.HourUnix >= fromUnix && e.HourUnix < toUnix).ToListAsync(cancellationToken);
+            var setOf = await dimensionSets.ResolverAsync(rows.Select(e => e.SetId), cancellationToken);
+            stored = rows.ToDictionary(e => (e.HourUnix, setOf(e.SetId), e.TokenType), e => e.Tokens);
         }
 
         var from = DateTimeOffset.FromUnixTimeSeconds(hours[0].HourUnix);
@@ -523,15 +520,47 @@ public sealed class LedgerIngestor(
             await db.LedgerMonths.Where(m => m.MonthUnix == month).ExecuteDeleteAsync(cancellationToken);
             await db.LedgerRollups.Where(r => r.MonthUnix == month).ExecuteDeleteAsync(cancellationToken);
             await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO LedgerMonths (MonthUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens)
-                SELECT {month}, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, SUM(Tokens)
+                INSERT INTO LedgerMonths (MonthUnix, SetId, TokenType, Tokens)
+                SELECT {month}, SetId, TokenType, SUM(Tokens)
                 FROM LedgerDays WHERE DayUnix >= {month} AND DayUnix < {through}
-                GROUP BY Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType
+                GROUP BY SetId, TokenType
                 """, cancellationToken);
             db.LedgerRollups.Add(new LedgerRollup { MonthUnix = month, ThroughDayUnix = through });
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Drops the hourly rows of whole UTC days older than Ledger:HourlyRetentionDays behind the newest ingested day,
+    /// one day per transaction, marking their hours pruned in the same one. The day's rows (already summed from those
+    /// hours) stay exact; a day in which some price starts after midnight keeps its hours, since they are priced apart.
+    /// Ingestion only moves forward (re-reads touch the newest hours), so a pruned day is never summed again.
+    /// </summary>
+    private async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        const long day = 86_400;
+        var keep = ledgerOptions.Value.HourlyRetentionDays;
+        if (keep == 0) return;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        if (last is null) return;
+        var cutoff = last.Value / day * day - keep * day;
+        var pricedApart = (await prices.LoadAsync(cancellationToken)).ChangeHoursUnix.Where(h => h % day != 0).Select(h => h - h % day).ToHashSet();
+        var due = await db.LedgerHours.Where(h => h.HourUnix < cutoff && !h.RowsPruned).Select(h => h.HourUnix - h.HourUnix % day).Distinct().OrderBy(d => d).ToListAsync(cancellationToken);
+        foreach (var first in due.Where(d => !pricedApart.Contains(d)))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.LedgerEntries.Where(e => e.HourUnix >= first && e.HourUnix < first + day).ExecuteDeleteAsync(cancellationToken);
+            await db.LedgerHours.Where(h => h.HourUnix >= first && h.HourUnix < first + day).ExecuteUpdateAsync(h => h.SetProperty(x => x.RowsPruned, true), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (due.Count > 0)
+        {
+            logger.LogInformation("Ledger retention: hourly rows of {Days} days before {Cutoff:u} dropped (their daily sums kept)", due.Count(d => !pricedApart.Contains(d)), DateTimeOffset.FromUnixTimeSeconds(cutoff));
+            dataVersion.Bump();
         }
     }
 
@@ -541,6 +570,7 @@ public sealed class LedgerIngestor(
         var (totals, series, samples) = (chunk.Totals, chunk.Series, chunk.Samples);
         var fromUnix = from.ToUnixTimeSeconds();
         var toUnix = to.ToUnixTimeSeconds();
+        var keys = await dimensionSets.KeysAsync(totals.Keys.Select(k => k.Dims), cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -549,13 +579,7 @@ public sealed class LedgerIngestor(
         db.LedgerEntries.AddRange(totals.Select(t => new LedgerEntry
         {
             HourUnix = t.Key.Hour,
-            Model = t.Key.Dims.Model,
-            Provider = t.Key.Dims.Provider,
-            Feature = t.Key.Dims.Feature,
-            Team = t.Key.Dims.Team,
-            Operation = t.Key.Dims.Operation,
-            Outcome = t.Key.Dims.Outcome,
-            Extra = t.Key.Dims.Extra,
+            SetId = keys[t.Key.Dims],
             TokenType = t.Key.Type,
             // Counter values are whole token counts; the sum of float deltas is rounded back to one.
             Tokens = (long)Math.Round(t.Value),
@@ -580,10 +604,10 @@ public sealed class LedgerIngestor(
         await db.LedgerRollups.Where(r => r.MonthUnix >= firstMonth && r.MonthUnix <= lastMonth).ExecuteDeleteAsync(cancellationToken);
         await db.LedgerDays.Where(d => d.DayUnix >= firstDay && d.DayUnix <= lastDay).ExecuteDeleteAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO LedgerDays (DayUnix, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, Tokens)
-            SELECT HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType, SUM(Tokens)
+            INSERT INTO LedgerDays (DayUnix, SetId, TokenType, Tokens)
+            SELECT HourUnix - HourUnix % 86400, SetId, TokenType, SUM(Tokens)
             FROM LedgerTokens WHERE HourUnix >= {firstDay} AND HourUnix < {lastDay + 86400}
-            GROUP BY HourUnix - HourUnix % 86400, Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType
+            GROUP BY HourUnix - HourUnix % 86400, SetId, TokenType
             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         dataVersion.Bump();

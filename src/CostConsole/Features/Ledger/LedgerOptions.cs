@@ -42,6 +42,12 @@ public sealed class LedgerOptions
     /// <summary>Label values longer than this are cut (and marked) before they are stored.</summary>
     public int MaxLabelLength { get; set; } = 200;
 
+    /// <summary>
+    /// Days of hourly rows kept behind the newest ingested day (0: kept for good). Older days keep their exact daily
+    /// sums; views over them read whole UTC days. Days in which a price starts after midnight keep their hours.
+    /// </summary>
+    public int HourlyRetentionDays { get; set; }
+
     /// <summary>Distinct values one dimension may hold; beyond it values are counted under "(other)", totals exact.</summary>
     public int MaxValuesPerDimension { get; set; } = 5000;
 }
@@ -65,6 +71,11 @@ internal sealed class ValidateLedgerOptions : IValidateOptions<LedgerOptions>
         if (options.SettleSeconds is < 0 or > 3600) failures.Add($"Ledger:SettleSeconds must be between 0 and 3600 (was {options.SettleSeconds}).");
         if (options.MaxLabelLength is < 16 or > 10_000) failures.Add($"Ledger:MaxLabelLength must be between 16 and 10000 (was {options.MaxLabelLength}).");
         if (options.MaxValuesPerDimension is < 10 or > 1_000_000) failures.Add($"Ledger:MaxValuesPerDimension must be between 10 and 1000000 (was {options.MaxValuesPerDimension}).");
+        if (options.HourlyRetentionDays != 0 && options.HourlyRetentionDays is < 7 or > 3650)
+        {
+            failures.Add($"Ledger:HourlyRetentionDays must be 0 (keep hourly rows for good) or between 7 and 3650 (was {options.HourlyRetentionDays}).");
+        }
+
         if (options.RereadHours is < 0 or > 48) failures.Add($"Ledger:RereadHours must be between 0 and 48 (was {options.RereadHours}).");
         if (options.RereadAfterSeconds is < 0 or > 86_400) failures.Add($"Ledger:RereadAfterSeconds must be between 0 and 86400 (was {options.RereadAfterSeconds}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

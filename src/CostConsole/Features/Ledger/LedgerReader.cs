@@ -4,8 +4,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CostConsole.Features.Ledger;
 
-/// <summary>The ledger's extent: its first hour and the end of its last closed hour (both null while it is empty).</summary>
-public sealed record LedgerExtent(DateTimeOffset? From, DateTimeOffset? Through);
+/// <summary>
+/// The ledger's extent: its first hour and the end of its last closed hour (both null while it is empty), and the end
+/// of the last day whose hourly rows retention dropped (null while none were): before it, views read whole UTC days.
+/// </summary>
+public sealed record LedgerExtent(DateTimeOffset? From, DateTimeOffset? Through, DateTimeOffset? PrunedThrough = null);
 
 /// <summary>What the open hour held when it was read live, or why it could not be read.</summary>
 public sealed record OpenHourRead(DateTimeOffset From, DateTimeOffset ReadAt, ChunkTotals? Chunk, Exception? Failure);
@@ -15,7 +18,7 @@ public sealed record OpenHourRead(DateTimeOffset From, DateTimeOffset ReadAt, Ch
 /// the open hour live from Prometheus, and token sums per model. With <see cref="LedgerIngestor"/> (the writer) it is
 /// the only code that knows the ledger's tables.
 /// </summary>
-public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFactory, LedgerIngestor ingestor, TimeProvider time, CostDataVersion dataVersion)
+public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFactory, DimensionSets dimensionSets, LedgerIngestor ingestor, TimeProvider time, CostDataVersion dataVersion)
 {
     private const long Day = 86_400;
 
@@ -29,9 +32,11 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var last = await db.LedgerHours.MaxAsync(h => (long?)h.HourUnix, cancellationToken);
         var first = await db.LedgerHours.MinAsync(h => (long?)h.HourUnix, cancellationToken);
+        var pruned = await db.LedgerHours.Where(h => h.RowsPruned).MaxAsync(h => (long?)h.HourUnix, cancellationToken);
         return new LedgerExtent(
             first is { } f ? DateTimeOffset.FromUnixTimeSeconds(f) : null,
-            last is { } l ? DateTimeOffset.FromUnixTimeSeconds(l).AddHours(1) : null);
+            last is { } l ? DateTimeOffset.FromUnixTimeSeconds(l).AddHours(1) : null,
+            pruned is { } p ? DateTimeOffset.FromUnixTimeSeconds(p).AddHours(1) : null);
     }
 
     /// <summary>
@@ -88,7 +93,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
 
         if (request.GroupBy.Contains("hour") || localDays || endDay <= firstDay)
         {
-            return await ReadAsync(db, Table.Hours, fromUnix, toUnix, request, cancellationToken);
+            return await HoursAsync(db, fromUnix, toUnix, request, cancellationToken);
         }
 
         // Days in which some price starts after midnight: their hours carry different prices.
@@ -109,12 +114,32 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
     }
 
     /// <summary>
+    /// Hourly cells of [from, to); days whose hourly rows retention dropped come whole from their daily rows, each
+    /// cell at the day's midnight (UTC). The spend query widens a window reaching them to whole days and says so.
+    /// </summary>
+    private async Task<List<LedgerCell>> HoursAsync(CostConsoleDbContext db, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken)
+    {
+        var cells = await ReadAsync(db, Table.Hours, fromUnix, toUnix, request, cancellationToken);
+        var pruned = await db.LedgerHours.AsNoTracking().Where(h => h.RowsPruned && h.HourUnix >= fromUnix && h.HourUnix < toUnix)
+            .Select(h => h.HourUnix - h.HourUnix % Day).Distinct().OrderBy(d => d).ToListAsync(cancellationToken);
+        for (var i = 0; i < pruned.Count;)
+        {
+            var run = i;
+            while (run + 1 < pruned.Count && pruned[run + 1] == pruned[run] + Day) run++;
+            cells.AddRange(await ReadAsync(db, Table.Days, pruned[i], pruned[run] + Day, request, cancellationToken));
+            i = run + 1;
+        }
+
+        return cells;
+    }
+
+    /// <summary>
     /// Cells of a view not grouped by time. The window is cut where any price starts; inside each piece every price
     /// holds, so its tokens are read from the coarsest rows that fit — whole months rolled up (<see cref="LedgerMonth"/>),
     /// whole days, and hours at the edges — and all are stamped with the piece's first hour, where they are priced.
     /// A year reads about twelve rows per dimension set and token type instead of 365 (or 8,760).
     /// </summary>
-    private static async Task<List<LedgerCell>> SpanCellsAsync(CostConsoleDbContext db, SpendRequest request, long fromUnix, long toUnix, long ingestedUntil,
+    private async Task<List<LedgerCell>> SpanCellsAsync(CostConsoleDbContext db, SpendRequest request, long fromUnix, long toUnix, long ingestedUntil,
         IEnumerable<long> priceChangeHours, CancellationToken cancellationToken)
     {
         var rollups = await db.LedgerRollups.AsNoTracking().Where(r => r.ThroughDayUnix > fromUnix && r.MonthUnix < toUnix)
@@ -191,6 +216,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var sums = await db.LedgerDays.AsNoTracking()
             .Where(d => d.TokenType != TokenType.Requests)
+            .Join(db.LedgerSets, d => d.SetId, s => s.Id, (d, s) => new { s.Model, d.TokenType, d.Tokens })
             .GroupBy(d => new { d.Model, d.TokenType })
             .Select(g => new { g.Key.Model, g.Key.TokenType, Tokens = g.Sum(d => d.Tokens) })
             .ToListAsync(cancellationToken);
@@ -231,7 +257,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
     /// A plain reader over the (time, dimensions, type) index: the hot path of every spend view. With
     /// <paramref name="stamp"/>, every cell carries that hour instead of its own (a span priced as one).
     /// </summary>
-    private static async Task<List<LedgerCell>> ReadAsync(CostConsoleDbContext db, Table table, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken, long? stamp = null, bool negate = false, bool summed = false)
+    private async Task<List<LedgerCell>> ReadAsync(CostConsoleDbContext db, Table table, long fromUnix, long toUnix, SpendRequest request, CancellationToken cancellationToken, long? stamp = null, bool negate = false, bool summed = false)
     {
         if (toUnix <= fromUnix)
         {
@@ -251,7 +277,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         // (the caller stamps it with one hour).
         summed |= stamp is not null && table != Table.Months && toUnix - fromUnix > (table == Table.Days ? Day : 3600);
         var (time, tokens) = summed ? ($"MIN({timeColumn})", "SUM(Tokens)") : (timeColumn, "Tokens");
-        var sql = new System.Text.StringBuilder($"SELECT {time}, Model, Provider, Feature, Team, Operation, Outcome, TokenType, {tokens}, Extra FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
+        var sql = new System.Text.StringBuilder($"SELECT {time}, SetId, TokenType, {tokens} FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
         void Parameter(string parameterName, object value)
         {
             var parameter = command.CreateParameter();
@@ -260,12 +286,14 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
             command.Parameters.Add(parameter);
         }
 
-        // Filter values are always parameters: label values are data, never SQL.
+        // Filters pick the dimension sets first (a small table); filter values are always parameters: label values are
+        // data, never SQL.
+        List<string> conditions = [];
         void In(string column, IReadOnlyList<string> values)
         {
             if (values.Count == 0) return;
             var names = values.Select((v, i) => $"${column}{i}").ToList();
-            sql.Append($" AND {column} IN ({string.Join(",", names)})");
+            conditions.Add($"{column} IN ({string.Join(",", names)})");
             for (var i = 0; i < values.Count; i++) Parameter(names[i], values[i]);
         }
 
@@ -276,20 +304,27 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         In("Provider", request.FilterOf(SpendDimension.Provider));
         In("Operation", request.FilterOf(SpendDimension.Operation));
         In("Outcome", request.FilterOf(SpendDimension.Outcome));
+        if (conditions.Count > 0)
+        {
+            sql.Append($" AND SetId IN (SELECT Id FROM LedgerSets WHERE {string.Join(" AND ", conditions)})");
+        }
+
         if (summed)
         {
-            sql.Append(" GROUP BY Model, Provider, Feature, Team, Operation, Outcome, Extra, TokenType");
+            sql.Append(" GROUP BY SetId, TokenType");
         }
 
         command.CommandText = sql.ToString();
-        List<LedgerCell> cells = [];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        List<(long Time, long Set, TokenType Type, long Tokens)> rows = [];
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            var dims = new Dimensions(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(9));
-            cells.Add(new LedgerCell(stamp ?? reader.GetInt64(0), dims, (TokenType)reader.GetInt32(7), negate ? -reader.GetInt64(8) : reader.GetInt64(8)));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((stamp ?? reader.GetInt64(0), reader.GetInt64(1), (TokenType)reader.GetInt32(2), negate ? -reader.GetInt64(3) : reader.GetInt64(3)));
+            }
         }
 
-        return cells;
+        var setOf = await dimensionSets.ResolverAsync(rows.Select(r => r.Set), cancellationToken);
+        return rows.ConvertAll(r => new LedgerCell(r.Time, setOf(r.Set), r.Type, r.Tokens));
     }
 }

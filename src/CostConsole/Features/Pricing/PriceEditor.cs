@@ -77,12 +77,32 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
         var stored = await ListAsync(cancellationToken);
         var seen = (await SeenModelsAsync(cancellationToken)).Select(m => m.Model).ToHashSet(StringComparer.Ordinal);
         var replacing = replacingId is { } id ? stored.FirstOrDefault(p => p.Id == id)?.Entry : null;
-        return PriceValidation.Check(draft, [.. stored.Select(p => p.Entry)], seen, time.GetUtcNow(), replacing);
+        return await WithinRetentionAsync(PriceValidation.Check(draft, [.. stored.Select(p => p.Entry)], seen, time.GetUtcNow(), replacing), cancellationToken);
     }
+
+    /// <summary>
+    /// Why a price may not start at this hour: before the end of the last day whose hourly rows retention dropped
+    /// (Ledger:HourlyRetentionDays), only whole days are left to price apart, so a price there starts at 00:00 UTC.
+    /// </summary>
+    public async Task<string?> RetentionProblemAsync(DateTimeOffset effectiveFrom, CancellationToken cancellationToken = default)
+    {
+        if (effectiveFrom.UtcTicks % TimeSpan.TicksPerDay == 0 || (await ledger.ExtentAsync(cancellationToken)).PrunedThrough is not { } pruned || effectiveFrom >= pruned)
+        {
+            return null;
+        }
+
+        return $"Hourly ledger rows before {pruned:yyyy-MM-dd} (UTC) are kept as daily sums only (Ledger:HourlyRetentionDays), so a price starting before then must start at 00:00 UTC "
+            + $"(was {PriceValidation.Hour(effectiveFrom)}): use {PriceValidation.Hour(RangeWindow.Floor(effectiveFrom, TimeSpan.FromDays(1)))} or {PriceValidation.Hour(RangeWindow.Ceiling(effectiveFrom, TimeSpan.FromDays(1)))}.";
+    }
+
+    private async Task<PriceCheck> WithinRetentionAsync(PriceCheck check, CancellationToken cancellationToken) =>
+        check.Entry is { } entry && await RetentionProblemAsync(entry.EffectiveFrom, cancellationToken) is { } problem
+            ? check with { Errors = [.. check.Errors, problem], Entry = null }
+            : check;
 
     /// <summary>Checks a retirement without saving (the editor's preview and the API's).</summary>
     public async Task<PriceCheck> CheckRetirementAsync(string? model, string? effectiveFrom, CancellationToken cancellationToken = default) =>
-        PriceValidation.CheckRetirement(model, effectiveFrom, [.. (await ListAsync(cancellationToken)).Select(p => p.Entry)], time.GetUtcNow());
+        await WithinRetentionAsync(PriceValidation.CheckRetirement(model, effectiveFrom, [.. (await ListAsync(cancellationToken)).Select(p => p.Entry)], time.GetUtcNow()), cancellationToken);
 
     public Task<PriceChange> AddAsync(PriceDraft draft, string? reason, string expectedStamp, bool confirmed, string actor, CancellationToken cancellationToken = default) =>
         SaveAsync(PriceAction.Added, draft, null, null, reason, expectedStamp, null, confirmed, actor, cancellationToken);
@@ -133,13 +153,14 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
                 ? PriceValidation.CheckRetirement(retirement!.Value.Model, retirement.Value.From, entries, now)
                 : PriceValidation.Check(draft!, entries, seen, now);
             // A model's first price needs no stamp (there is nothing to have read); any later one needs the current stamp.
-            var firstOfModel = expectedStamp.Length == 0 && check.Entry is { } drafted && stored.All(p => p.Entry.Model != drafted.Model);
+            var firstOfModel = string.IsNullOrEmpty(expectedStamp) && check.Entry is { } drafted && stored.All(p => p.Entry.Model != drafted.Model);
             if (reasonProblem is null && check.Valid && !firstOfModel && expectedStamp != StampOf(stored, check.Entry!.Model))
             {
                 return new PriceChange(false, check, await ConflictAsync(db, check.Entry.Model, cancellationToken));
             }
         }
 
+        check = await WithinRetentionAsync(check, cancellationToken);
         if (reasonProblem is not null)
         {
             check = check with { Errors = [.. check.Errors, reasonProblem], Entry = null };

@@ -31,6 +31,14 @@ public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProv
             plan = plan with { Problems = [.. plan.Problems, new ImportProblem(0, reasonProblem, "reason")] };
         }
 
+        foreach (var item in plan.ToWrite)
+        {
+            if (await editor.RetentionProblemAsync(item.Entry.EffectiveFrom, cancellationToken) is { } problem)
+            {
+                plan = plan with { Problems = [.. plan.Problems, new ImportProblem(0, problem, "\"" + PriceValidation.Shown(item.Entry.Model) + "\"")] };
+            }
+        }
+
         var toWrite = plan.ToWrite.Select(i => i.Entry).ToList();
         if (dryRun || plan.Problems.Count > 0 || toWrite.Count == 0)
         {

@@ -47,6 +47,18 @@ public sealed class SpendQuery(
         var owners = await FeatureOwnersAsync(cancellationToken);
         var extent = await ledger.ExtentAsync(cancellationToken);
         var through = extent.Through;
+        if (extent.PrunedThrough is { } pruned && request.From < pruned)
+        {
+            // Hourly rows before `pruned` were dropped (their days' sums kept): a window starting or ending there is
+            // read in whole UTC days, and says so.
+            var (from, to) = (RangeWindow.Floor(request.From, TimeSpan.FromDays(1)), request.To < pruned ? RangeWindow.Ceiling(request.To, TimeSpan.FromDays(1)) : request.To);
+            var widened = from != request.From || to != request.To;
+            request = request with { From = from, To = to };
+            warnings.Add($"Hourly detail before {pruned:yyyy-MM-dd} (UTC) is kept as daily sums only (Ledger:HourlyRetentionDays): "
+                + (widened ? $"this window is read in whole UTC days, {from:yyyy-MM-ddTHH:mm}Z to {to:yyyy-MM-ddTHH:mm}Z, and " : "")
+                + "each of those days shows at its midnight (UTC).");
+        }
+
         var stored = await ledger.CellsAsync(request, through, book.ChangeHoursUnix, cancellationToken);
         var sqlMs = clock.Elapsed.TotalMilliseconds;
 
