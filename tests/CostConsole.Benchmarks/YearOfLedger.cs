@@ -104,6 +104,13 @@ internal static class YearOfLedger
         // Whole days in the daily table; the hours of the last days (and of today so far) in the hourly one.
         await WriteAsync("LedgerDays", "DayUnix", endDay - days * 86400L, endDay, 86400);
         await WriteAsync("LedgerTokens", "HourUnix", endDay - hourlyDays * 86400L, endUnix, 3600);
+        await using (var today = connection.CreateCommand())
+        {
+            // Ingestion keeps the day being ingested summed in its daily row too (the hours so far).
+            today.CommandText = "INSERT INTO LedgerDays (DayUnix, SetId, TokenType, Tokens) SELECT $day, SetId, TokenType, SUM(Tokens) FROM LedgerTokens WHERE HourUnix >= $day GROUP BY SetId, TokenType";
+            today.Parameters.AddWithValue("$day", endDay);
+            await today.ExecuteNonQueryAsync();
+        }
         await using (var hours = connection.CreateCommand())
         {
             hours.CommandText = """

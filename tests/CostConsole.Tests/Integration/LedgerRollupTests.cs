@@ -54,7 +54,9 @@ public sealed class LedgerRollupTests
         var finance = await app.SignedInAsync(Roles.Finance);
         foreach (var (from, to) in new[] { (From, To), (new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero), To), (new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero)), (new DateTimeOffset(2026, 10, 15, 7, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero)),
             // Most of September: its rollup less the first four days; then a day of October from its daily rows.
-            (new DateTimeOffset(2026, 9, 4, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 10, 2, 0, 0, 0, TimeSpan.Zero)) })
+            (new DateTimeOffset(2026, 9, 4, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 10, 2, 0, 0, 0, TimeSpan.Zero)),
+            // Inside the day being ingested (its row holds 00:00-05:00): the row less the first two hours.
+            (new DateTimeOffset(2026, 11, 3, 2, 0, 0, TimeSpan.Zero), To) })
         {
             var window = $"from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}";
             var byFeature = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=feature")).RootElement;
@@ -67,8 +69,11 @@ public sealed class LedgerRollupTests
                 Assert.Equal(decimal.Round(cost, 6), row.GetProperty("costUsd").GetDecimal());
             }
 
+            // By hour (hourly rows only) and by UTC day (daily rows, the day being ingested included): the same totals.
             var byHour = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=hour")).RootElement;
             Assert.Equal(byHour.GetProperty("totals").GetRawText(), byFeature.GetProperty("totals").GetRawText());
+            var byDay = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=day")).RootElement;
+            Assert.Equal(byHour.GetProperty("totals").GetRawText(), byDay.GetProperty("totals").GetRawText());
             Assert.Equal(Features.Length, byFeature.GetProperty("rows").GetArrayLength());
         }
     }

@@ -52,7 +52,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
 
     /// <summary>
     /// The ledger cells of a window, narrowed by the request's filters (all but team, which ownership decides): daily
-    /// sums for whole, ingested days in which no price starts (a day's cell is priced at its first hour, which holds all
+    /// sums for whole, ingested days (and the day being ingested, whose row holds its hours so far) in which no price starts (a day's cell is priced at its first hour, which holds all
     /// day), hourly rows for the rest and whenever rows are grouped by hour or by days of another zone.
     /// </summary>
     public Task<IReadOnlyList<LedgerCell>> CellsAsync(SpendRequest request, DateTimeOffset? through, IReadOnlySet<long> priceChangeHours, CancellationToken cancellationToken = default)
@@ -84,11 +84,17 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         var ingestedUntil = Math.Min(toUnix, through?.ToUnixTimeSeconds() ?? fromUnix);
         var firstDay = (fromUnix + Day - 1) / Day * Day;
         var endDay = ingestedUntil / Day * Day;
+        if (through is { } t && ingestedUntil == t.ToUnixTimeSeconds() && ingestedUntil % Day != 0)
+        {
+            // The day still being ingested has its row too (the hours so far): a window reaching the ledger's end reads it.
+            endDay += Day;
+        }
+
         // Daily sums are UTC days; local days in another zone are summed from hours (slower on long windows).
         var localDays = request.GroupBy.Contains("day") && (request.TimeZone.BaseUtcOffset != TimeSpan.Zero || request.TimeZone.SupportsDaylightSavingTime);
         if (!request.GroupBy.Contains("hour") && !request.GroupBy.Contains("day"))
         {
-            return await SpanCellsAsync(db, request, fromUnix, toUnix, ingestedUntil, priceChangeHours, cancellationToken);
+            return await SpanCellsAsync(db, request, fromUnix, toUnix, ingestedUntil, through?.ToUnixTimeSeconds() ?? 0, priceChangeHours, cancellationToken);
         }
 
         if (request.GroupBy.Contains("hour") || localDays || endDay <= firstDay)
@@ -139,7 +145,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
     /// whole days, and hours at the edges — and all are stamped with the piece's first hour, where they are priced.
     /// A year reads about twelve rows per dimension set and token type instead of 365 (or 8,760).
     /// </summary>
-    private async Task<List<LedgerCell>> SpanCellsAsync(CostConsoleDbContext db, SpendRequest request, long fromUnix, long toUnix, long ingestedUntil,
+    private async Task<List<LedgerCell>> SpanCellsAsync(CostConsoleDbContext db, SpendRequest request, long fromUnix, long toUnix, long ingestedUntil, long ledgerThrough,
         IEnumerable<long> priceChangeHours, CancellationToken cancellationToken)
     {
         var rollups = await db.LedgerRollups.AsNoTracking().Where(r => r.ThroughDayUnix > fromUnix && r.MonthUnix < toUnix)
@@ -153,12 +159,12 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
             var daysEnd = Math.Min(b / Day * Day, Math.Max(ingestedUntil, a) / Day * Day);
             if (daysEnd <= firstDay)
             {
-                cells.AddRange(await ReadAsync(db, Table.Hours, a, b, request, cancellationToken, stamp: a));
+                cells.AddRange(await PartHoursAsync(db, a, b, ledgerThrough, request, a, cancellationToken));
                 continue;
             }
 
-            cells.AddRange(await ReadAsync(db, Table.Hours, a, firstDay, request, cancellationToken, stamp: a));
-            cells.AddRange(await ReadAsync(db, Table.Hours, daysEnd, b, request, cancellationToken, stamp: a));
+            cells.AddRange(await PartHoursAsync(db, a, firstDay, ledgerThrough, request, a, cancellationToken));
+            cells.AddRange(await PartHoursAsync(db, daysEnd, b, ledgerThrough, request, a, cancellationToken));
             for (var day = firstDay; day < daysEnd;)
             {
                 var month = MonthOf(day);
@@ -197,6 +203,40 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
                 cells.AddRange(await ReadAsync(db, Table.Days, day, upTo, request, cancellationToken, stamp: a));
                 day = upTo;
             }
+        }
+
+        return cells;
+    }
+
+    /// <summary>
+    /// The hours of [from, to) summed per set and type and stamped, day by day: from the hourly rows, or — when the
+    /// day's row holds more of these hours than it holds outside them — from the day's row less the hours outside
+    /// (integers: exact). A day's row sums every hour of it ingested so far, so the day still being ingested (today)
+    /// reads one row per set instead of an hour's rows times the hours gone.
+    /// </summary>
+    private async Task<List<LedgerCell>> PartHoursAsync(CostConsoleDbContext db, long fromUnix, long toUnix, long ledgerThrough, SpendRequest request, long stamp, CancellationToken cancellationToken)
+    {
+        List<LedgerCell> cells = [];
+        for (var from = fromUnix; from < toUnix;)
+        {
+            var day = from - from % Day;
+            var to = Math.Min(toUnix, day + Day);
+            // The day's row covers [day, covered); hours past it are not in the ledger.
+            var covered = Math.Min(day + Day, ledgerThrough);
+            var inside = Math.Min(to, covered) - from;
+            var outside = (from - day) + Math.Max(0, covered - to);
+            if (inside > 0 && outside < inside)
+            {
+                cells.AddRange(await ReadAsync(db, Table.Days, day, day + 1, request, cancellationToken, stamp: stamp));
+                cells.AddRange(await ReadAsync(db, Table.Hours, day, from, request, cancellationToken, stamp: stamp, negate: true));
+                cells.AddRange(await ReadAsync(db, Table.Hours, to, covered, request, cancellationToken, stamp: stamp, negate: true));
+            }
+            else
+            {
+                cells.AddRange(await ReadAsync(db, Table.Hours, from, to, request, cancellationToken, stamp: stamp));
+            }
+
+            from = to;
         }
 
         return cells;
