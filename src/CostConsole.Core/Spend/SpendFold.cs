@@ -53,14 +53,23 @@ public static class SpendFold
         IReadOnlyDictionary<string, string> ExtrasOf(string encoded) =>
             decoded.TryGetValue(encoded, out var values) ? values : decoded[encoded] = ExtraValues.Decode(encoded);
         var extraFilters = request.Extras.Where(e => request.FilterOf(e).Count > 0).Select(e => (Name: e, Values: request.FilterOf(e).ToHashSet(StringComparer.Ordinal))).ToList();
+        // Cells are bucketed by what this view shows or prices by: the model (prices are per model), the grouped
+        // dimensions and those a filter here needs; the rest is blanked, so a total over 5,000 sets prices a few buckets.
+        // Cost is linear in tokens and exact in decimals, so pricing the sum equals summing the prices.
+        var grouped = request.GroupBy.ToHashSet(StringComparer.Ordinal);
+        var (keepProvider, keepFeature, keepOperation, keepOutcome) = (grouped.Contains(SpendDimension.Provider), grouped.Contains(SpendDimension.Feature), grouped.Contains(SpendDimension.Operation), grouped.Contains(SpendDimension.Outcome));
+        var keepTeam = grouped.Contains(SpendDimension.Team) || teamFilter is not null;
+        var keepExtra = request.Extras.Any(grouped.Contains) || extraFilters.Count > 0;
         foreach (var cell in cells)
         {
-            var dims = cell.Dims with { Team = TeamOf(cell.Dims) };
-            if (teamFilter is not null && !teamFilter.Contains(dims.Team))
+            var team = keepTeam ? TeamOf(cell.Dims) : "";
+            if (teamFilter is not null && !teamFilter.Contains(team))
             {
                 continue;
             }
 
+            var d = cell.Dims;
+            var dims = new Dimensions(d.Model, keepProvider ? d.Provider : "", keepFeature ? d.Feature : "", team, keepOperation ? d.Operation : "", keepOutcome ? d.Outcome : "", keepExtra ? d.Extra : "");
             if (extraFilters.Count > 0 && extraFilters.Any(f => !f.Values.Contains(ExtrasOf(dims.Extra).GetValueOrDefault(f.Name, ""))))
             {
                 continue;
