@@ -524,11 +524,15 @@ namespace CostConsole.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Variant")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Feature");
 
-                    b.HasIndex("Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra")
+                    b.HasIndex("Model", "Provider", "Feature", "Team", "Operation", "Outcome", "Extra", "Variant")
                         .IsUnique();
 
                     b.ToTable("LedgerSets", (string)null);
@@ -612,6 +616,9 @@ namespace CostConsole.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<decimal?>("Multiplier")
+                        .HasColumnType("TEXT");
+
                     b.Property<decimal>("OutputPerMTok")
                         .HasColumnType("TEXT");
 
@@ -624,13 +631,18 @@ namespace CostConsole.Migrations
                     b.Property<long?>("UpdatedUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Variant")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Version")
                         .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Model", "EffectiveFromUtc")
+                    b.HasIndex("Model", "Variant", "EffectiveFromUtc")
                         .IsUnique();
 
                     b.ToTable("Prices", (string)null);
@@ -647,6 +659,7 @@ namespace CostConsole.Migrations
                             Model = "gpt-4o-2024-11-20",
                             OutputPerMTok = 10.00m,
                             Retired = false,
+                            Variant = "",
                             Version = 0
                         },
                         new
@@ -659,6 +672,7 @@ namespace CostConsole.Migrations
                             Model = "gpt-4o-mini",
                             OutputPerMTok = 0.60m,
                             Retired = false,
+                            Variant = "",
                             Version = 0
                         });
                 });

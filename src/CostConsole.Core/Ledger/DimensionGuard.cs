@@ -39,6 +39,7 @@ public sealed class DimensionGuard
         Team = Guard("team", d.Team),
         Operation = Guard("operation", d.Operation),
         Outcome = Guard("outcome", d.Outcome),
+        Variant = Guard("variant", d.Variant),
     };
 
     private string Guard(string dimension, string value)

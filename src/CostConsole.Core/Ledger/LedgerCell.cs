@@ -2,13 +2,17 @@ using CostConsole.Core.Metrics;
 
 namespace CostConsole.Core.Ledger;
 
-/// <summary>Dimension values of one series, the ledger's key together with hour and token type.</summary>
-public readonly record struct Dimensions(string Model, string Provider, string Feature, string Team, string Operation, string Outcome, string Extra = "")
+/// <summary>
+/// Dimension values of one series, the ledger's key together with hour and token type. <see cref="Variant"/> selects a
+/// price variant of the model's entry (a service or context tier the series' labels name); "" is the base price.
+/// </summary>
+public readonly record struct Dimensions(string Model, string Provider, string Feature, string Team, string Operation, string Outcome, string Extra = "", string Variant = "")
 {
     /// <summary>The series' dimensions as the profile reads them: each from the first of its labels that is filled.</summary>
     public static Dimensions From(IReadOnlyDictionary<string, string> labels, MetricProfile profile) =>
         new(profile.Resolve(labels, "model"), profile.Resolve(labels, "provider"), profile.Resolve(labels, "feature"),
-            profile.Resolve(labels, "team"), profile.Resolve(labels, "operation"), profile.Resolve(labels, "outcome"), profile.ResolveExtras(labels));
+            profile.Resolve(labels, "team"), profile.Resolve(labels, "operation"), profile.Resolve(labels, "outcome"), profile.ResolveExtras(labels),
+            profile.Resolve(labels, "variant"));
 }
 
 /// <summary>

@@ -99,7 +99,7 @@ public sealed record MetricProfile(
     }
     public const string Default = "otel-seed";
 
-    public static readonly IReadOnlyList<string> Dimensions = ["model", "provider", "feature", "team", "operation", "outcome"];
+    public static readonly IReadOnlyList<string> Dimensions = ["model", "provider", "feature", "team", "operation", "outcome", "variant"];
 
     private static IReadOnlyList<string> L(params string[] labels) => labels;
 
@@ -118,7 +118,15 @@ public sealed record MetricProfile(
         ["gen_ai_operation_name"] = "gen_ai.operation.name",
         ["gen_ai_token_type"] = "gen_ai.token.type",
         ["error_type"] = "error.type",
+        ["openai_response_service_tier"] = "openai.response.service_tier",
+        ["gen_ai_openai_response_service_tier"] = "gen_ai.openai.response.service_tier",
     };
+
+    // The service tier that served the request, which is what is billed (flex, batch, priority...): open-telemetry/
+    // semantic-conventions docs/gen-ai/openai.md, metric gen_ai.client.token.usage, additional attribute
+    // openai.response.service_tier (Recommended; named gen_ai.openai.response.service_tier before semconv 1.37).
+    // The requested tier (openai.request.service_tier, which may be "auto") is deliberately not read.
+    private static readonly IReadOnlyList<string> ServiceTier = ["openai_response_service_tier", "gen_ai_openai_response_service_tier"];
 
 
     public static IReadOnlyDictionary<string, MetricProfile> BuiltIn { get; } = new Dictionary<string, MetricProfile>(StringComparer.Ordinal)
@@ -142,6 +150,7 @@ public sealed record MetricProfile(
                 ["team"] = L("team"),
                 // Only the request counter carries it: tokens are not split by outcome in this profile.
                 ["outcome"] = L("outcome"),
+                ["variant"] = ServiceTier,
             },
             CacheInclusion.Both,
             RequestsMetric: Otel("gen_ai_client_requests_total", new("gen_ai.client.requests", "{request}", OtelKind.Counter)),
@@ -165,6 +174,7 @@ public sealed record MetricProfile(
                 ["model"] = L("gen_ai_request_model", "gen_ai_response_model"),
                 ["provider"] = L("gen_ai_provider_name", "gen_ai_system"),
                 ["operation"] = L("gen_ai_operation_name"),
+                ["variant"] = ServiceTier,
             },
             CacheInclusion.Both,
             OtelAttributes: GenAiAttributes),
@@ -298,7 +308,8 @@ public sealed record MetricProfile(
     /// <summary>The labels a series of <paramref name="metric"/> should carry, per dimension (any one of each list will do), except on token counters those only the request counter has.</summary>
     public IEnumerable<IReadOnlyList<string>> ExpectedLabels(string metric) =>
         DimensionLabels
-            .Where(d => d.Value.Count > 0 && (RequestsMetric?.Names.Contains(metric) == true || RequestOnlyDimensions?.Contains(d.Key) != true))
+            // A price variant (a service tier) is carried only by the providers that have tiers: never expected.
+            .Where(d => d.Value.Count > 0 && d.Key != "variant" && (RequestsMetric?.Names.Contains(metric) == true || RequestOnlyDimensions?.Contains(d.Key) != true))
             .Select(d => d.Value);
 
     /// <summary>Each counter's names (first choice first), token counters first, each counter once.</summary>

@@ -2,8 +2,11 @@ using CostConsole.Core.Metrics;
 
 namespace CostConsole.Core.Pricing;
 
-/// <summary>Cost of some tokens in one hour: a price was found, or the tokens are unpriced (never a silent $0).</summary>
-public readonly record struct HourCost(decimal CostUsd, bool Priced, PriceEntry? Price);
+/// <summary>
+/// Cost of some tokens in one hour: a price was found, or the tokens are unpriced (never a silent $0).
+/// <see cref="VariantAsBase"/>: their variant has no entry, so they were priced at the base entry (and are flagged).
+/// </summary>
+public readonly record struct HourCost(decimal CostUsd, bool Priced, PriceEntry? Price, bool VariantAsBase = false);
 
 /// <summary>The cost formula (README, Token ledger and cost), in decimal USD.</summary>
 public static class CostFormula
@@ -21,9 +24,9 @@ public static class CostFormula
          + tokens.CacheWrite * price.EffectiveCacheWrite
          + tokens.Output * price.OutputPerMTok) / PerMillion;
 
-    public static HourCost CostAt(PriceBook prices, string model, DateTimeOffset hour, TokenCounts tokens, CacheInclusion inputIncludes)
+    public static HourCost CostAt(PriceBook prices, string model, DateTimeOffset hour, TokenCounts tokens, CacheInclusion inputIncludes, string variant = "")
     {
-        var price = prices.PriceAt(model, hour);
-        return price is null ? new HourCost(0m, false, null) : new HourCost(Cost(tokens, price, inputIncludes), true, price);
+        var (price, asBase) = prices.PriceFor(model, variant, hour);
+        return price is null ? new HourCost(0m, false, null) : new HourCost(Cost(tokens, price, inputIncludes), true, price, asBase);
     }
 }

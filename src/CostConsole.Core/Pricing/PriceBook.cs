@@ -11,15 +11,21 @@ public sealed class PriceBook
     private readonly Dictionary<string, PriceEntry[]> _exact;
     private readonly (Regex Regex, PriceEntry[] Entries)[] _patterns;
 
+    // Variant entries, per variant: the same structure as the base entries.
+    private readonly Dictionary<string, PriceBook> _variants;
+
     public PriceBook(IEnumerable<PriceEntry> entries)
     {
-        Entries = [.. entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom)];
-        _exact = Entries.Where(e => !e.IsPattern)
+        Entries = [.. entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.Variant, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom)];
+        var based = Entries.Where(e => e.IsBase).ToList();
+        _exact = based.Where(e => !e.IsPattern)
             .GroupBy(e => e.Model, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-        _patterns = [.. Entries.Where(e => e.IsPattern)
+        _patterns = [.. based.Where(e => e.IsPattern)
             .GroupBy(e => e.Model, StringComparer.Ordinal)
             .Select(g => (Compile(g.First().Pattern), g.ToArray()))];
+        _variants = Entries.Where(e => !e.IsBase).GroupBy(e => e.Variant, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new PriceBook(g.Select(e => e with { Variant = "" })), StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -114,6 +120,29 @@ public sealed class PriceBook
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The prices of a model's variant in an hour: the variant's entry in force (exact beats pattern, as for the base),
+    /// a multiplier applied to the base entry in force; a base-like variant ("", default, standard) is the base. A
+    /// variant with no entry in force is priced at the base and <c>AsBase</c> says so (the caller flags it, never
+    /// silently). Null when nothing prices the tokens.
+    /// </summary>
+    public (PriceEntry? Price, bool AsBase) PriceFor(string model, string variant, DateTimeOffset hour)
+    {
+        var basePrice = PriceAt(model, hour);
+        if (PriceEntry.BaseVariants.Contains(variant))
+        {
+            return (basePrice, false);
+        }
+
+        if (_variants.TryGetValue(variant, out var book) && book.PriceAt(model, hour) is { } entry)
+        {
+            var own = entry with { Variant = variant };
+            return own.Multiplier is null ? (own, false) : basePrice is null ? (null, false) : (own.Over(basePrice), false);
+        }
+
+        return (basePrice, basePrice is not null);
     }
 
     private static PriceEntry? Latest(PriceEntry[] ordered, DateTimeOffset hour)

@@ -4,15 +4,19 @@ using System.Globalization;
 namespace CostConsole.Core.Pricing;
 
 /// <summary>A price entry as typed into the editor or sent to the API: every field as text, checked by <see cref="PriceValidation"/>.</summary>
-public sealed record PriceDraft(string? Model, string? EffectiveFrom, string? Input, string? Output, string? CachedInput = null, string? CacheWrite = null)
+public sealed record PriceDraft(string? Model, string? EffectiveFrom, string? Input, string? Output, string? CachedInput = null, string? CacheWrite = null,
+    string? Variant = null, string? Multiplier = null)
 {
-    public static PriceDraft From(PriceEntry entry) => new(
-        entry.Model,
-        entry.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture),
-        Text(entry.InputPerMTok),
-        Text(entry.OutputPerMTok),
-        entry.CachedInputPerMTok is { } cached ? Text(cached) : null,
-        entry.CacheWritePerMTok is { } write ? Text(write) : null);
+    public static PriceDraft From(PriceEntry entry) => entry.Multiplier is { } multiplier
+        ? new(entry.Model, entry.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture), null, null, Variant: entry.Variant, Multiplier: Text(multiplier))
+        : new(
+            entry.Model,
+            entry.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture),
+            Text(entry.InputPerMTok),
+            Text(entry.OutputPerMTok),
+            entry.CachedInputPerMTok is { } cached ? Text(cached) : null,
+            entry.CacheWritePerMTok is { } write ? Text(write) : null,
+            entry.Variant.Length == 0 ? null : entry.Variant);
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 }
@@ -101,6 +105,33 @@ public static class PriceValidation
         var model = (draft.Model ?? "").Trim();
         errors.AddRange(PriceValidation.ValidateModel(model));
         var effective = ParseHour(draft.EffectiveFrom, "The effective-from time", now, errors);
+        var variant = (draft.Variant ?? "").Trim();
+        errors.AddRange(ValidateVariant(variant));
+        var multiplier = ParseMultiplier(draft.Multiplier, variant, errors);
+        if (multiplier is not null)
+        {
+            // A multiplier variant has no prices of its own: they follow the base entry in force, hour by hour.
+            if (new[] { draft.Input, draft.Output, draft.CachedInput, draft.CacheWrite }.Any(p => !string.IsNullOrWhiteSpace(p)))
+            {
+                errors.Add($"Give either prices or a multiplier for the variant {Shown(variant)}, not both: a multiplier prices it as that multiple of the base entry in force.");
+            }
+
+            if (errors.Count > 0) return new PriceCheck(null, errors, confirmations, warnings, []);
+            var scaled = new PriceEntry(model, effective!.Value, 0m, 0m, Variant: variant, Multiplier: multiplier);
+            if (stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.Variant == replacing.Variant && e.EffectiveFrom == replacing.EffectiveFrom))
+                .Any(e => e.Model == model && e.Variant == variant && e.EffectiveFrom == scaled.EffectiveFrom))
+            {
+                errors.Add($"{model} variant {Shown(variant)} already has an entry from {Hour(scaled.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour.");
+            }
+
+            if (!stored.Any(e => e.Model == model && e.IsBase && !e.Retired))
+            {
+                warnings.Add($"{model} has no base price yet: the variant {Shown(variant)} prices nothing until it has one.");
+            }
+
+            return new PriceCheck(errors.Count == 0 ? scaled : null, errors, confirmations, warnings, []);
+        }
+
         var input = ParsePrice(draft.Input, "The input price", required: true, errors, confirmations);
         var output = ParsePrice(draft.Output, "The output price", required: true, errors, confirmations);
         var cached = ParsePrice(draft.CachedInput, "The cached-input price", required: false, errors, confirmations);
@@ -110,7 +141,7 @@ public static class PriceValidation
             return new PriceCheck(null, errors, confirmations, warnings, []);
         }
 
-        var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite);
+        var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite, Variant: variant);
         if (output < input)
         {
             confirmations.Add($"The output price ({Money(output.Value)}) is below the input price ({Money(input.Value)}); for chat models it is usually higher. Are the two swapped?");
@@ -121,10 +152,17 @@ public static class PriceValidation
             confirmations.Add($"The cached-input price ({Money(cached.Value)}) is above the input price ({Money(input.Value)}); cache reads are usually cheaper.");
         }
 
-        var others = stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.EffectiveFrom == replacing.EffectiveFrom)).ToList();
-        if (others.Any(e => e.Model == model && e.EffectiveFrom == entry.EffectiveFrom))
+        var others = stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.Variant == replacing.Variant && e.EffectiveFrom == replacing.EffectiveFrom)).ToList();
+        if (others.Any(e => e.Model == model && e.Variant == variant && e.EffectiveFrom == entry.EffectiveFrom))
         {
-            errors.Add($"{model} already has an entry from {Hour(entry.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour.");
+            errors.Add(variant.Length == 0
+                ? $"{model} already has an entry from {Hour(entry.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour."
+                : $"{model} variant {Shown(variant)} already has an entry from {Hour(entry.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour.");
+        }
+
+        if (variant.Length > 0)
+        {
+            return new PriceCheck(errors.Count == 0 ? entry : null, errors, confirmations, warnings, []);
         }
 
         var catches = seenModels.Where(m => PriceBook.Catches(model, m)).OrderBy(m => m, StringComparer.Ordinal).ToList();
@@ -143,7 +181,7 @@ public static class PriceValidation
             return new PriceCheck(null, errors, [], [], []);
         }
 
-        var timeline = stored.Where(e => e.Model == name).OrderBy(e => e.EffectiveFrom).ToList();
+        var timeline = stored.Where(e => e.Model == name && e.IsBase).OrderBy(e => e.EffectiveFrom).ToList();
         var inForce = timeline.LastOrDefault(e => e.EffectiveFrom <= effective);
         if (timeline.Count == 0)
         {
@@ -234,6 +272,52 @@ public static class PriceValidation
         }
 
         return time;
+    }
+
+    /// <summary>The longest variant name (a service or context tier as a label carries it).</summary>
+    public const int MaxVariantLength = 64;
+
+    /// <summary>Why a variant name cannot be stored ("" is the base price and always fine).</summary>
+    public static IEnumerable<string> ValidateVariant(string variant)
+    {
+        if (variant.Length > MaxVariantLength)
+        {
+            yield return $"The variant is {variant.Length} characters long; at most {MaxVariantLength} are allowed.";
+        }
+        else if (variant.Any(char.IsControl))
+        {
+            yield return $"The variant {Shown(variant)} contains control characters.";
+        }
+        else if (variant.Length > 0 && PriceEntry.BaseVariants.Contains(variant))
+        {
+            yield return $"The variant {Shown(variant)} already means the base price: leave the variant empty to price it.";
+        }
+        else if (variant.StartsWith(PriceEntry.PatternPrefix, StringComparison.Ordinal))
+        {
+            yield return $"The variant {Shown(variant)} names one label value exactly; patterns are for models only.";
+        }
+    }
+
+    /// <summary>A multiplier of the base price (greater than 0, at most 100), only for a variant; null when none was given.</summary>
+    public static decimal? ParseMultiplier(string? raw, string variant, List<string> errors)
+    {
+        var text = (raw ?? "").Trim();
+        if (text.Length == 0) return null;
+        // "0.5x" and "1.8×" are how price pages write them.
+        if (text.Length > 1 && text[^1] is 'x' or '×') text = text[..^1].TrimEnd();
+        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value <= 0m || value > 100m)
+        {
+            errors.Add($"The multiplier {Shown(raw!)} is not a number greater than 0 and at most 100 (for example 0.5 for batch, 1.8 for priority).");
+            return null;
+        }
+
+        if (variant.Length == 0)
+        {
+            errors.Add("A multiplier prices a variant as a multiple of the base price; name the variant (for example flex), or give the base entry its own prices.");
+            return null;
+        }
+
+        return value;
     }
 
     private static decimal? ParsePrice(string? raw, string what, bool required, List<string> errors, List<string> confirmations)

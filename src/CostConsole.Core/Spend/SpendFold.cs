@@ -8,6 +8,16 @@ namespace CostConsole.Core.Spend;
 /// <summary>What the fold made of a window's cells: rows in the requested grouping, their totals, and what has no price.</summary>
 public sealed record SpendFoldResult(IReadOnlyList<SpendRow> Rows, SpendFigures Totals, IReadOnlyList<string> UnpricedModels)
 {
+    /// <summary>(model, variant) pairs whose variant has no price entry: their tokens were priced at the model's base price.</summary>
+    public IReadOnlyList<(string Model, string Variant)> VariantsAsBase { get; init; } = [];
+
+    /// <summary>The call-out for tokens of a variant priced as the base, or null when every variant has its price.</summary>
+    public string? VariantWarning => VariantsAsBase.Count == 0
+        ? null
+        : string.Join(" ", VariantsAsBase.GroupBy(v => v.Variant).Select(g =>
+            $"Variant “{SpendDimension.Display(g.Key)}” has no price for {string.Join(", ", g.Select(v => SpendDimension.Display(v.Model)))}: priced as the base (standard) price."))
+          + " Add a variant entry (its own prices or a multiplier of the base) to price it as billed.";
+
     /// <summary>The call-out for tokens without a price, or null when every token is priced.</summary>
     public string? UnpricedWarning => UnpricedModels.Count == 0
         ? null
@@ -60,6 +70,7 @@ public static class SpendFold
         var (keepProvider, keepFeature, keepOperation, keepOutcome) = (grouped.Contains(SpendDimension.Provider), grouped.Contains(SpendDimension.Feature), grouped.Contains(SpendDimension.Operation), grouped.Contains(SpendDimension.Outcome));
         var keepTeam = grouped.Contains(SpendDimension.Team) || teamFilter is not null;
         var keepExtra = request.Extras.Any(grouped.Contains) || extraFilters.Count > 0;
+        // The variant always stays: it selects the price.
         foreach (var cell in cells)
         {
             var team = keepTeam ? TeamOf(cell.Dims) : "";
@@ -69,7 +80,7 @@ public static class SpendFold
             }
 
             var d = cell.Dims;
-            var dims = new Dimensions(d.Model, keepProvider ? d.Provider : "", keepFeature ? d.Feature : "", team, keepOperation ? d.Operation : "", keepOutcome ? d.Outcome : "", keepExtra ? d.Extra : "");
+            var dims = new Dimensions(d.Model, keepProvider ? d.Provider : "", keepFeature ? d.Feature : "", team, keepOperation ? d.Operation : "", keepOutcome ? d.Outcome : "", keepExtra ? d.Extra : "", d.Variant);
             if (extraFilters.Count > 0 && extraFilters.Any(f => !f.Values.Contains(ExtrasOf(dims.Extra).GetValueOrDefault(f.Name, ""))))
             {
                 continue;
@@ -92,14 +103,16 @@ public static class SpendFold
         var groups = new Dictionary<string, (string[] Keys, SpendFigures Figures)>(StringComparer.Ordinal);
         var totals = SpendFigures.Zero;
         var unpricedModels = new SortedSet<string>(StringComparer.Ordinal);
+        var variantsAsBase = new SortedSet<(string, string)>();
         foreach (var ((hourUnix, dims), (tokens, requests, gatewayMicroUsd)) in buckets)
         {
             // A span read as a month less the days outside it nets to nothing for a set seen only on those days.
             if (tokens == default && requests == 0 && gatewayMicroUsd == 0) continue;
 
             var hour = DateTimeOffset.FromUnixTimeSeconds(hourUnix);
-            var pricedAt = request.RepriceAt is { } at && book.PriceAt(dims.Model, at) is not null ? at : hour;
-            var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludes);
+            var pricedAt = request.RepriceAt is { } at && book.PriceFor(dims.Model, dims.Variant, at).Price is not null ? at : hour;
+            var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludes, dims.Variant);
+            if (cost.VariantAsBase) variantsAsBase.Add((dims.Model, dims.Variant));
             var billable = tokens.Billable(inputIncludes);
             var unpriced = cost.Priced ? 0 : billable;
             if (unpriced > 0) unpricedModels.Add(dims.Model);
@@ -127,7 +140,7 @@ public static class SpendFold
             .ThenBy(g => string.Join('\u001f', g.Keys), StringComparer.Ordinal)
             .Select(g => new SpendRow(g.Keys, g.Figures))
             .ToList();
-        return new SpendFoldResult(rows, totals, [.. unpricedModels]);
+        return new SpendFoldResult(rows, totals, [.. unpricedModels]) { VariantsAsBase = [.. variantsAsBase] };
     }
 
     /// <summary>The team of a feature nobody owns (and whose series carry no team label).</summary>
@@ -141,6 +154,7 @@ public static class SpendFold
         SpendDimension.Provider => dims.Provider,
         SpendDimension.Operation => dims.Operation,
         SpendDimension.Outcome => dims.Outcome,
+        SpendDimension.Variant => dims.Variant,
         "day" => TimeZoneInfo.ConvertTime(hour, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         _ => hour.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture),
     };

@@ -12,7 +12,10 @@ public static class SpendDimension
     public const string Operation = "operation";
     public const string Outcome = "outcome";
 
-    public static IReadOnlyList<string> All { get; } = [Feature, Model, Team, Provider, Operation, Outcome];
+    /// <summary>The price variant a label selects (a service tier such as flex or batch, a context tier): "" is the base price.</summary>
+    public const string Variant = "variant";
+
+    public static IReadOnlyList<string> All { get; } = [Feature, Model, Team, Provider, Operation, Outcome, Variant];
 
     public static string Title(string dimension) => dimension switch
     {

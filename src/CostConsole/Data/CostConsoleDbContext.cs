@@ -63,7 +63,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         {
             price.ToTable("Prices");
             price.Property(p => p.Model).HasMaxLength(PriceValidation.MaxModelLength);
-            price.HasIndex(p => new { p.Model, p.EffectiveFromUtc }).IsUnique();
+            price.Property(p => p.Variant).HasMaxLength(PriceValidation.MaxVariantLength);
+            price.HasIndex(p => new { p.Model, p.Variant, p.EffectiveFromUtc }).IsUnique();
             price.Property(p => p.Version).IsConcurrencyToken();
             // The prices the seed material states; nothing else is invented. In force from each model's release.
             price.HasData(
@@ -102,7 +103,7 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         builder.Entity<LedgerSet>(set =>
         {
             set.ToTable("LedgerSets");
-            set.HasIndex(s => new { s.Model, s.Provider, s.Feature, s.Team, s.Operation, s.Outcome, s.Extra }).IsUnique();
+            set.HasIndex(s => new { s.Model, s.Provider, s.Feature, s.Team, s.Operation, s.Outcome, s.Extra, s.Variant }).IsUnique();
             // Filters narrow by feature or model: served by these before the rows are read by key.
             set.HasIndex(s => s.Feature);
         });

@@ -79,7 +79,7 @@ public sealed class StartupProblemTests
     [InlineData("Ledger:HourlyRetentionDays", "-1", "Ledger:HourlyRetentionDays must be 0 (keep hourly rows for good) or between 7 and 3650 (was -1).")]
     [InlineData("Reconcile:TolerancePercent", "150", "Reconcile:TolerancePercent must be between 0 and 100 (was 150).")]
     [InlineData("Reconcile:MinimumUsd", "-1", "Reconcile:MinimumUsd must be between 0 and 1000000 (was -1).")]
-    [InlineData("Prometheus:Labels:colour", "c", "Prometheus:Labels:colour is not a dimension; use model, provider, feature, team, operation, outcome.")]
+    [InlineData("Prometheus:Labels:colour", "c", "Prometheus:Labels:colour is not a dimension; use model, provider, feature, team, operation, outcome, variant.")]
     [InlineData("Prometheus:Labels:model", " , ", "Prometheus:Labels:model cannot be empty: every token needs its model to be priced.")]
     [InlineData("Prometheus:Labels:feature", "use\"case", "Prometheus:Labels:feature: 'use\"case' is not a label name.")]
     [InlineData("Ledger:ChunkHours", "0", "Ledger:ChunkHours must be between 1 and 168")]

@@ -63,6 +63,7 @@ public sealed class DimensionSets(IDbContextFactory<CostConsoleDbContext> dbFact
             ["team"] = [.. sets.Select(d => d.Team)],
             ["operation"] = [.. sets.Select(d => d.Operation)],
             ["outcome"] = [.. sets.Select(d => d.Outcome)],
+            ["variant"] = [.. sets.Select(d => d.Variant)],
         };
     }
 
@@ -96,7 +97,7 @@ public sealed class DimensionSets(IDbContextFactory<CostConsoleDbContext> dbFact
                     db.ChangeTracker.AutoDetectChangesEnabled = false;
                     db.LedgerSets.AddRange(missing.Select(d => new LedgerSet
                     {
-                        Model = d.Model, Provider = d.Provider, Feature = d.Feature, Team = d.Team, Operation = d.Operation, Outcome = d.Outcome, Extra = d.Extra,
+                        Model = d.Model, Provider = d.Provider, Feature = d.Feature, Team = d.Team, Operation = d.Operation, Outcome = d.Outcome, Extra = d.Extra, Variant = d.Variant,
                     }));
                     await db.SaveChangesAsync(cancellationToken);
                 }

@@ -20,7 +20,10 @@ public sealed class LedgerSet
     /// <summary>The profile's extra dimensions (ExtraValues: a JSON object), "" without any.</summary>
     public string Extra { get; set; } = "";
 
-    public Dimensions ToDimensions() => new(Model, Provider, Feature, Team, Operation, Outcome, Extra);
+    /// <summary>The price variant the series' labels select (a service tier), "" for the base price.</summary>
+    public string Variant { get; set; } = "";
+
+    public Dimensions ToDimensions() => new(Model, Provider, Feature, Team, Operation, Outcome, Extra, Variant);
 }
 
 /// <summary>Exact tokens of one closed hour for one dimension set (<see cref="LedgerSet"/>) and token type.</summary>

@@ -414,6 +414,7 @@ public sealed class LedgerIngestor(
                 _knownValues["team"].Add(d.Team);
                 _knownValues["operation"].Add(d.Operation);
                 _knownValues["outcome"].Add(d.Outcome);
+                _knownValues["variant"].Add(d.Variant);
             }
         }
     }

@@ -59,7 +59,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
     {
         // Views asked together (the overview asks for the month four times, grouped four ways) read the cells once:
         // a read in flight is shared by every request for the same window, filters and time grain, then forgotten.
-        var filters = string.Join('\u001e', new[] { SpendDimension.Feature, SpendDimension.Model, SpendDimension.Provider, SpendDimension.Operation, SpendDimension.Outcome }
+        var filters = string.Join('\u001e', new[] { SpendDimension.Feature, SpendDimension.Model, SpendDimension.Provider, SpendDimension.Operation, SpendDimension.Outcome, SpendDimension.Variant }
             .Select(d => d + "=" + string.Join('\u001f', request.FilterOf(d).Order(StringComparer.Ordinal))));
         var grain = request.GroupBy.Contains("hour") ? "hour" : request.GroupBy.Contains("day") ? "day|" + request.TimeZone.Id : "span";
         var key = string.Join('|', request.From.ToUnixTimeSeconds(), request.To.ToUnixTimeSeconds(), through?.ToUnixTimeSeconds(), grain, dataVersion.Current,
@@ -344,6 +344,7 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         In("Provider", request.FilterOf(SpendDimension.Provider));
         In("Operation", request.FilterOf(SpendDimension.Operation));
         In("Outcome", request.FilterOf(SpendDimension.Outcome));
+        In("Variant", request.FilterOf(SpendDimension.Variant));
         if (conditions.Count > 0)
         {
             sql.Append($" AND SetId IN (SELECT Id FROM LedgerSets WHERE {string.Join(" AND ", conditions)})");

@@ -11,16 +11,22 @@ public sealed record ImportProblem(int Line, string Message, string? Key = null)
 }
 
 /// <summary>
-/// Reads and writes price CSV: <c>model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok</c>.
-/// A file with any problem yields no entries, only the problems.
+/// Reads and writes price CSV: <c>model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok</c>,
+/// optionally followed, in any order, by <c>retired</c>, <c>variant</c> (a price variant: service or context tier; empty
+/// for the base price) and <c>multiplier</c> (a variant priced as a multiple of the base entry in force, its prices
+/// left empty). A file with any problem yields no entries, only the problems.
 /// </summary>
 public static class PriceCsv
 {
     public const string Header = "model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok";
 
-    /// <summary>The header the export writes: the six columns and <c>retired</c> (true on a retirement line, whose prices are empty).</summary>
+    /// <summary>The six columns and <c>retired</c> (true on a retirement line, whose prices are empty): older exports.</summary>
     public const string HeaderWithRetired = Header + ",retired";
 
+    /// <summary>The header the export writes: every column.</summary>
+    public const string FullHeader = HeaderWithRetired + ",variant,multiplier";
+
+    private static readonly string[] OptionalColumns = ["retired", "variant", "multiplier"];
 
     public static (IReadOnlyList<PriceEntry> Entries, IReadOnlyList<ImportProblem> Problems) Parse(string text)
     {
@@ -28,15 +34,18 @@ public static class PriceCsv
         List<ImportProblem> problems = [];
         // Fields by RFC 4180 (quoted commas, quotes and line breaks), with the export's defused cells restored.
         var records = Csv.CsvTable.Read(text);
-        var header = records.Count == 0 ? "" : string.Join(',', records[0].Fields.Select(f => f.Trim()));
-        if (header != Header && header != HeaderWithRetired)
+        var names = records.Count == 0 ? [] : records[0].Fields.Select(f => f.Trim()).ToArray();
+        var extra = names.Skip(6).ToArray();
+        if (names.Length < 6 || string.Join(',', names.Take(6)) != Header
+            || extra.Any(c => !OptionalColumns.Contains(c)) || extra.Distinct().Count() != extra.Length)
         {
-            return ([], [new ImportProblem(1, $"the header must be exactly: {Header} (optionally followed by ,retired)")]);
+            return ([], [new ImportProblem(1, $"the header must be exactly: {Header} (optionally followed by any of ,{string.Join(",", OptionalColumns)})")]);
         }
 
-        var columns = header == Header ? 6 : 7;
+        var columns = names.Length;
+        string Optional(string[] fields, string column) => Array.IndexOf(names, column) is >= 0 and var i ? fields[i].Trim() : "";
 
-        var seen = new Dictionary<(string, DateTimeOffset), int>();
+        var seen = new Dictionary<(string, string, DateTimeOffset), int>();
         foreach (var (number, fields) in records.Skip(1))
         {
             if (fields.All(string.IsNullOrWhiteSpace))
@@ -53,18 +62,20 @@ public static class PriceCsv
             var lineProblems = new List<string>();
             var model = fields[0].Trim();
             var effective = ParseHour(fields[1].Trim(), lineProblems);
-            var retired = columns == 7 ? fields[6].Trim().ToLowerInvariant() : "";
+            var variant = Optional(fields, "variant");
+            lineProblems.AddRange(PriceValidation.ValidateVariant(variant));
+            var retired = Optional(fields, "retired").ToLowerInvariant();
             if (retired is "true" or "yes" or "1")
             {
                 lineProblems.AddRange(PriceValidation.ValidateModel(model));
-                if (fields[2..6].Any(f => f.Trim().Length > 0))
+                if (fields[2..6].Any(f => f.Trim().Length > 0) || Optional(fields, "multiplier").Length > 0)
                 {
                     lineProblems.Add("a retirement line has no prices");
                 }
 
                 if (lineProblems.Count == 0)
                 {
-                    entries.Add(PriceEntry.Retirement(model, effective!.Value));
+                    entries.Add(PriceEntry.Retirement(model, effective!.Value, variant));
                 }
 
                 problems.AddRange(lineProblems.Select(p => new ImportProblem(number, p)));
@@ -76,21 +87,37 @@ public static class PriceCsv
                 lineProblems.Add($"retired '{Echo.Printable(retired)}' is not true or false");
             }
 
-            var input = ParsePrice(fields[2], "input_usd_per_mtok", required: true, lineProblems);
-            var output = ParsePrice(fields[3], "output_usd_per_mtok", required: true, lineProblems);
-            var cached = ParsePrice(fields[4], "cached_input_usd_per_mtok", required: false, lineProblems);
-            var cacheWrite = ParsePrice(fields[5], "cache_write_usd_per_mtok", required: false, lineProblems);
-            lineProblems.AddRange(PriceValidation.ValidateModel(model));
-            if (lineProblems.Count == 0)
+            var multiplier = PriceValidation.ParseMultiplier(Optional(fields, "multiplier"), variant, lineProblems);
+            PriceEntry? entry = null;
+            if (multiplier is not null)
             {
-                var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite);
-                if (seen.TryGetValue((model, entry.EffectiveFrom), out var first))
+                if (fields[2..6].Any(f => f.Trim().Length > 0))
                 {
-                    lineProblems.Add($"{model} already has a price from {entry.EffectiveFrom:yyyy-MM-ddTHH:mm}Z on line {first}");
+                    lineProblems.Add("a line with a multiplier leaves its prices empty (they follow the base entry in force)");
+                }
+
+                lineProblems.AddRange(PriceValidation.ValidateModel(model));
+                if (lineProblems.Count == 0) entry = new PriceEntry(model, effective!.Value, 0m, 0m, Variant: variant, Multiplier: multiplier);
+            }
+            else
+            {
+                var input = ParsePrice(fields[2], "input_usd_per_mtok", required: true, lineProblems);
+                var output = ParsePrice(fields[3], "output_usd_per_mtok", required: true, lineProblems);
+                var cached = ParsePrice(fields[4], "cached_input_usd_per_mtok", required: false, lineProblems);
+                var cacheWrite = ParsePrice(fields[5], "cache_write_usd_per_mtok", required: false, lineProblems);
+                lineProblems.AddRange(PriceValidation.ValidateModel(model));
+                if (lineProblems.Count == 0) entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite, Variant: variant);
+            }
+
+            if (entry is not null)
+            {
+                if (seen.TryGetValue((model, variant, entry.EffectiveFrom), out var first))
+                {
+                    lineProblems.Add($"{model}{(variant.Length == 0 ? "" : " variant " + PriceValidation.Shown(variant))} already has a price from {entry.EffectiveFrom:yyyy-MM-ddTHH:mm}Z on line {first}");
                 }
                 else
                 {
-                    seen[(model, entry.EffectiveFrom)] = number;
+                    seen[(model, variant, entry.EffectiveFrom)] = number;
                     entries.Add(entry);
                 }
             }
@@ -151,11 +178,15 @@ public static class PriceCsv
     }
 
     public static string Write(IEnumerable<PriceEntry> entries) => Csv.CsvTable.Write(
-        HeaderWithRetired.Split(','),
-        entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom).Select(e => (IEnumerable<object?>)
-        [
-            e.Model, e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-            e.Retired ? null : e.InputPerMTok, e.Retired ? null : e.OutputPerMTok, e.Retired ? null : e.CachedInputPerMTok, e.Retired ? null : e.CacheWritePerMTok,
-            e.Retired ? "true" : "false",
-        ]));
+        FullHeader.Split(','),
+        entries.OrderBy(e => e.Model, StringComparer.Ordinal).ThenBy(e => e.Variant, StringComparer.Ordinal).ThenBy(e => e.EffectiveFrom).Select(e =>
+        {
+            var own = !e.Retired && e.Multiplier is null;
+            return (IEnumerable<object?>)
+            [
+                e.Model, e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                own ? e.InputPerMTok : null, own ? e.OutputPerMTok : null, own ? e.CachedInputPerMTok : null, own ? e.CacheWritePerMTok : null,
+                e.Retired ? "true" : "false", e.Variant, e.Multiplier,
+            ];
+        }));
 }

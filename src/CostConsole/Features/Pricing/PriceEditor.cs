@@ -224,10 +224,12 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
     }
 
     /// <summary>An entry in words, as the audit trail keeps it.</summary>
-    public static string Describe(PriceEntry e) => e.Retired
+    public static string Describe(PriceEntry e) => (e.IsBase ? "" : $"variant {PriceValidation.Shown(e.Variant)} ") + (e.Retired
         ? $"retired from {PriceValidation.Hour(e.EffectiveFrom)}"
+        : e.Multiplier is { } m
+        ? string.Create(CultureInfo.InvariantCulture, $"from {PriceValidation.Hour(e.EffectiveFrom)}: {m}× the base price in force")
         : string.Create(CultureInfo.InvariantCulture,
-            $"from {PriceValidation.Hour(e.EffectiveFrom)}: input {PriceValidation.Money(e.InputPerMTok)}, cached {(e.CachedInputPerMTok is { } c ? PriceValidation.Money(c) : "as input")}, cache write {(e.CacheWritePerMTok is { } w ? PriceValidation.Money(w) : "as input")}, output {PriceValidation.Money(e.OutputPerMTok)} per 1M");
+            $"from {PriceValidation.Hour(e.EffectiveFrom)}: input {PriceValidation.Money(e.InputPerMTok)}, cached {(e.CachedInputPerMTok is { } c ? PriceValidation.Money(c) : "as input")}, cache write {(e.CacheWritePerMTok is { } w ? PriceValidation.Money(w) : "as input")}, output {PriceValidation.Money(e.OutputPerMTok)} per 1M"));
 
     public async Task<IReadOnlyList<PriceAudit>> AuditAsync(string? model = null, int take = 200, CancellationToken cancellationToken = default)
     {

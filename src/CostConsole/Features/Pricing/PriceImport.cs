@@ -174,18 +174,20 @@ public static class PriceImportPlanner
             return new ImportPlan([], problems, notes);
         }
 
-        var existing = stored.Entries.Select(e => (e.Model, e.EffectiveFrom)).ToHashSet();
+        var existing = stored.Entries.Select(e => (e.Model, e.Variant, e.EffectiveFrom)).ToHashSet();
         List<ImportProblem> clashes = [];
         List<PlannedPrice> items = [];
         foreach (var (entry, index) in chosen.Select((e, i) => (e, i)))
         {
-            if (existing.Contains((entry.Model, entry.EffectiveFrom)))
+            if (existing.Contains((entry.Model, entry.Variant, entry.EffectiveFrom)))
             {
                 clashes.Add(new ImportProblem(index + 2, $"{entry.Model} already has a stored entry from {PriceValidation.Hour(entry.EffectiveFrom)}; correct it in the price editor, or import with another effective-from", "\"" + PriceValidation.Shown(entry.Model) + "\""));
                 continue;
             }
 
-            var current = entry.IsPattern ? stored.Entries.LastOrDefault(e => e.Model == entry.Model && e.EffectiveFrom <= entry.EffectiveFrom) : stored.PriceAt(entry.Model, entry.EffectiveFrom);
+            var current = entry.IsPattern || !entry.IsBase
+                ? stored.Entries.LastOrDefault(e => e.Model == entry.Model && e.Variant == entry.Variant && e.EffectiveFrom <= entry.EffectiveFrom)
+                : stored.PriceAt(entry.Model, entry.EffectiveFrom);
             var kind = current is null || current.Retired ? ImportKind.Add
                 : SamePrices(current, entry) ? ImportKind.Unchanged
                 : ImportKind.Change;
@@ -196,5 +198,5 @@ public static class PriceImportPlanner
     }
 
     private static bool SamePrices(PriceEntry a, PriceEntry b) =>
-        a.InputPerMTok == b.InputPerMTok && a.OutputPerMTok == b.OutputPerMTok && a.EffectiveCachedInput == b.EffectiveCachedInput && a.EffectiveCacheWrite == b.EffectiveCacheWrite && a.Retired == b.Retired;
+        a.InputPerMTok == b.InputPerMTok && a.OutputPerMTok == b.OutputPerMTok && a.EffectiveCachedInput == b.EffectiveCachedInput && a.EffectiveCacheWrite == b.EffectiveCacheWrite && a.Retired == b.Retired && a.Multiplier == b.Multiplier;
 }

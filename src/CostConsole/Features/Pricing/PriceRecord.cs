@@ -14,6 +14,10 @@ public sealed class PriceRecord
     public decimal? CacheWritePerMTok { get; set; }
     /// <summary>A retirement: from this hour the model has no price of its own.</summary>
     public bool Retired { get; set; }
+    /// <summary>The price variant (a service or context tier) this entry prices; "" for the base price.</summary>
+    public string Variant { get; set; } = "";
+    /// <summary>A variant priced as this multiple of the base entry in force (its own prices then unused).</summary>
+    public decimal? Multiplier { get; set; }
     public DateTimeOffset CreatedUtc { get; set; }
     public string CreatedBy { get; set; } = "";
     public DateTimeOffset? UpdatedUtc { get; set; }
@@ -21,7 +25,7 @@ public sealed class PriceRecord
     /// <summary>Raised by every correction; a save that read an older version is refused (optimistic concurrency).</summary>
     public int Version { get; set; }
 
-    public PriceEntry ToEntry() => new(Model, EffectiveFromUtc, InputPerMTok, OutputPerMTok, CachedInputPerMTok, CacheWritePerMTok, Retired);
+    public PriceEntry ToEntry() => new(Model, EffectiveFromUtc, InputPerMTok, OutputPerMTok, CachedInputPerMTok, CacheWritePerMTok, Retired, Variant, Multiplier);
 
     public void CopyFrom(PriceEntry entry)
     {
@@ -32,6 +36,8 @@ public sealed class PriceRecord
         CachedInputPerMTok = entry.CachedInputPerMTok;
         CacheWritePerMTok = entry.CacheWritePerMTok;
         Retired = entry.Retired;
+        Variant = entry.Variant;
+        Multiplier = entry.Multiplier;
     }
 }
 

@@ -13,16 +13,16 @@ public sealed class PriceStore(IDbContextFactory<CostConsoleDbContext> dbFactory
         return new PriceBook(records.Select(r => r.ToEntry()));
     }
 
-    /// <summary>Imports entries in one transaction. Any clash with a stored entry (same model and hour) imports nothing.</summary>
+    /// <summary>Imports entries in one transaction. Any clash with a stored entry (same model, variant and hour) imports nothing.</summary>
     public async Task<IReadOnlyList<ImportProblem>> ImportAsync(IReadOnlyList<PriceEntry> entries, string actor, string reason = "", CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var existing = (await db.Prices.AsNoTracking().Select(p => new { p.Model, p.EffectiveFromUtc }).ToListAsync(cancellationToken))
-            .Select(p => (p.Model, p.EffectiveFromUtc.UtcTicks)).ToHashSet();
+        var existing = (await db.Prices.AsNoTracking().Select(p => new { p.Model, p.Variant, p.EffectiveFromUtc }).ToListAsync(cancellationToken))
+            .Select(p => (p.Model, p.Variant, p.EffectiveFromUtc.UtcTicks)).ToHashSet();
         var clashes = entries
             .Select((e, i) => (Entry: e, Line: i + 2))
-            .Where(x => existing.Contains((x.Entry.Model, x.Entry.EffectiveFrom.UtcTicks)))
-            .Select(x => new ImportProblem(x.Line, $"{x.Entry.Model} already has a stored price from {x.Entry.EffectiveFrom:yyyy-MM-ddTHH:mm}Z; correct it in the price editor instead"))
+            .Where(x => existing.Contains((x.Entry.Model, x.Entry.Variant, x.Entry.EffectiveFrom.UtcTicks)))
+            .Select(x => new ImportProblem(x.Line, $"{x.Entry.Model}{(x.Entry.IsBase ? "" : " variant " + PriceValidation.Shown(x.Entry.Variant))} already has a stored price from {x.Entry.EffectiveFrom:yyyy-MM-ddTHH:mm}Z; correct it in the price editor instead"))
             .ToList();
         if (clashes.Count > 0)
         {

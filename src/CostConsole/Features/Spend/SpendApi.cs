@@ -20,6 +20,7 @@ public readonly record struct SpendParameters(
     [property: FromQuery(Name = "provider")] string[]? Provider,
     [property: FromQuery(Name = "operation")] string[]? Operation,
     [property: FromQuery(Name = "outcome")] string[]? Outcome,
+    [property: FromQuery(Name = "variant"), Description("Price variant (service or context tier) the series' labels select; \"\" is the base price.")] string[]? Variant,
     [property: FromQuery(Name = "tz"), Description("IANA time zone whose calendar days \"day\" means (default UTC).")] string? Tz,
     [property: FromQuery(Name = "format"), Description("json (default) or csv.")] string? Format,
     [property: FromQuery(Name = "where"), Description("Filters on the profile's extra dimensions, name=value (repeat for several), e.g. api_key=billing-service.")] string[]? Where = null,
@@ -34,6 +35,7 @@ public readonly record struct SpendParameters(
         SpendDimension.Provider => Provider,
         SpendDimension.Operation => Operation,
         SpendDimension.Outcome => Outcome,
+        SpendDimension.Variant => Variant,
         _ => null,
     };
 }
@@ -53,6 +55,7 @@ public sealed record SpendRowJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Provider,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Operation,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Outcome,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Variant,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("yyyy-MM-dd in the tz asked for.")] string? Day,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("yyyy-MM-ddTHH:00:00Z.")] string? Hour,
     long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens, long Requests, decimal CachedSavingsUsd,
@@ -75,7 +78,7 @@ public sealed record SpendRowJson(
         var extras = groupBy.Select((name, i) => (Name: name, Value: row.Keys[i]))
             .Where(k => !SpendDimension.All.Contains(k.Name) && k.Name is not ("day" or "hour")).ToList();
         return new(Key(SpendDimension.Feature), Key(SpendDimension.Model), Key(SpendDimension.Team), Key(SpendDimension.Provider),
-            Key(SpendDimension.Operation), Key(SpendDimension.Outcome), Key("day"), Key("hour"),
+            Key(SpendDimension.Operation), Key(SpendDimension.Outcome), Key(SpendDimension.Variant), Key("day"), Key("hour"),
             f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.CostUsd, f.UnpricedTokens, f.Requests, f.CachedSavingsUsd,
             extras.Count == 0 ? null : extras.ToDictionary(e => e.Name, e => e.Value));
     }

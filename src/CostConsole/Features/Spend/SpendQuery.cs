@@ -79,6 +79,11 @@ public sealed class SpendQuery(
             warnings.Add(unpriced);
         }
 
+        if (folded.VariantWarning is { } variants)
+        {
+            warnings.Add(variants);
+        }
+
         if (through is not null && await ledger.AmbiguousHoursAsync(request.From, request.To, cancellationToken) is var flagged and > 0)
         {
             warnings.Add($"{flagged} {(flagged == 1 ? "hour" : "hours")} of this window had counters that came back after a gap while their target was down: if those processes restarted, "
@@ -133,7 +138,7 @@ public sealed class SpendQuery(
         List<LedgerCell> cells = [.. chunk.Totals
             .Where(t => Matches(SpendDimension.Feature, t.Key.Dims.Feature) && Matches(SpendDimension.Model, t.Key.Dims.Model)
                 && Matches(SpendDimension.Provider, t.Key.Dims.Provider) && Matches(SpendDimension.Operation, t.Key.Dims.Operation)
-                && Matches(SpendDimension.Outcome, t.Key.Dims.Outcome))
+                && Matches(SpendDimension.Outcome, t.Key.Dims.Outcome) && Matches(SpendDimension.Variant, t.Key.Dims.Variant))
             .Select(t => new LedgerCell(t.Key.Hour, t.Key.Dims, t.Key.Type, (long)Math.Round(t.Value)))];
         if (chunk.LastSample is not { } last || last < liveTo.AddMinutes(-StaleMinutes))
         {
