@@ -592,6 +592,9 @@ namespace CostConsole.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<decimal?>("CacheWrite1hPerMTok")
+                        .HasColumnType("TEXT");
+
                     b.Property<decimal?>("CacheWritePerMTok")
                         .HasColumnType("TEXT");
 

@@ -12,6 +12,12 @@ public sealed class CustomProfile
     public string? CachedInput { get; set; }
     public string? CacheWrite { get; set; }
 
+    /// <summary>Cache writes kept an hour: a subset of <see cref="CacheWrite"/> (without it every write is priced as a 5-minute write).</summary>
+    public string? CacheWrite1h { get; set; }
+
+    /// <summary>Reasoning tokens: a subset of <see cref="Output"/>, priced as output and shown apart.</summary>
+    public string? Reasoning { get; set; }
+
     /// <summary>Label matchers per token type, e.g. <c>{"Input": {"gen_ai_token_type": "input"}}</c> for a histogram.</summary>
     public Dictionary<string, Dictionary<string, string>> Matchers { get; set; } = [];
 
@@ -36,6 +42,9 @@ public sealed class CustomProfile
 
     public static IReadOnlyList<string> Dimensions => MetricProfile.Dimensions;
 
+    private static readonly IReadOnlyList<string> MatcherTypes =
+        [nameof(TokenType.Input), nameof(TokenType.Output), nameof(TokenType.CachedInput), nameof(TokenType.CacheWrite), nameof(TokenType.CacheWrite1h), nameof(TokenType.Reasoning)];
+
     /// <summary>The parts of a comma-separated setting, trimmed, without empty ones.</summary>
     public static IReadOnlyList<string> List(string? value) =>
         string.IsNullOrWhiteSpace(value) ? [] : [.. value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
@@ -56,6 +65,8 @@ public sealed class CustomProfile
         Add(TokenType.Output, Output);
         Add(TokenType.CachedInput, CachedInput);
         Add(TokenType.CacheWrite, CacheWrite);
+        Add(TokenType.CacheWrite1h, CacheWrite1h);
+        Add(TokenType.Reasoning, Reasoning);
         var requests = List(RequestsMetric);
         return new MetricProfile(
             name,
@@ -81,9 +92,14 @@ public sealed class CustomProfile
             yield return $"{key}:Labels:{dimension} is not a dimension; use {string.Join(", ", Dimensions)}.";
         }
 
-        foreach (var type in Matchers.Keys.Where(t => !Enum.TryParse<TokenType>(t, out _)))
+        if (List(CacheWrite1h).Count > 0 && List(CacheWrite).Count == 0)
         {
-            yield return $"{key}:Matchers:{type} is not a token type; use Input, Output, CachedInput or CacheWrite.";
+            yield return $"{key}:CacheWrite1h counts a subset of the cache writes: name the CacheWrite metric too.";
+        }
+
+        foreach (var type in Matchers.Keys.Where(t => !MatcherTypes.Contains(t)))
+        {
+            yield return $"{key}:Matchers:{type} is not a token type; use {string.Join(", ", MatcherTypes)}.";
         }
     }
 }

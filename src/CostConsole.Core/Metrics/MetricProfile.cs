@@ -16,6 +16,12 @@ public enum TokenType
     /// hourly increase), kept for reconciliation. CostConsole's cost is never stored; this is the gateway's.
     /// </summary>
     GatewayCost,
+
+    /// <summary>Cache writes kept for an hour (Anthropic's 1-hour TTL): a subset of <see cref="CacheWrite"/>, billed at their own price.</summary>
+    CacheWrite1h,
+
+    /// <summary>Reasoning (thinking) tokens: a subset of <see cref="Output"/>, billed as output and shown apart.</summary>
+    Reasoning,
 }
 
 /// <summary>
@@ -191,6 +197,9 @@ public sealed record MetricProfile(
                 [TokenType.Output] = new("bifrost_output_tokens_total"),
                 [TokenType.CachedInput] = new("bifrost_cache_read_input_tokens_total"),
                 [TokenType.CacheWrite] = new("bifrost_cache_write_input_tokens_total"),
+                // plugins/telemetry: bifrost_cache_write_input_tokens_1h_total, "Subset of
+                // bifrost_cache_write_input_tokens_total — do not sum with it" (Anthropic only); the _5m counter is the rest.
+                [TokenType.CacheWrite1h] = new("bifrost_cache_write_input_tokens_1h_total"),
             },
             new Dictionary<string, IReadOnlyList<string>>
             {

@@ -14,14 +14,16 @@ public static class CostFormula
     private const decimal PerMillion = 1_000_000m;
 
     /// <summary>
-    /// cost = (input − cached − cache_write) × p_input + cached × p_cached + cache_write × p_cache_write + output × p_output,
-    /// where <paramref name="inputIncludes"/> says whether the input counter already contains the cache reads and the
-    /// cache writes (each is taken out of input only when it is in it).
+    /// cost = (input − cached − cache_write) × p_input + cached × p_cached + cache_write_5m × p_cache_write
+    /// + cache_write_1h × p_cache_write_1h + output × p_output, where <paramref name="inputIncludes"/> says whether the
+    /// input counter already contains the cache reads and the cache writes (each is taken out of input only when it is
+    /// in it). The 1-hour writes are a subset of the writes; reasoning tokens are a subset of output and cost as output.
     /// </summary>
     public static decimal Cost(TokenCounts tokens, PriceEntry price, CacheInclusion inputIncludes) =>
         (tokens.PlainInput(inputIncludes) * price.InputPerMTok
          + tokens.CachedInput * price.EffectiveCachedInput
-         + tokens.CacheWrite * price.EffectiveCacheWrite
+         + tokens.CacheWrite5m * price.EffectiveCacheWrite
+         + tokens.CacheWrite1h * price.EffectiveCacheWrite1h
          + tokens.Output * price.OutputPerMTok) / PerMillion;
 
     public static HourCost CostAt(PriceBook prices, string model, DateTimeOffset hour, TokenCounts tokens, CacheInclusion inputIncludes, string variant = "")

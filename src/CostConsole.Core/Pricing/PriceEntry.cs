@@ -20,7 +20,8 @@ public sealed record PriceEntry(
     decimal? CacheWritePerMTok = null,
     bool Retired = false,
     string Variant = "",
-    decimal? Multiplier = null)
+    decimal? Multiplier = null,
+    decimal? CacheWrite1hPerMTok = null)
 {
     public static PriceEntry Retirement(string model, DateTimeOffset from, string variant = "") => new(model, from, 0m, 0m, Retired: true, Variant: variant);
 
@@ -36,12 +37,16 @@ public sealed record PriceEntry(
         OutputPerMTok = basePrice.OutputPerMTok * m,
         CachedInputPerMTok = basePrice.CachedInputPerMTok * m,
         CacheWritePerMTok = basePrice.CacheWritePerMTok * m,
+        CacheWrite1hPerMTok = basePrice.CacheWrite1hPerMTok * m,
     };
 
     /// <summary>The price of each token type as billed: cached and cache-write fall back to the input price.</summary>
     public decimal EffectiveCachedInput => CachedInputPerMTok ?? InputPerMTok;
 
     public decimal EffectiveCacheWrite => CacheWritePerMTok ?? InputPerMTok;
+
+    /// <summary>1-hour cache writes: their own price, else the (5-minute) cache-write price — the spend views say so.</summary>
+    public decimal EffectiveCacheWrite1h => CacheWrite1hPerMTok ?? EffectiveCacheWrite;
 
     public const string PatternPrefix = "re:";
 

@@ -5,7 +5,7 @@ namespace CostConsole.Core.Pricing;
 
 /// <summary>A price entry as typed into the editor or sent to the API: every field as text, checked by <see cref="PriceValidation"/>.</summary>
 public sealed record PriceDraft(string? Model, string? EffectiveFrom, string? Input, string? Output, string? CachedInput = null, string? CacheWrite = null,
-    string? Variant = null, string? Multiplier = null)
+    string? Variant = null, string? Multiplier = null, string? CacheWrite1h = null)
 {
     public static PriceDraft From(PriceEntry entry) => entry.Multiplier is { } multiplier
         ? new(entry.Model, entry.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:00:00Z", CultureInfo.InvariantCulture), null, null, Variant: entry.Variant, Multiplier: Text(multiplier))
@@ -16,7 +16,8 @@ public sealed record PriceDraft(string? Model, string? EffectiveFrom, string? In
             Text(entry.OutputPerMTok),
             entry.CachedInputPerMTok is { } cached ? Text(cached) : null,
             entry.CacheWritePerMTok is { } write ? Text(write) : null,
-            entry.Variant.Length == 0 ? null : entry.Variant);
+            entry.Variant.Length == 0 ? null : entry.Variant,
+            CacheWrite1h: entry.CacheWrite1hPerMTok is { } write1h ? Text(write1h) : null);
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 }
@@ -111,7 +112,7 @@ public static class PriceValidation
         if (multiplier is not null)
         {
             // A multiplier variant has no prices of its own: they follow the base entry in force, hour by hour.
-            if (new[] { draft.Input, draft.Output, draft.CachedInput, draft.CacheWrite }.Any(p => !string.IsNullOrWhiteSpace(p)))
+            if (new[] { draft.Input, draft.Output, draft.CachedInput, draft.CacheWrite, draft.CacheWrite1h }.Any(p => !string.IsNullOrWhiteSpace(p)))
             {
                 errors.Add($"Give either prices or a multiplier for the variant {Shown(variant)}, not both: a multiplier prices it as that multiple of the base entry in force.");
             }
@@ -136,12 +137,13 @@ public static class PriceValidation
         var output = ParsePrice(draft.Output, "The output price", required: true, errors, confirmations);
         var cached = ParsePrice(draft.CachedInput, "The cached-input price", required: false, errors, confirmations);
         var cacheWrite = ParsePrice(draft.CacheWrite, "The cache-write price", required: false, errors, confirmations);
+        var cacheWrite1h = ParsePrice(draft.CacheWrite1h, "The 1-hour cache-write price", required: false, errors, confirmations);
         if (errors.Count > 0)
         {
             return new PriceCheck(null, errors, confirmations, warnings, []);
         }
 
-        var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite, Variant: variant);
+        var entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite, Variant: variant, CacheWrite1hPerMTok: cacheWrite1h);
         if (output < input)
         {
             confirmations.Add($"The output price ({Money(output.Value)}) is below the input price ({Money(input.Value)}); for chat models it is usually higher. Are the two swapped?");

@@ -11,6 +11,13 @@ public sealed record SpendFoldResult(IReadOnlyList<SpendRow> Rows, SpendFigures 
     /// <summary>(model, variant) pairs whose variant has no price entry: their tokens were priced at the model's base price.</summary>
     public IReadOnlyList<(string Model, string Variant)> VariantsAsBase { get; init; } = [];
 
+    /// <summary>Models whose 1-hour cache writes were priced at the (5-minute) cache-write price: their entry has no 1-hour price.</summary>
+    public IReadOnlyList<string> Writes1hAtWritePrice { get; init; } = [];
+
+    public string? Writes1hWarning => Writes1hAtWritePrice.Count == 0
+        ? null
+        : $"1-hour cache writes of {string.Join(", ", Writes1hAtWritePrice.Select(SpendDimension.Display))} are priced at the 5-minute cache-write price: their entry has no 1-hour cache-write price (Anthropic bills 2× input).";
+
     /// <summary>The call-out for tokens of a variant priced as the base, or null when every variant has its price.</summary>
     public string? VariantWarning => VariantsAsBase.Count == 0
         ? null
@@ -94,6 +101,8 @@ public static class SpendFold
                 TokenType.CachedInput => (tokens + new TokenCounts(0, cell.Tokens, 0, 0), requests, gateway),
                 TokenType.CacheWrite => (tokens + new TokenCounts(0, 0, cell.Tokens, 0), requests, gateway),
                 TokenType.Output => (tokens + new TokenCounts(0, 0, 0, cell.Tokens), requests, gateway),
+                TokenType.CacheWrite1h => (tokens + new TokenCounts(0, 0, 0, 0, CacheWrite1h: cell.Tokens), requests, gateway),
+                TokenType.Reasoning => (tokens + new TokenCounts(0, 0, 0, 0, Reasoning: cell.Tokens), requests, gateway),
                 TokenType.Requests => (tokens, requests + cell.Tokens, gateway),
                 TokenType.GatewayCost => (tokens, requests, gateway + cell.Tokens),
                 _ => (tokens, requests, gateway),
@@ -104,6 +113,7 @@ public static class SpendFold
         var totals = SpendFigures.Zero;
         var unpricedModels = new SortedSet<string>(StringComparer.Ordinal);
         var variantsAsBase = new SortedSet<(string, string)>();
+        var writes1hAtWritePrice = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var ((hourUnix, dims), (tokens, requests, gatewayMicroUsd)) in buckets)
         {
             // A span read as a month less the days outside it nets to nothing for a set seen only on those days.
@@ -113,6 +123,7 @@ public static class SpendFold
             var pricedAt = request.RepriceAt is { } at && book.PriceFor(dims.Model, dims.Variant, at).Price is not null ? at : hour;
             var cost = CostFormula.CostAt(book, dims.Model, pricedAt, tokens, inputIncludes, dims.Variant);
             if (cost.VariantAsBase) variantsAsBase.Add((dims.Model, dims.Variant));
+            if (tokens.CacheWrite1h > 0 && cost.Price is { CacheWrite1hPerMTok: null }) writes1hAtWritePrice.Add(dims.Model);
             var billable = tokens.Billable(inputIncludes);
             var unpriced = cost.Priced ? 0 : billable;
             if (unpriced > 0) unpricedModels.Add(dims.Model);
@@ -140,7 +151,7 @@ public static class SpendFold
             .ThenBy(g => string.Join('\u001f', g.Keys), StringComparer.Ordinal)
             .Select(g => new SpendRow(g.Keys, g.Figures))
             .ToList();
-        return new SpendFoldResult(rows, totals, [.. unpricedModels]) { VariantsAsBase = [.. variantsAsBase] };
+        return new SpendFoldResult(rows, totals, [.. unpricedModels]) { VariantsAsBase = [.. variantsAsBase], Writes1hAtWritePrice = [.. writes1hAtWritePrice] };
     }
 
     /// <summary>The team of a feature nobody owns (and whose series carry no team label).</summary>

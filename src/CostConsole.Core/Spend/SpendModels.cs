@@ -88,8 +88,14 @@ public sealed record SpendFigures(
     decimal CachedSavingsUsd = 0m,
     long BillableTokens = 0,
     // What the gateway itself reported spending (bifrost_cost_total, litellm_spend_metric_total), for reconciliation.
-    decimal GatewayCostUsd = 0m)
+    decimal GatewayCostUsd = 0m,
+    // Subsets: cache writes kept an hour (of CacheWriteTokens), reasoning tokens (of OutputTokens).
+    long CacheWrite1hTokens = 0,
+    long ReasoningTokens = 0)
 {
+    /// <summary>The share of output that was reasoning, or null without output.</summary>
+    public decimal? ReasoningShare => OutputTokens > 0 ? (decimal)ReasoningTokens / OutputTokens : null;
+
     public static SpendFigures Zero { get; } = new(0, 0, 0, 0, 0m, 0);
 
     /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
@@ -98,11 +104,12 @@ public sealed record SpendFigures(
     public SpendFigures Plus(SpendFigures other) =>
         new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens, OutputTokens + other.OutputTokens,
             CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests, CachedSavingsUsd + other.CachedSavingsUsd,
-            BillableTokens + other.BillableTokens, GatewayCostUsd + other.GatewayCostUsd);
+            BillableTokens + other.BillableTokens, GatewayCostUsd + other.GatewayCostUsd, CacheWrite1hTokens + other.CacheWrite1hTokens, ReasoningTokens + other.ReasoningTokens);
 
     public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0, decimal gateway = 0m) =>
         new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
-            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable, GatewayCostUsd + gateway);
+            CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable, GatewayCostUsd + gateway,
+            CacheWrite1hTokens + tokens.CacheWrite1h, ReasoningTokens + tokens.Reasoning);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);

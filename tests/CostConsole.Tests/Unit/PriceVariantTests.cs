@@ -83,6 +83,19 @@ public sealed class PriceVariantBookTests
         Assert.Empty(PriceCsv.Parse(PriceCsv.HeaderWithRetired + "\ngpt-4o,2026-11-01T00:00:00Z,2.5,10,,,false").Problems);
     }
 
+    [Fact]
+    public void Csv_reads_the_1h_cache_write_price_and_writes_it_back()
+    {
+        var (entries, problems) = PriceCsv.Parse(string.Join("\n",
+            PriceCsv.Header + ",cache_write_1h_usd_per_mtok",
+            "claude-sonnet-4-5,2026-11-01T00:00:00Z,3,15,0.30,3.75,6",
+            "claude-haiku-4-5,2026-11-01T00:00:00Z,1,5,0.10,1.25,"));
+        Assert.Empty(problems);
+        Assert.Equal([6m, null], entries.Select(e => e.CacheWrite1hPerMTok));
+        Assert.Equal(entries.OrderBy(e => e.Model, StringComparer.Ordinal), PriceCsv.Parse(PriceCsv.Write(entries)).Entries);
+        Assert.Contains("cache_write_1h_usd_per_mtok -6 is negative", PriceCsv.Parse(PriceCsv.Header + ",cache_write_1h_usd_per_mtok\nm,2026-11-01T00:00:00Z,3,15,,,-6").Problems.Single().Message);
+    }
+
     [Theory]
     [InlineData(",0.5", "A multiplier prices a variant as a multiple of the base price")]
     [InlineData("flex,-1", "is not a number greater than 0 and at most 100")]

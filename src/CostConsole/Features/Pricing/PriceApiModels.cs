@@ -18,9 +18,10 @@ public sealed record PriceWriteBody(
     [property: Description("True to save despite the confirmations the check asked for.")] bool Confirm,
     [property: Description("For a correction: the entry's version as read.")] int? Version,
     [property: Description("The price variant (a service or context tier a label selects, e.g. flex); empty: the base price.")] string? Variant = null,
-    [property: Description("For a variant: a multiple of the base entry in force (e.g. 0.5), instead of its own prices.")] string? Multiplier = null)
+    [property: Description("For a variant: a multiple of the base entry in force (e.g. 0.5), instead of its own prices.")] string? Multiplier = null,
+    [property: Description("USD per 1M cache writes kept an hour; empty: at the cache-write price.")] string? CacheWrite1h = null)
 {
-    public PriceDraft Draft => new(Model, EffectiveFrom, Input, Output, CachedInput, CacheWrite, Variant, Multiplier);
+    public PriceDraft Draft => new(Model, EffectiveFrom, Input, Output, CachedInput, CacheWrite, Variant, Multiplier, CacheWrite1h);
 }
 
 /// <summary>A draft to check and preview without saving: a new entry, a correction of <see cref="Id"/>, or a retirement.</summary>
@@ -34,9 +35,10 @@ public sealed record PricePreviewBody(
     [property: Description("The entry being corrected, if any.")] int? Id,
     [property: Description("True to preview retiring the model's price from effectiveFrom.")] bool Retire,
     string? Variant = null,
-    string? Multiplier = null)
+    string? Multiplier = null,
+    string? CacheWrite1h = null)
 {
-    public PriceDraft Draft => new(Model, EffectiveFrom, Input, Output, CachedInput, CacheWrite, Variant, Multiplier);
+    public PriceDraft Draft => new(Model, EffectiveFrom, Input, Output, CachedInput, CacheWrite, Variant, Multiplier, CacheWrite1h);
 }
 
 /// <summary>Ends a model's (or pattern's) price from an hour on.</summary>
@@ -44,11 +46,13 @@ public sealed record PriceRetireBody(string? Model, string? EffectiveFrom, strin
 
 public sealed record PriceEntryJson(string Model, DateTime EffectiveFrom, bool Retired, decimal? Input, decimal? CachedInput, decimal? CacheWrite, decimal? Output,
     [property: Description("The price variant (\"\" for the base price).")] string Variant = "",
-    [property: Description("For a variant priced as a multiple of the base entry in force; its own prices are then null.")] decimal? Multiplier = null)
+    [property: Description("For a variant priced as a multiple of the base entry in force; its own prices are then null.")] decimal? Multiplier = null,
+    [property: Description("USD per 1M cache writes kept an hour; null: at the cache-write price.")] decimal? CacheWrite1h = null)
 {
     public static PriceEntryJson Of(PriceEntry e) => e.Multiplier is { } m
         ? new(e.Model, e.EffectiveFrom.UtcDateTime, e.Retired, null, null, null, null, e.Variant, m)
-        : new(e.Model, e.EffectiveFrom.UtcDateTime, e.Retired, e.Retired ? null : e.InputPerMTok, e.CachedInputPerMTok, e.CacheWritePerMTok, e.Retired ? null : e.OutputPerMTok, e.Variant);
+        : new(e.Model, e.EffectiveFrom.UtcDateTime, e.Retired, e.Retired ? null : e.InputPerMTok, e.CachedInputPerMTok, e.CacheWritePerMTok, e.Retired ? null : e.OutputPerMTok, e.Variant,
+            CacheWrite1h: e.CacheWrite1hPerMTok);
 }
 
 public sealed record StoredPriceJson(int Id, int Version, PriceEntryJson Entry, DateTime CreatedUtc, string CreatedBy, DateTime? UpdatedUtc, string? UpdatedBy)

@@ -13,8 +13,8 @@ public sealed record ImportProblem(int Line, string Message, string? Key = null)
 /// <summary>
 /// Reads and writes price CSV: <c>model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok</c>,
 /// optionally followed, in any order, by <c>retired</c>, <c>variant</c> (a price variant: service or context tier; empty
-/// for the base price) and <c>multiplier</c> (a variant priced as a multiple of the base entry in force, its prices
-/// left empty). A file with any problem yields no entries, only the problems.
+/// for the base price), <c>multiplier</c> (a variant priced as a multiple of the base entry in force, its prices
+/// left empty) and <c>cache_write_1h_usd_per_mtok</c> (cache writes kept an hour; empty: at the cache-write price). A file with any problem yields no entries, only the problems.
 /// </summary>
 public static class PriceCsv
 {
@@ -24,9 +24,9 @@ public static class PriceCsv
     public const string HeaderWithRetired = Header + ",retired";
 
     /// <summary>The header the export writes: every column.</summary>
-    public const string FullHeader = HeaderWithRetired + ",variant,multiplier";
+    public const string FullHeader = HeaderWithRetired + ",variant,multiplier,cache_write_1h_usd_per_mtok";
 
-    private static readonly string[] OptionalColumns = ["retired", "variant", "multiplier"];
+    private static readonly string[] OptionalColumns = ["retired", "variant", "multiplier", "cache_write_1h_usd_per_mtok"];
 
     public static (IReadOnlyList<PriceEntry> Entries, IReadOnlyList<ImportProblem> Problems) Parse(string text)
     {
@@ -68,7 +68,7 @@ public static class PriceCsv
             if (retired is "true" or "yes" or "1")
             {
                 lineProblems.AddRange(PriceValidation.ValidateModel(model));
-                if (fields[2..6].Any(f => f.Trim().Length > 0) || Optional(fields, "multiplier").Length > 0)
+                if (fields[2..6].Any(f => f.Trim().Length > 0) || Optional(fields, "multiplier").Length > 0 || Optional(fields, "cache_write_1h_usd_per_mtok").Length > 0)
                 {
                     lineProblems.Add("a retirement line has no prices");
                 }
@@ -91,7 +91,7 @@ public static class PriceCsv
             PriceEntry? entry = null;
             if (multiplier is not null)
             {
-                if (fields[2..6].Any(f => f.Trim().Length > 0))
+                if (fields[2..6].Any(f => f.Trim().Length > 0) || Optional(fields, "cache_write_1h_usd_per_mtok").Length > 0)
                 {
                     lineProblems.Add("a line with a multiplier leaves its prices empty (they follow the base entry in force)");
                 }
@@ -105,8 +105,9 @@ public static class PriceCsv
                 var output = ParsePrice(fields[3], "output_usd_per_mtok", required: true, lineProblems);
                 var cached = ParsePrice(fields[4], "cached_input_usd_per_mtok", required: false, lineProblems);
                 var cacheWrite = ParsePrice(fields[5], "cache_write_usd_per_mtok", required: false, lineProblems);
+                var cacheWrite1h = ParsePrice(Optional(fields, "cache_write_1h_usd_per_mtok"), "cache_write_1h_usd_per_mtok", required: false, lineProblems);
                 lineProblems.AddRange(PriceValidation.ValidateModel(model));
-                if (lineProblems.Count == 0) entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite, Variant: variant);
+                if (lineProblems.Count == 0) entry = new PriceEntry(model, effective!.Value, input!.Value, output!.Value, cached, cacheWrite, Variant: variant, CacheWrite1hPerMTok: cacheWrite1h);
             }
 
             if (entry is not null)
@@ -186,7 +187,7 @@ public static class PriceCsv
             [
                 e.Model, e.EffectiveFrom.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                 own ? e.InputPerMTok : null, own ? e.OutputPerMTok : null, own ? e.CachedInputPerMTok : null, own ? e.CacheWritePerMTok : null,
-                e.Retired ? "true" : "false", e.Variant, e.Multiplier,
+                e.Retired ? "true" : "false", e.Variant, e.Multiplier, own ? e.CacheWrite1hPerMTok : null,
             ];
         }));
 }

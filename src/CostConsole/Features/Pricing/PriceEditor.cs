@@ -229,7 +229,7 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
         : e.Multiplier is { } m
         ? string.Create(CultureInfo.InvariantCulture, $"from {PriceValidation.Hour(e.EffectiveFrom)}: {m}× the base price in force")
         : string.Create(CultureInfo.InvariantCulture,
-            $"from {PriceValidation.Hour(e.EffectiveFrom)}: input {PriceValidation.Money(e.InputPerMTok)}, cached {(e.CachedInputPerMTok is { } c ? PriceValidation.Money(c) : "as input")}, cache write {(e.CacheWritePerMTok is { } w ? PriceValidation.Money(w) : "as input")}, output {PriceValidation.Money(e.OutputPerMTok)} per 1M"));
+            $"from {PriceValidation.Hour(e.EffectiveFrom)}: input {PriceValidation.Money(e.InputPerMTok)}, cached {(e.CachedInputPerMTok is { } c ? PriceValidation.Money(c) : "as input")}, cache write {(e.CacheWritePerMTok is { } w ? PriceValidation.Money(w) : "as input")}{(e.CacheWrite1hPerMTok is { } w1 ? $", 1-hour cache write {PriceValidation.Money(w1)}" : "")}, output {PriceValidation.Money(e.OutputPerMTok)} per 1M"));
 
     public async Task<IReadOnlyList<PriceAudit>> AuditAsync(string? model = null, int take = 200, CancellationToken cancellationToken = default)
     {

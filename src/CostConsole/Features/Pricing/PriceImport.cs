@@ -198,5 +198,5 @@ public static class PriceImportPlanner
     }
 
     private static bool SamePrices(PriceEntry a, PriceEntry b) =>
-        a.InputPerMTok == b.InputPerMTok && a.OutputPerMTok == b.OutputPerMTok && a.EffectiveCachedInput == b.EffectiveCachedInput && a.EffectiveCacheWrite == b.EffectiveCacheWrite && a.Retired == b.Retired && a.Multiplier == b.Multiplier;
+        a.InputPerMTok == b.InputPerMTok && a.OutputPerMTok == b.OutputPerMTok && a.EffectiveCachedInput == b.EffectiveCachedInput && a.EffectiveCacheWrite == b.EffectiveCacheWrite && a.EffectiveCacheWrite1h == b.EffectiveCacheWrite1h && a.Retired == b.Retired && a.Multiplier == b.Multiplier;
 }

@@ -12,6 +12,8 @@ public sealed class PriceRecord
     public decimal OutputPerMTok { get; set; }
     public decimal? CachedInputPerMTok { get; set; }
     public decimal? CacheWritePerMTok { get; set; }
+    /// <summary>1-hour cache writes; null: at the cache-write price.</summary>
+    public decimal? CacheWrite1hPerMTok { get; set; }
     /// <summary>A retirement: from this hour the model has no price of its own.</summary>
     public bool Retired { get; set; }
     /// <summary>The price variant (a service or context tier) this entry prices; "" for the base price.</summary>
@@ -25,7 +27,7 @@ public sealed class PriceRecord
     /// <summary>Raised by every correction; a save that read an older version is refused (optimistic concurrency).</summary>
     public int Version { get; set; }
 
-    public PriceEntry ToEntry() => new(Model, EffectiveFromUtc, InputPerMTok, OutputPerMTok, CachedInputPerMTok, CacheWritePerMTok, Retired, Variant, Multiplier);
+    public PriceEntry ToEntry() => new(Model, EffectiveFromUtc, InputPerMTok, OutputPerMTok, CachedInputPerMTok, CacheWritePerMTok, Retired, Variant, Multiplier, CacheWrite1hPerMTok);
 
     public void CopyFrom(PriceEntry entry)
     {
@@ -38,6 +40,7 @@ public sealed class PriceRecord
         Retired = entry.Retired;
         Variant = entry.Variant;
         Multiplier = entry.Multiplier;
+        CacheWrite1hPerMTok = entry.CacheWrite1hPerMTok;
     }
 }
 

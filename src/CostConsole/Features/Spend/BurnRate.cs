@@ -80,6 +80,8 @@ public sealed class BurnRate(
                         TokenType.Input => new TokenCounts(perHourTokens, 0, 0, 0),
                         TokenType.CachedInput => new TokenCounts(0, perHourTokens, 0, 0),
                         TokenType.CacheWrite => new TokenCounts(0, 0, perHourTokens, 0),
+                        TokenType.CacheWrite1h => new TokenCounts(0, 0, 0, 0, CacheWrite1h: perHourTokens),
+                        TokenType.Reasoning => new TokenCounts(0, 0, 0, 0, Reasoning: perHourTokens),
                         _ => new TokenCounts(0, 0, 0, perHourTokens),
                     };
                     tokens[model] = tokens.GetValueOrDefault(model) + counts;

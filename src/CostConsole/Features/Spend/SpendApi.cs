@@ -40,11 +40,22 @@ public readonly record struct SpendParameters(
     };
 }
 
-/// <summary>Tokens, requests and cost of a row or of the total. Money is USD, rounded to 6 decimals.</summary>
+/// <summary>
+/// Tokens, requests and cost of a row or of the total. Money is USD, rounded to 6 decimals. cacheWrite1hTokens is the
+/// part of cacheWriteTokens kept an hour; reasoningTokens the part of outputTokens that was reasoning.
+/// </summary>
 public record SpendFiguresJson(long InputTokens, long CachedInputTokens, long CacheWriteTokens, long OutputTokens, decimal CostUsd, long UnpricedTokens, long Requests, decimal CachedSavingsUsd)
 {
+    public long CacheWrite1hTokens { get; init; }
+
+    public long ReasoningTokens { get; init; }
+
     public static SpendFiguresJson Of(SpendFigures f) => new(f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens,
-        decimal.Round(f.CostUsd, 6), f.UnpricedTokens, f.Requests, decimal.Round(f.CachedSavingsUsd, 6));
+        decimal.Round(f.CostUsd, 6), f.UnpricedTokens, f.Requests, decimal.Round(f.CachedSavingsUsd, 6))
+    {
+        CacheWrite1hTokens = f.CacheWrite1hTokens,
+        ReasoningTokens = f.ReasoningTokens,
+    };
 }
 
 /// <summary>One row: the values of the requested groupBy keys (only those appear), then its figures.</summary>
@@ -80,7 +91,11 @@ public sealed record SpendRowJson(
         return new(Key(SpendDimension.Feature), Key(SpendDimension.Model), Key(SpendDimension.Team), Key(SpendDimension.Provider),
             Key(SpendDimension.Operation), Key(SpendDimension.Outcome), Key(SpendDimension.Variant), Key("day"), Key("hour"),
             f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.CostUsd, f.UnpricedTokens, f.Requests, f.CachedSavingsUsd,
-            extras.Count == 0 ? null : extras.ToDictionary(e => e.Name, e => e.Value));
+            extras.Count == 0 ? null : extras.ToDictionary(e => e.Name, e => e.Value))
+        {
+            CacheWrite1hTokens = f.CacheWrite1hTokens,
+            ReasoningTokens = f.ReasoningTokens,
+        };
     }
 }
 

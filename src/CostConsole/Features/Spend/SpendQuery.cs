@@ -84,6 +84,11 @@ public sealed class SpendQuery(
             warnings.Add(variants);
         }
 
+        if (folded.Writes1hWarning is { } writes)
+        {
+            warnings.Add(writes);
+        }
+
         if (through is not null && await ledger.AmbiguousHoursAsync(request.From, request.To, cancellationToken) is var flagged and > 0)
         {
             warnings.Add($"{flagged} {(flagged == 1 ? "hour" : "hours")} of this window had counters that came back after a gap while their target was down: if those processes restarted, "
