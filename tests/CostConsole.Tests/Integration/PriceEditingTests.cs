@@ -265,7 +265,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
     [InlineData("format=litellm&effectiveFrom=2026-11-18T00:00:00Z", """{ "m": { "input_cost_per_token": "cheap", "output_cost_per_token": 1e-06 } }""", "\"m\": input_cost_per_token \"cheap\" is not a number")]
     [InlineData("format=litellm&effectiveFrom=tomorrow", """{ "m": { "input_cost_per_token": 1e-06, "output_cost_per_token": 1e-06 } }""", "effectiveFrom: effectiveFrom 'tomorrow' is not a date and time")]
     [InlineData("format=csv", "model,when\nx,y", "line 1: the header must be exactly")]
-    [InlineData("format=xml", "<prices/>", "format must be csv or litellm")]
+    [InlineData("format=xml", "<prices/>", "format must be csv, litellm or genai-prices")]
     public async Task A_bad_import_writes_nothing_and_says_which_key_or_line_is_wrong(string query, string file, string message)
     {
         var client = await _app.SignedInAsync(Roles.Admin);

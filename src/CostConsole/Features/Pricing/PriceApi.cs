@@ -34,7 +34,7 @@ public static class PriceApi
         edit.MapPost("/prices/retire", RetireAsync).WithSummary("Ends a model's price from an hour on.")
             .DocumentsBody<PriceRetireBody>("application/json").ProducesChange(StatusCodes.Status201Created);
         edit.MapPost("/prices/import", ImportAsync).WithSummary("Imports a CSV price list or LiteLLM's price map; a dry run unless dryRun=false.")
-            .WithDescription("The body is the file itself: the CSV of GET /api/v1/prices/export (format=csv), or LiteLLM's model_prices_and_context_window.json (format=litellm).")
+            .WithDescription("The body is the file itself: the CSV of GET /api/v1/prices/export (format=csv), LiteLLM's model_prices_and_context_window.json (format=litellm), or genai-prices' dated catalogue prices/data.json (format=genai-prices: dated entries at their start dates, the undated one from effectiveFrom).")
             .DocumentsBody<string>("text/csv", "application/json")
             .Produces<PriceImportJson>().Produces<PriceImportJson>(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status400BadRequest);
 
@@ -117,7 +117,7 @@ public static class PriceApi
         CancellationToken cancellationToken)
     {
         format ??= "";
-        if (format is not ("csv" or "litellm")) return Invalid($"format must be csv or litellm (was '{Echo.Printable(format)}').");
+        if (format is not ("csv" or "litellm" or "genai-prices")) return Invalid($"format must be csv, litellm or genai-prices (was '{Echo.Printable(format)}').");
         if (context.Request.ContentLength > MaxImportBytes) return Invalid($"The file is larger than {MaxImportBytes / 1024 / 1024} MB.");
         var text = await ReadTextAsync(context.Request.Body, MaxImportBytes, cancellationToken);
         if (text is null) return Invalid($"The file is larger than {MaxImportBytes / 1024 / 1024} MB.");

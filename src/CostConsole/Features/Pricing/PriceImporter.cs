@@ -10,7 +10,17 @@ public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProv
             ? [.. (await editor.SeenModelsAsync(cancellationToken)).Select(m => m.Model).Concat(book.Entries.Select(e => e.Model)).Distinct(StringComparer.Ordinal)]
             : null;
         ImportPlan plan;
-        if (format == "litellm")
+        if (format == "genai-prices")
+        {
+            // Dated entries carry their own start; the undated price of each model needs the import's hour.
+            List<string> errors = [];
+            var from = string.IsNullOrWhiteSpace(effectiveFrom) ? null : PriceValidation.ParseHour(effectiveFrom, "effectiveFrom", time.GetUtcNow(), errors);
+            var seen = onlySeen ? (await editor.SeenModelsAsync(cancellationToken)).Select(m => m.Model).ToList() : null;
+            var catalogue = GenAiPrices.Parse(text, from, seen);
+            plan = PriceImportPlanner.Plan(catalogue.Entries, book, only, [.. errors.Select(e => new ImportProblem(0, e, "effectiveFrom")), .. catalogue.Problems], catalogue.Skipped);
+            plan = plan with { Notes = [.. plan.Notes, .. catalogue.Notes] };
+        }
+        else if (format == "litellm")
         {
             List<string> errors = [];
             var from = PriceValidation.ParseHour(effectiveFrom, "effectiveFrom", time.GetUtcNow(), errors);
