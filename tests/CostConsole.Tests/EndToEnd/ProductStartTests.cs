@@ -85,7 +85,8 @@ public sealed class ProductStartTests(PresentHistoryFixture prometheus) : IAsync
         // A command's output is its answer; its log lines below Warning stay out of sight.
         Assert.DoesNotContain("info:", token.Error);
 
-        var hour = DateTimeOffset.UtcNow;
+        // The newest hour the app can have closed: an hour closes once Ledger:SettleSeconds (120 s by default) have passed.
+        var hour = DateTimeOffset.UtcNow.AddSeconds(-120);
         hour = new DateTimeOffset(hour.Year, hour.Month, hour.Day, hour.Hour, 0, 0, TimeSpan.Zero);
         await using var app = await ProductProcess.StartAsync(dll, settings);
         await ProductProcess.WaitForLedgerAsync(app.BaseUrl, token.Output.Trim(), hour, TimeSpan.FromSeconds(120));
