@@ -58,24 +58,32 @@ public sealed class LedgerRollupTests
             // Inside the day being ingested (its row holds 00:00-05:00): the row less the first two hours.
             (new DateTimeOffset(2026, 11, 3, 2, 0, 0, TimeSpan.Zero), To) })
         {
-            var window = $"from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}";
-            var byFeature = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=feature")).RootElement;
-            foreach (var row in byFeature.GetProperty("rows").EnumerateArray())
-            {
-                var f = Array.IndexOf(Features, row.GetProperty("feature").GetString());
-                var (input, output, cost) = Truth(f, from, to);
-                Assert.Equal(input, row.GetProperty("inputTokens").GetInt64());
-                Assert.Equal(output, row.GetProperty("outputTokens").GetInt64());
-                Assert.Equal(decimal.Round(cost, 6), row.GetProperty("costUsd").GetDecimal());
-            }
-
-            // By hour (hourly rows only) and by UTC day (daily rows, the day being ingested included): the same totals.
-            var byHour = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=hour")).RootElement;
-            Assert.Equal(byHour.GetProperty("totals").GetRawText(), byFeature.GetProperty("totals").GetRawText());
-            var byDay = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=day")).RootElement;
-            Assert.Equal(byHour.GetProperty("totals").GetRawText(), byDay.GetProperty("totals").GetRawText());
+            var byFeature = await AssertWindowAsync(finance, from, to, (from, to));
             Assert.Equal(Features.Length, byFeature.GetProperty("rows").GetArrayLength());
         }
+    }
+
+    /// <summary>
+    /// Asks [from, to) by feature, by hour and by UTC day (hourly rows; daily rows, the day being ingested included)
+    /// and checks each feature against the hour-by-hour truth of <paramref name="read"/> and the three totals alike.
+    /// </summary>
+    private static async Task<JsonElement> AssertWindowAsync(HttpClient finance, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset From, DateTimeOffset To) read)
+    {
+        var window = $"from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}";
+        var byFeature = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=feature")).RootElement;
+        foreach (var row in byFeature.GetProperty("rows").EnumerateArray())
+        {
+            var (input, output, cost) = Truth(Array.IndexOf(Features, row.GetProperty("feature").GetString()), read.From, read.To);
+            Assert.Equal(input, row.GetProperty("inputTokens").GetInt64());
+            Assert.Equal(output, row.GetProperty("outputTokens").GetInt64());
+            Assert.Equal(decimal.Round(cost, 6), row.GetProperty("costUsd").GetDecimal());
+        }
+
+        var byHour = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=hour")).RootElement;
+        Assert.Equal(byFeature.GetProperty("totals").GetRawText(), byHour.GetProperty("totals").GetRawText());
+        var byDay = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=day")).RootElement;
+        Assert.Equal(byFeature.GetProperty("totals").GetRawText(), byDay.GetProperty("totals").GetRawText());
+        return byFeature;
     }
 
     [Fact]
@@ -111,24 +119,11 @@ public sealed class LedgerRollupTests
             ((new DateTimeOffset(2026, 10, 28, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 3, 0, 0, TimeSpan.Zero)), (new DateTimeOffset(2026, 10, 28, 5, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 2, 3, 0, 0, TimeSpan.Zero))),
         })
         {
-            var window = $"from={asked.Item1:yyyy-MM-ddTHH:mm:ssZ}&to={asked.Item2:yyyy-MM-ddTHH:mm:ssZ}";
-            var byFeature = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=feature")).RootElement;
+            // By hour and by UTC day the pruned days come whole at their midnights: the same totals.
+            var byFeature = await AssertWindowAsync(finance, asked.Item1, asked.Item2, read);
             Assert.Equal(read, (byFeature.GetProperty("from").GetDateTimeOffset(), byFeature.GetProperty("to").GetDateTimeOffset()));
             var warned = byFeature.GetProperty("warnings").EnumerateArray().Any(w => w.GetString()!.Contains("kept as daily sums only", StringComparison.Ordinal));
             Assert.Equal(asked.Item1.ToUnixTimeSeconds() < cutoff, warned);
-            foreach (var row in byFeature.GetProperty("rows").EnumerateArray())
-            {
-                var (input, output, cost) = Truth(Array.IndexOf(Features, row.GetProperty("feature").GetString()), read.Item1, read.Item2);
-                Assert.Equal(input, row.GetProperty("inputTokens").GetInt64());
-                Assert.Equal(output, row.GetProperty("outputTokens").GetInt64());
-                Assert.Equal(decimal.Round(cost, 6), row.GetProperty("costUsd").GetDecimal());
-            }
-
-            // By hour and by UTC day: the pruned days whole at their midnights, the same totals.
-            var byHour = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=hour")).RootElement;
-            Assert.Equal(byFeature.GetProperty("totals").GetRawText(), byHour.GetProperty("totals").GetRawText());
-            var byDay = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=day")).RootElement;
-            Assert.Equal(byFeature.GetProperty("totals").GetRawText(), byDay.GetProperty("totals").GetRawText());
         }
 
         // A price starting mid-day before Oct 27 cannot be priced apart any more: refused with the reason, nothing stored.
