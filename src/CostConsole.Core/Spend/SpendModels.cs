@@ -150,6 +150,9 @@ public sealed record SpendResult(
     /// <summary>Models with tokens but no price in force, for the "add a price" call-out.</summary>
     public IReadOnlyList<string> UnpricedModels { get; init; } = [];
 
+    /// <summary>(model, variant) pairs whose variant has no entry and was priced as the base, for the "price this variant" call-out.</summary>
+    public IReadOnlyList<(string Model, string Variant)> VariantsAsBase { get; init; } = [];
+
     /// <summary>True when part of the window could not be read (the open hour from Prometheus): figures are a floor.</summary>
     public bool Incomplete { get; init; }
 

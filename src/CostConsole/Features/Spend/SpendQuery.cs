@@ -104,6 +104,7 @@ public sealed class SpendQuery(
         return new SpendResult(request.From, request.To, request.GroupBy, folded.Rows, folded.Totals, through, warnings)
         {
             UnpricedModels = folded.UnpricedModels,
+            VariantsAsBase = folded.VariantsAsBase,
             Incomplete = live.Failed,
             LiveSince = live.Since,
             LedgerFrom = extent.From,
