@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
+using CostConsole.Features.Spend;
 using CostConsole.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -106,5 +107,14 @@ public sealed class CacheWriteTierTests
         var warnings = answer.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
         Assert.Contains(warnings, w => w.StartsWith("1-hour cache writes of claude-haiku-4-5 are priced at the 5-minute cache-write price", StringComparison.Ordinal));
         Assert.DoesNotContain(warnings, w => w.Contains("claude-sonnet-4-5 are priced at the 5-minute", StringComparison.Ordinal));
+
+        // The explorer shows the subsets inside their columns: reasoning with its share of output, 1-hour writes.
+        var html = await finance.GetStringAsync("/explore?range=custom&from=2026-11-12&to=2026-11-12&tz=UTC&by=model");
+        var sonnet = Series[0];
+        const int allSteps = Hours * 6;
+        Assert.Contains($"{SpendFormat.Count(sonnet.Reasoning * allSteps)} reasoning ({SpendFormat.Share(sonnet.Reasoning, sonnet.Output)})", html);
+        Assert.Contains($"{SpendFormat.Count(sonnet.Write1h * allSteps)} kept 1 h", html);
+        // claude-haiku-4-5 reports no reasoning: only claude-sonnet-4-5's row and the total carry one.
+        Assert.Equal(2, html.Split("data-testid=\"cell-reasoning\"").Length - 1);
     }
 }

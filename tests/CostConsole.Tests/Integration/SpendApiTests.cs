@@ -83,7 +83,7 @@ public sealed class SpendApiTests(HistoryFixture fixture) : IAsyncLifetime
 
         var expectedInput = fixture.History.GroundTruth.Where(t => t.Key.Feature == feature && t.Key.TokenType == Family.InputTokens).Sum(t => t.Value);
         Assert.Equal(expectedInput, json.GetProperty("totals").GetProperty("inputTokens").GetInt64());
-        Assert.Equal("model,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,cost_usd,unpriced_tokens,requests,cached_savings_usd", csv[0]);
+        Assert.Equal("model,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,cost_usd,unpriced_tokens,requests,cached_savings_usd,cache_write_1h_tokens,reasoning_tokens", csv[0]);
         Assert.Equal(json.GetProperty("rows").GetArrayLength(), csv.Length - 1);
         Assert.Equal(expectedInput, csv.Skip(1).Sum(line => long.Parse(line.Split(',')[1], CultureInfo.InvariantCulture)));
     }

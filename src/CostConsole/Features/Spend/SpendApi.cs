@@ -184,10 +184,13 @@ public static class SpendApi
             // Streamed in batches: a large view never becomes one string. The next page's cursor rides in a header.
             return Results.Stream(async body =>
             {
-                await Csv.CsvTable.WriteAsync(body, [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd"],
+                // cache_write_1h_tokens is part of cache_write_tokens, reasoning_tokens part of output_tokens.
+                await Csv.CsvTable.WriteAsync(body, [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd",
+                    "cache_write_1h_tokens", "reasoning_tokens"],
                     page.Shown.Select(row => row.Keys.Cast<object?>().Concat([
                         row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
-                        decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6)])), cancellationToken);
+                        decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6),
+                        row.Figures.CacheWrite1hTokens, row.Figures.ReasoningTokens])), cancellationToken);
             }, "text/csv; charset=utf-8");
         }
 
