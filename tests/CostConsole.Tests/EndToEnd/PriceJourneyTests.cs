@@ -126,7 +126,7 @@ public sealed class PriceJourneyTests(HistoryFixture prometheus) : IAsyncLifetim
         await page.WaitForSelectorAsync("[data-testid='rules-yaml']");
         var gauge = await page.InnerTextAsync("[data-testid='rules-yaml']");
         Assert.Contains("record: costconsole:cost_usd_per_second:rate5m", gauge);
-        Assert.Contains("costconsole_price_usd_per_token{token_type=\"input\"}", gauge);
+        Assert.Contains("costconsole_price_usd_per_token{token_type=\"input\",variant=\"\"}", gauge);
         await page.ClickAsync("[data-testid='rules-variant'] >> text=Inline prices");
         await page.WaitForFunctionAsync("() => document.querySelector(\"[data-testid='rules-yaml']\").innerText.includes('* 0.00000015')");
         Assert.DoesNotContain("costconsole_price_usd_per_token{", await page.InnerTextAsync("[data-testid='rules-yaml']"));

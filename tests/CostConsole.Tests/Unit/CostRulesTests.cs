@@ -82,6 +82,22 @@ public sealed class CostRulesTests
         Assert.Equal(3 * 4, text.Split('\n').Count(l => l.StartsWith("costconsole_price_usd_per_token{", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public void Variant_prices_are_gauged_with_their_label_and_the_rules_read_only_the_base()
+    {
+        var book = new PriceBook([.. Book.Entries, new PriceEntry("gpt-4o-2024-11-20", Now.AddDays(-1), 0m, 0m, Variant: "flex", Multiplier: 0.5m),
+            new PriceEntry("re:claude-.*", Now.AddDays(-1), 0m, 0m, Variant: "batch", Multiplier: 0.5m)]);
+        var variants = PriceMetrics.VariantsInForce(book, Seen, Now);
+        var text = PriceMetrics.Write(PriceMetrics.InForce(book, Seen, Now), 0, variants);
+
+        Assert.Equal([("claude-3-5-sonnet", "batch"), ("gpt-4o-2024-11-20", "flex")], variants.Keys);
+        // Half of the base in force (input 2.50 and 3.00 per 1M).
+        Assert.Contains("costconsole_price_usd_per_token{model=\"gpt-4o-2024-11-20\",variant=\"flex\",token_type=\"input\"} 0.00000125\n", text);
+        Assert.Contains("costconsole_price_usd_per_token{model=\"claude-3-5-sonnet\",variant=\"batch\",token_type=\"input\"} 0.0000015\n", text);
+        var yaml = CostRules.Write(MetricProfile.BuiltIn["otel-seed"], RuleVariant.Gauge, new RuleSettings(250m), PriceMetrics.InForce(book, Seen, Now), Now);
+        Assert.Contains("costconsole_price_usd_per_token{token_type=\"input\",variant=\"\"}", yaml);
+    }
+
     [Theory]
     [InlineData(0, 3, 1, "costconsole-cost", "dailyBudget must be more than 0")]
     [InlineData(100, 1, 1, "costconsole-cost", "spikeFactor must be more than 1")]

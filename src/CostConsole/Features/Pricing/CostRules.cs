@@ -180,7 +180,8 @@ public static class CostRules
     /// <summary>The gauge for one token type, by model, with the model copied into the profile's model label.</summary>
     private static string Price(string tokenType, string model)
     {
-        var gauge = $"max by (model) ({PriceMetric}{{token_type=\"{tokenType}\"}})";
+        // variant="" selects the base prices (variant series carry the label); the rules price every tier at the base.
+        var gauge = $"max by (model) ({PriceMetric}{{token_type=\"{tokenType}\",variant=\"\"}})";
         return model == "model" ? gauge : $"label_replace({gauge}, {PromQl.Quote(model)}, \"$1\", \"model\", \"(.*)\")";
     }
 

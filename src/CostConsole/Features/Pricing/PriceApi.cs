@@ -155,7 +155,7 @@ public static class PriceApi
         var seen = (await editor.SeenModelsAsync(cancellationToken)).Select(m => m.Model).ToList();
         var inForce = PriceMetrics.InForce(book, seen, time.GetUtcNow());
         var unpriced = seen.Count(m => !inForce.ContainsKey(m));
-        return TypedResults.Text(PriceMetrics.Write(inForce, unpriced), "text/plain; version=0.0.4; charset=utf-8");
+        return TypedResults.Text(PriceMetrics.Write(inForce, unpriced, PriceMetrics.VariantsInForce(book, seen, time.GetUtcNow())), "text/plain; version=0.0.4; charset=utf-8");
     }
 
     private static ProblemHttpResult Invalid(string detail) => TypedResults.Problem(title: "Invalid request", detail: detail, statusCode: StatusCodes.Status400BadRequest);

@@ -27,6 +27,31 @@ public static class PriceMetrics
         return prices;
     }
 
+    /// <summary>
+    /// (model, variant) → the variant's prices in force at <paramref name="now"/> (a multiplier applied to the base in
+    /// force), for every model with a variant entry of its own and every seen model a variant pattern prices.
+    /// </summary>
+    public static IReadOnlyDictionary<(string Model, string Variant), PriceEntry> VariantsInForce(PriceBook book, IEnumerable<string> seenModels, DateTimeOffset now)
+    {
+        var variantEntries = book.Entries.Where(e => !e.IsBase).ToList();
+        var prices = new SortedDictionary<(string, string), PriceEntry>();
+        var seen = seenModels.ToList();
+        foreach (var variant in variantEntries.Select(e => e.Variant).Distinct(StringComparer.Ordinal))
+        {
+            var models = variantEntries.Where(e => e.Variant == variant && !e.IsPattern).Select(e => e.Model)
+                .Concat(seen.Where(m => variantEntries.Any(e => e.Variant == variant && e.IsPattern && PriceBook.Catches(e.Model, m))));
+            foreach (var model in models.Distinct(StringComparer.Ordinal))
+            {
+                if (book.PriceFor(model, variant, now) is { Price: { } price, AsBase: false })
+                {
+                    prices[(model, variant)] = price;
+                }
+            }
+        }
+
+        return prices;
+    }
+
     public static decimal PerMillion(PriceEntry price, TokenType type) => type switch
     {
         TokenType.Input => price.InputPerMTok,
@@ -37,7 +62,9 @@ public static class PriceMetrics
     };
 
     /// <summary>Prometheus text exposition format 0.0.4.</summary>
-    public static string Write(IReadOnlyDictionary<string, PriceEntry> prices, int unpricedModels)
+    /// <param name="variants">Variant prices in force, written with a <c>variant</c> label (base prices carry none, so
+    /// <c>variant=""</c> selects them).</param>
+    public static string Write(IReadOnlyDictionary<string, PriceEntry> prices, int unpricedModels, IReadOnlyDictionary<(string Model, string Variant), PriceEntry>? variants = null)
     {
         var text = new StringBuilder();
         text.Append("# HELP ").Append(CostRules.PriceMetric).Append(" Price in force now in CostConsole's pricing history, USD per token (cached and cache-write fall back to the input price).\n");
@@ -48,6 +75,15 @@ public static class PriceMetrics
             {
                 text.Append(CostRules.PriceMetric).Append("{model=\"").Append(Escape(model)).Append("\",token_type=\"").Append(CostRules.TokenTypeLabel(type)).Append("\"} ")
                     .Append(CostRules.PerToken(PerMillion(price, type))).Append('\n');
+            }
+        }
+
+        foreach (var ((model, variant), price) in variants ?? new Dictionary<(string, string), PriceEntry>())
+        {
+            foreach (var type in Types)
+            {
+                text.Append(CostRules.PriceMetric).Append("{model=\"").Append(Escape(model)).Append("\",variant=\"").Append(Escape(variant))
+                    .Append("\",token_type=\"").Append(CostRules.TokenTypeLabel(type)).Append("\"} ").Append(CostRules.PerToken(PerMillion(price, type))).Append('\n');
             }
         }
 
