@@ -96,7 +96,7 @@ public sealed class SpendPageTests : ComponentTestBase
 
         var link = page.Find("[data-testid='add-price-link']");
         Assert.Equal(Hostile, link.TextContent);
-        Assert.Equal("/prices?model=" + Uri.EscapeDataString(Hostile), link.GetAttribute("href"));
+        Assert.Equal("/prices?model=" + Uri.EscapeDataString(Hostile) + "&add=1", link.GetAttribute("href"));
         Assert.Empty(page.Find("[data-testid='unpriced-callout']").QuerySelectorAll("b"));
     }
 

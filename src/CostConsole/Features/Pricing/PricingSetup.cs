@@ -13,6 +13,7 @@ public static class PricingSetup
         services.AddSingleton<PriceEditor>();
         services.AddSingleton<PriceImpact>();
         services.AddSingleton<PriceImporter>();
+        services.AddSingleton<PriceCatalogue>();
         services.AddSingleton<RulesExport>();
         return services;
     }
