@@ -62,6 +62,11 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
             .ToList();
         var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.BillableTokens, later.Totals.BillableTokens);
         List<string> warnings = [.. earlier.Warnings.Concat(later.Warnings).Where(w => !w.Contains("have no price", StringComparison.Ordinal)).Distinct()];
+        if (dimension == SpendDimension.Variant && MixNote(ranked, total) is { } mix)
+        {
+            warnings.Add(mix);
+        }
+
         if (earlier.StartsBeforeLedger || later.StartsBeforeLedger)
         {
             warnings.Insert(0, $"The ledger starts at {earlier.LedgerFrom:yyyy-MM-dd HH:mm} UTC: the hours before it are not known, so the {(earlier.StartsBeforeLedger ? "earlier" : "later")} period is only partly counted and the change is not like for like.");
@@ -71,5 +76,23 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
         {
             UnpricedModels = [.. earlier.UnpricedModels.Union(later.UnpricedModels).Order(StringComparer.Ordinal)],
         };
+    }
+
+    /// <summary>
+    /// Tokens moving between price variants (batch to standard, flex to priority) change cost at unchanged prices: that
+    /// shift is part of the volume effect, a mix effect, and is said so with each variant's share of tokens.
+    /// </summary>
+    private static string? MixNote(IReadOnlyList<ChangeRow> rows, ChangeRow total)
+    {
+        if (total.TokensBefore <= 0 || total.TokensAfter <= 0) return null;
+        var shifts = rows
+            .Select(r => (Name: SpendDimension.Display(r.Keys[0]), Before: 100m * r.TokensBefore / total.TokensBefore, After: 100m * r.TokensAfter / total.TokensAfter))
+            .Where(r => Math.Abs(r.After - r.Before) >= 5m)
+            .OrderByDescending(r => Math.Abs(r.After - r.Before))
+            .ToList();
+        return shifts.Count == 0
+            ? null
+            : "Tokens moved between price variants (" + string.Join(", ", shifts.Select(r => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.Name} {r.Before:0}% → {r.After:0}% of tokens")))
+              + "): at unchanged prices that shift changes cost too, so it is part of the volume effect — a mix effect, not a price change.";
     }
 }

@@ -35,6 +35,25 @@ public sealed class SpendViewModelTests
     }
 
     [Fact]
+    public void Tokens_moving_from_batch_to_standard_at_unchanged_prices_are_called_a_mix_effect()
+    {
+        // 4M tokens both times; batch (half price) goes from 3M to 1M of them. Prices unchanged: after = at old prices.
+        var earlier = Result(("batch", 3m, 3_000_000), ("", 2m, 1_000_000));
+        var later = Result(("batch", 1m, 1_000_000), ("", 6m, 3_000_000));
+
+        var explanation = ChangeExplanation.Explain(Before, After, SpendDimension.Variant, earlier, later, later);
+
+        Assert.Equal((2m, 2m, 0m), (explanation.Total.Change, explanation.Total.VolumeEffect, explanation.Total.PriceEffect));
+        Assert.StartsWith("Tokens moved between price variants (", explanation.Warnings.Single(), StringComparison.Ordinal);
+        Assert.Contains("batch 75% → 25% of tokens", explanation.Warnings.Single());
+        Assert.Contains("(not labelled) 25% → 75% of tokens", explanation.Warnings.Single());
+        Assert.Contains("a mix effect, not a price change", explanation.Warnings.Single());
+        // Grouped by something else, or with shares that hold, nothing is said.
+        Assert.Empty(ChangeExplanation.Explain(Before, After, "feature", earlier, later, later).Warnings);
+        Assert.Empty(ChangeExplanation.Explain(Before, After, SpendDimension.Variant, earlier, earlier, earlier).Warnings);
+    }
+
+    [Fact]
     public void A_comparison_whose_earlier_period_starts_before_the_ledger_says_it_is_not_like_for_like()
     {
         var earlier = Result(("chat", 2m, 1_000_000)) with { From = Before.From, To = Before.To, LedgerFrom = Before.From.AddHours(12) };
