@@ -122,6 +122,10 @@ public sealed class PriceVariantTests
         Assert.Equal(rows["flex"].GetProperty("costUsd").GetDecimal(), flex.GetProperty("totals").GetProperty("costUsd").GetDecimal());
         Assert.Equal(2 * 6 * Hours * 2_000L, flex.GetProperty("totals").GetProperty("inputTokens").GetInt64());
 
+        // What changed takes the variant as its first grouping when asked.
+        var changes = await finance.GetStringAsync("/changes?a=2026-11-11..2026-11-11&b=2026-11-12..2026-11-12&tz=UTC&by=variant");
+        Assert.True(changes.IndexOf("By variant", StringComparison.Ordinal) is >= 0 and var at && at < changes.IndexOf("By feature", StringComparison.Ordinal), "the variant section comes first");
+
         // The price list and its CSV carry the variants.
         var list = await engineer.GetFromJsonAsync<JsonElement>("/api/v1/prices");
         var flexEntry = list.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("entry").GetProperty("variant").GetString() == "flex").GetProperty("entry");
