@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
@@ -30,23 +29,12 @@ public sealed class PriceVariantJourneyTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var text = new StringBuilder();
-        foreach (var (metric, output) in new[] { ("gen_ai_client_token_usage_input", false), ("gen_ai_client_token_usage_output", true) })
-        {
-            text.Append(CultureInfo.InvariantCulture, $"# TYPE {metric} counter\n");
-            foreach (var (tier, input, outputPerStep) in Series)
-            {
-                var labels = $"job=\"app\",instance=\"pod-0\",gen_ai_request_model=\"{Model}\",feature=\"search\"" + (tier is null ? "" : $",openai_response_service_tier=\"{tier}\"");
-                var step = output ? outputPerStep : input;
-                text.Append(CultureInfo.InvariantCulture, $"{metric}_total{{{labels}}} 0 {Start.AddMinutes(-10).ToUnixTimeSeconds()}\n");
-                for (var i = 1; i <= Hours * 6; i++)
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"{metric}_total{{{labels}}} {step * i} {Start.AddMinutes(i * 10 - 1).ToUnixTimeSeconds()}\n");
-                }
-            }
-        }
-
-        _prometheus = await PrometheusServer.StartAsync(openMetrics: text.Append("# EOF\n").ToString());
+        var text = CounterFixture.Write(Start, Hours,
+            from family in new[] { "gen_ai_client_token_usage_input", "gen_ai_client_token_usage_output" }
+            from s in Series
+            select (family, $"job=\"app\",instance=\"pod-0\",gen_ai_request_model=\"{Model}\",feature=\"search\"" + (s.Tier is null ? "" : $",openai_response_service_tier=\"{s.Tier}\""),
+                family.EndsWith("output", StringComparison.Ordinal) ? s.Output : s.Input));
+        _prometheus = await PrometheusServer.StartAsync(openMetrics: text);
         _browserApp = await BrowserApp.StartAsync(_prometheus.BaseUrl, new ShiftedTimeProvider(Start.AddHours(Hours).AddMinutes(30)),
             new Dictionary<string, string?> { ["Ledger:BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture) });
         await _browserApp.App.Services.GetRequiredService<LedgerIngestor>().SyncAsync(Start.AddHours(Hours));

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
@@ -29,29 +28,14 @@ public sealed class CacheWriteTierTests
         ("claude-haiku-4-5", 4_000, 1_000, 300, 800, 0),
     ];
 
-    private static string Text()
-    {
-        var text = new StringBuilder();
-        foreach (var (metric, pick) in new (string, Func<(string, long, long, long, long, long), long>)[]
+    private static string Text() => CounterFixture.Write(Start, Hours,
+        from family in new (string Name, Func<(string Model, long Input, long Write, long Write1h, long Output, long Reasoning), long> Pick)[]
         {
-            ("llm_input_tokens", s => s.Item2), ("llm_cache_write_tokens", s => s.Item3), ("llm_cache_write_1h_tokens", s => s.Item4),
-            ("llm_output_tokens", s => s.Item5), ("llm_reasoning_tokens", s => s.Item6),
-        })
-        {
-            text.Append(CultureInfo.InvariantCulture, $"# TYPE {metric} counter\n");
-            foreach (var series in Series)
-            {
-                var labels = $"job=\"gw\",instance=\"gw-0\",model=\"{series.Model}\"";
-                text.Append(CultureInfo.InvariantCulture, $"{metric}_total{{{labels}}} 0 {Start.AddMinutes(-10).ToUnixTimeSeconds()}\n");
-                for (var i = 1; i <= Hours * 6; i++)
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"{metric}_total{{{labels}}} {pick(series) * i} {Start.AddMinutes(i * 10 - 1).ToUnixTimeSeconds()}\n");
-                }
-            }
+            ("llm_input_tokens", s => s.Input), ("llm_cache_write_tokens", s => s.Write), ("llm_cache_write_1h_tokens", s => s.Write1h),
+            ("llm_output_tokens", s => s.Output), ("llm_reasoning_tokens", s => s.Reasoning),
         }
-
-        return text.Append("# EOF\n").ToString();
-    }
+        from s in Series
+        select (family.Name, $"job=\"gw\",instance=\"gw-0\",model=\"{s.Model}\"", family.Pick(s)));
 
     [Fact]
     public async Task One_hour_writes_and_reasoning_are_priced_as_billed_and_a_missing_1h_price_is_said()

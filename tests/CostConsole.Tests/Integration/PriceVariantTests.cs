@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
@@ -38,29 +37,13 @@ public sealed class PriceVariantTests
         _ => BaseAt(hour),
     };
 
-    private static string Text()
-    {
-        var text = new StringBuilder();
-        foreach (var (metric, output) in new[] { ("gen_ai_client_token_usage_input", false), ("gen_ai_client_token_usage_output", true) })
-        {
-            text.Append(CultureInfo.InvariantCulture, $"# TYPE {metric} counter\n");
-            foreach (var (tier, input, outputPerStep) in Series)
-            {
-                for (var pod = 0; pod < 2; pod++)
-                {
-                    var labels = $"job=\"app\",instance=\"pod-{pod}\",gen_ai_request_model=\"{Model}\",feature=\"search\"" + (tier is null ? "" : $",openai_response_service_tier=\"{tier}\"");
-                    var step = output ? outputPerStep : input;
-                    text.Append(CultureInfo.InvariantCulture, $"{metric}_total{{{labels}}} 500 {Start.AddMinutes(-10).ToUnixTimeSeconds()}\n");
-                    for (var i = 1; i <= Hours * 6; i++)
-                    {
-                        text.Append(CultureInfo.InvariantCulture, $"{metric}_total{{{labels}}} {500 + step * i} {Start.AddMinutes(i * 10 - 1).ToUnixTimeSeconds()}\n");
-                    }
-                }
-            }
-        }
-
-        return text.Append("# EOF\n").ToString();
-    }
+    private static string Text() => CounterFixture.Write(Start, Hours,
+        from family in new[] { "gen_ai_client_token_usage_input", "gen_ai_client_token_usage_output" }
+        from s in Series
+        from pod in new[] { 0, 1 }
+        select (family, $"job=\"app\",instance=\"pod-{pod}\",gen_ai_request_model=\"{Model}\",feature=\"search\"" + (s.Tier is null ? "" : $",openai_response_service_tier=\"{s.Tier}\""),
+            family.EndsWith("output", StringComparison.Ordinal) ? s.Output : s.Input),
+        baseline: 500);
 
     private static async Task<HttpResponseMessage> PostPriceAsync(HttpClient engineer, Dictionary<string, object?> body)
     {
