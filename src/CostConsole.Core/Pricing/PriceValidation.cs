@@ -109,6 +109,15 @@ public static class PriceValidation
         var variant = (draft.Variant ?? "").Trim();
         errors.AddRange(ValidateVariant(variant));
         var multiplier = ParseMultiplier(draft.Multiplier, variant, errors);
+        var others = stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.Variant == replacing.Variant && e.EffectiveFrom == replacing.EffectiveFrom)).ToList();
+        void RefuseSecondEntry(DateTimeOffset from)
+        {
+            if (others.Any(e => e.Model == model && e.Variant == variant && e.EffectiveFrom == from))
+            {
+                errors.Add($"{model}{(variant.Length == 0 ? "" : " variant " + Shown(variant))} already has an entry from {Hour(from)}; correct that entry instead of adding a second one for the same hour.");
+            }
+        }
+
         if (multiplier is not null)
         {
             // A multiplier variant has no prices of its own: they follow the base entry in force, hour by hour.
@@ -119,11 +128,7 @@ public static class PriceValidation
 
             if (errors.Count > 0) return new PriceCheck(null, errors, confirmations, warnings, []);
             var scaled = new PriceEntry(model, effective!.Value, 0m, 0m, Variant: variant, Multiplier: multiplier);
-            if (stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.Variant == replacing.Variant && e.EffectiveFrom == replacing.EffectiveFrom))
-                .Any(e => e.Model == model && e.Variant == variant && e.EffectiveFrom == scaled.EffectiveFrom))
-            {
-                errors.Add($"{model} variant {Shown(variant)} already has an entry from {Hour(scaled.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour.");
-            }
+            RefuseSecondEntry(scaled.EffectiveFrom);
 
             if (!stored.Any(e => e.Model == model && e.IsBase && !e.Retired))
             {
@@ -154,13 +159,7 @@ public static class PriceValidation
             confirmations.Add($"The cached-input price ({Money(cached.Value)}) is above the input price ({Money(input.Value)}); cache reads are usually cheaper.");
         }
 
-        var others = stored.Where(e => replacing is null || !(e.Model == replacing.Model && e.Variant == replacing.Variant && e.EffectiveFrom == replacing.EffectiveFrom)).ToList();
-        if (others.Any(e => e.Model == model && e.Variant == variant && e.EffectiveFrom == entry.EffectiveFrom))
-        {
-            errors.Add(variant.Length == 0
-                ? $"{model} already has an entry from {Hour(entry.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour."
-                : $"{model} variant {Shown(variant)} already has an entry from {Hour(entry.EffectiveFrom)}; correct that entry instead of adding a second one for the same hour.");
-        }
+        RefuseSecondEntry(entry.EffectiveFrom);
 
         if (variant.Length > 0)
         {

@@ -17,12 +17,6 @@ public sealed class DimensionSets(IDbContextFactory<CostConsoleDbContext> dbFact
     private readonly Dictionary<Dimensions, long> _byValues = [];
     private long _highest;
 
-    /// <summary>How many sets the ledger holds (as last read).</summary>
-    public int Count => _byId.Count;
-
-    /// <summary>The values of a key, or false when the key is newer than the cache (call <see cref="RefreshAsync"/>).</summary>
-    public bool TryGet(long id, out Dimensions dimensions) => _byId.TryGetValue(id, out dimensions);
-
     /// <summary>The values of every key read, reading the sets added since the last read first when one is unknown.</summary>
     public async Task<Func<long, Dimensions>> ResolverAsync(IEnumerable<long> ids, CancellationToken cancellationToken)
     {

@@ -39,6 +39,14 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
             pruned is { } p ? DateTimeOffset.FromUnixTimeSeconds(p).AddHours(1) : null);
     }
 
+    /// <summary>The end of the last day whose hourly rows retention dropped, or null while none were.</summary>
+    public async Task<DateTimeOffset?> PrunedThroughAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var pruned = await db.LedgerHours.Where(h => h.RowsPruned).MaxAsync(h => (long?)h.HourUnix, cancellationToken);
+        return pruned is { } p ? DateTimeOffset.FromUnixTimeSeconds(p).AddHours(1) : null;
+    }
+
     /// <summary>
     /// Ingested hours of [from, to) in which some series came back after a gap no restart signal explains (their
     /// target was down or unknown): read without a reset, so they undercount if those processes restarted.

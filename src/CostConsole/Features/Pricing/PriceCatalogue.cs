@@ -15,8 +15,6 @@ public sealed class PriceCatalogue(IConfiguration configuration, TimeProvider ti
 
     private (string Path, DateTime Written, string Text)? _file;
 
-    public bool Configured => !string.IsNullOrWhiteSpace(configuration[Setting]);
-
     public async Task<SuggestedPrice?> SuggestAsync(string model, CancellationToken cancellationToken = default)
     {
         var path = configuration[Setting];

@@ -84,9 +84,15 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
     /// Why a price may not start at this hour: before the end of the last day whose hourly rows retention dropped
     /// (Ledger:HourlyRetentionDays), only whole days are left to price apart, so a price there starts at 00:00 UTC.
     /// </summary>
-    public async Task<string?> RetentionProblemAsync(DateTimeOffset effectiveFrom, CancellationToken cancellationToken = default)
+    public async Task<Func<DateTimeOffset, string?>> RetentionCheckAsync(CancellationToken cancellationToken = default)
     {
-        if (effectiveFrom.UtcTicks % TimeSpan.TicksPerDay == 0 || (await ledger.ExtentAsync(cancellationToken)).PrunedThrough is not { } pruned || effectiveFrom >= pruned)
+        var pruned = await ledger.PrunedThroughAsync(cancellationToken);
+        return effectiveFrom => RetentionProblem(effectiveFrom, pruned);
+    }
+
+    private static string? RetentionProblem(DateTimeOffset effectiveFrom, DateTimeOffset? prunedThrough)
+    {
+        if (effectiveFrom.UtcTicks % TimeSpan.TicksPerDay == 0 || prunedThrough is not { } pruned || effectiveFrom >= pruned)
         {
             return null;
         }
@@ -96,7 +102,7 @@ public sealed class PriceEditor(IDbContextFactory<CostConsoleDbContext> dbFactor
     }
 
     private async Task<PriceCheck> WithinRetentionAsync(PriceCheck check, CancellationToken cancellationToken) =>
-        check.Entry is { } entry && await RetentionProblemAsync(entry.EffectiveFrom, cancellationToken) is { } problem
+        check.Entry is { } entry && (await RetentionCheckAsync(cancellationToken))(entry.EffectiveFrom) is { } problem
             ? check with { Errors = [.. check.Errors, problem], Entry = null }
             : check;
 

@@ -41,9 +41,10 @@ public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProv
             plan = plan with { Problems = [.. plan.Problems, new ImportProblem(0, reasonProblem, "reason")] };
         }
 
+        var retention = await editor.RetentionCheckAsync(cancellationToken);
         foreach (var item in plan.ToWrite)
         {
-            if (await editor.RetentionProblemAsync(item.Entry.EffectiveFrom, cancellationToken) is { } problem)
+            if (retention(item.Entry.EffectiveFrom) is { } problem)
             {
                 plan = plan with { Problems = [.. plan.Problems, new ImportProblem(0, problem, "\"" + PriceValidation.Shown(item.Entry.Model) + "\"")] };
             }
