@@ -42,10 +42,9 @@ public sealed class CostRulesTests
         var (code, output) = await PromtoolCheckAsync(yaml);
 
         Assert.True(code == 0, $"promtool check rules failed ({code}):\n{output}\n{yaml}");
-        // One token-rate record per priced token type (the 1-hour write and reasoning subsets have none: the rules price
-        // every write at the cache-write price and reasoning as the output it is part of), then cost, total and unpriced
-        // records, then three alerts.
-        var priced = MetricProfile.BuiltIn[profile].Tokens.Keys.Count(t => t is not (TokenType.CacheWrite1h or TokenType.Reasoning));
+        // One token-rate record per priced token type, the 1-hour writes included (reasoning has none: it costs as the
+        // output it is part of), then cost, total and unpriced records, then three alerts.
+        var priced = MetricProfile.BuiltIn[profile].Tokens.Keys.Count(t => t is not TokenType.Reasoning);
         Assert.Contains($"SUCCESS: {priced + 6} rules found", output);
     }
 
@@ -79,11 +78,11 @@ public sealed class CostRulesTests
         Assert.Contains("costconsole_price_usd_per_token{model=\"claude-3-5-sonnet\",token_type=\"cache_write\"} 0.00000375\n", text);
         Assert.Contains("costconsole_price_usd_per_token{model=\"weird\\\"model\\\\name\",token_type=\"output\"} 0.000002\n", text);
         Assert.Contains("costconsole_unpriced_models 2\n", text);
-        Assert.Equal(3 * 4, text.Split('\n').Count(l => l.StartsWith("costconsole_price_usd_per_token{", StringComparison.Ordinal)));
+        Assert.Equal(3 * 5, text.Split('\n').Count(l => l.StartsWith("costconsole_price_usd_per_token{", StringComparison.Ordinal)));
     }
 
     [Fact]
-    public void Variant_prices_are_gauged_with_their_label_and_the_rules_read_only_the_base()
+    public async Task Variant_prices_are_gauged_with_their_label_and_the_rules_join_them_by_tier()
     {
         var book = new PriceBook([.. Book.Entries, new PriceEntry("gpt-4o-2024-11-20", Now.AddDays(-1), 0m, 0m, Variant: "flex", Multiplier: 0.5m),
             new PriceEntry("re:claude-.*", Now.AddDays(-1), 0m, 0m, Variant: "batch", Multiplier: 0.5m)]);
@@ -94,8 +93,34 @@ public sealed class CostRulesTests
         // Half of the base in force (input 2.50 and 3.00 per 1M).
         Assert.Contains("costconsole_price_usd_per_token{model=\"gpt-4o-2024-11-20\",variant=\"flex\",token_type=\"input\"} 0.00000125\n", text);
         Assert.Contains("costconsole_price_usd_per_token{model=\"claude-3-5-sonnet\",variant=\"batch\",token_type=\"input\"} 0.0000015\n", text);
-        var yaml = CostRules.Write(MetricProfile.BuiltIn["otel-seed"], RuleVariant.Gauge, new RuleSettings(250m), PriceMetrics.InForce(book, Seen, Now), Now);
-        Assert.Contains("costconsole_price_usd_per_token{token_type=\"input\",variant=\"\"}", yaml);
+
+        var gauge = CostRules.Write(MetricProfile.BuiltIn["otel-seed"], RuleVariant.Gauge, new RuleSettings(250m), PriceMetrics.InForce(book, Seen, Now), Now, variants);
+        // The token rates keep the served tier; the variants' gauge is joined on model and tier, the base's on the model.
+        Assert.Contains("sum by (feature, gen_ai_request_model, openai_response_service_tier) (", gauge);
+        Assert.Contains("label_replace(label_replace(max by (model, variant) (costconsole_price_usd_per_token{token_type=\"input\",variant!=\"\"}), \"gen_ai_request_model\", \"$1\", \"model\", \"(.*)\"), \"openai_response_service_tier\", \"$1\", \"variant\", \"(.*)\")", gauge);
+        Assert.Contains("costconsole_price_usd_per_token{token_type=\"input\",variant=\"\"}", gauge);
+
+        var inline = CostRules.Write(MetricProfile.BuiltIn["otel-seed"], RuleVariant.Inline, new RuleSettings(250m), PriceMetrics.InForce(book, Seen, Now), Now, variants);
+        // The base term leaves out the tier that has its own entry; that tier's term has half the price.
+        Assert.Contains("costconsole:tokens_input:rate5m{gen_ai_request_model=\"gpt-4o-2024-11-20\",openai_response_service_tier!~\"flex\"} * 0.0000025,", inline);
+        Assert.Contains("costconsole:tokens_input:rate5m{gen_ai_request_model=\"gpt-4o-2024-11-20\",openai_response_service_tier=\"flex\"} * 0.00000125,", inline);
+        foreach (var yaml in new[] { gauge, inline })
+        {
+            var (code, output) = await PromtoolCheckAsync(yaml);
+            Assert.True(code == 0, $"promtool check rules failed ({code}):\n{output}\n{yaml}");
+        }
+    }
+
+    [Fact]
+    public void One_hour_cache_writes_add_their_price_over_the_write_price()
+    {
+        var book = new PriceBook([new PriceEntry("claude-x", Now.AddDays(-1), 3m, 15m, 0.3m, 3.75m, CacheWrite1hPerMTok: 6m)]);
+        var text = PriceMetrics.Write(PriceMetrics.InForce(book, [], Now), 0);
+        var inline = CostRules.Write(MetricProfile.BuiltIn["bifrost"], RuleVariant.Inline, new RuleSettings(250m), PriceMetrics.InForce(book, [], Now), Now);
+
+        Assert.Contains("costconsole_price_usd_per_token{model=\"claude-x\",token_type=\"cache_write_1h\"} 0.000006\n", text);
+        // 6.00 − 3.75 per 1M on top of the write price every write already pays.
+        Assert.Contains("costconsole:tokens_cache_write_1h:rate5m{model=\"claude-x\"} * 0.00000225,", inline);
     }
 
     [Theory]

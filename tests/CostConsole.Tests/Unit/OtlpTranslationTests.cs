@@ -70,7 +70,7 @@ public sealed class OtlpTranslationTests
         Assert.Equal(("gpt-4o-2024-08-06", "openai"), (dims.Model, dims.Provider));
 
         // The cost rules copy the response model into the request model's label where that one is empty.
-        var rate = CostRules.TokenRate(profile.Tokens[TokenType.Input], profile.LabelsOf("model"), "by (\"gen_ai.request.model\")");
+        var rate = CostRules.TokenRate(profile.Tokens[TokenType.Input], [profile.LabelsOf("model")], "by (\"gen_ai.request.model\")");
         Assert.Equal(
             "sum by (\"gen_ai.request.model\") (rate({\"gen_ai.client.token.usage_sum\",\"gen_ai.token.type\"=\"input\",\"gen_ai.request.model\"!=\"\"}[5m])"
             + " or label_replace(rate({\"gen_ai.client.token.usage_sum\",\"gen_ai.token.type\"=\"input\",\"gen_ai.request.model\"=\"\",\"gen_ai.response.model\"!=\"\"}[5m]), \"gen_ai.request.model\", \"$1\", \"gen_ai.response.model\", \"(.+)\")"

@@ -51,21 +51,33 @@ public static class CostRules
         TokenType.Output => "output",
         TokenType.CachedInput => "cached_input",
         TokenType.CacheWrite => "cache_write",
+        TokenType.CacheWrite1h => "cache_write_1h",
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 
     public static string TokenRecord(TokenType type) => $"costconsole:tokens_{TokenTypeLabel(type)}:rate5m";
 
-    /// <summary>The rules file. <paramref name="prices"/> (model → entry in force) is used by the inline variant only.</summary>
-    public static string Write(MetricProfile profile, RuleVariant variant, RuleSettings settings, IReadOnlyDictionary<string, PriceEntry> prices, DateTimeOffset generatedAt)
+    /// <summary>
+    /// The rules file. <paramref name="prices"/> (model → base entry in force) and <paramref name="variants"/> ((model,
+    /// variant) → the variant's prices in force) are used by the inline variant only; the gauge variant joins the
+    /// same prices from <c>/metrics</c>.
+    /// </summary>
+    public static string Write(MetricProfile profile, RuleVariant variant, RuleSettings settings, IReadOnlyDictionary<string, PriceEntry> prices, DateTimeOffset generatedAt,
+        IReadOnlyDictionary<(string Model, string Variant), PriceEntry>? variants = null)
     {
         var modelLabels = profile.LabelsOf("model");
         var model = modelLabels.Count > 0
             ? modelLabels[0]
             : throw new InvalidOperationException($"The metric profile {profile.Name} has no model label; cost rules need one.");
-        List<string> by = [.. new[] { profile.LabelsOf("feature").FirstOrDefault(), model }.OfType<string>().Distinct()];
+        // The served tier, when the profile reads one: token rates keep it, and each tier is priced at its own variant
+        // entry where one is in force, else at the base (as the ledger prices it).
+        var tierLabels = profile.LabelsOf("variant");
+        var tier = tierLabels.FirstOrDefault();
+        List<string> by = [.. new[] { profile.LabelsOf("feature").FirstOrDefault(), model, tier }.OfType<string>().Distinct()];
         var byClause = $"by ({string.Join(", ", by.Select(Label))})";
-        var types = new[] { TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.Output }.Where(profile.Tokens.ContainsKey).ToList();
+        var types = new[] { TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.CacheWrite1h, TokenType.Output }.Where(profile.Tokens.ContainsKey).ToList();
+        var joins = new PriceJoin(model, tier == model ? null : tier);
+        variants ??= new Dictionary<(string, string), PriceEntry>();
 
         var yaml = new StringBuilder();
         yaml.AppendLine($"# CostConsole cost rules ({(variant == RuleVariant.Gauge ? "prices joined from the costconsole_price_usd_per_token gauge" : "prices inlined as constants")}).");
@@ -79,27 +91,33 @@ public static class CostRules
             yaml.AppendLine($"# Prices as of the generation time: export again after a price change.");
         }
 
+        if (joins.Tier is { } tierLabel)
+        {
+            yaml.AppendLine($"# Price variants: the {tierLabel} label selects a variant's prices where one is in force; other tiers are priced at the base (CostConsole's pages flag them).");
+        }
+
         yaml.AppendLine("groups:");
         yaml.AppendLine($"  - name: {settings.GroupName}");
         yaml.AppendLine("    rules:");
+        List<IReadOnlyList<string>> fallbacks = [modelLabels, .. joins.Tier is null ? Array.Empty<IReadOnlyList<string>>() : [tierLabels]];
         foreach (var type in types)
         {
-            Record(yaml, TokenRecord(type), TokenRate(profile.Tokens[type], modelLabels, byClause));
+            Record(yaml, TokenRecord(type), TokenRate(profile.Tokens[type], fallbacks, byClause));
         }
 
         var terms = types.SelectMany(type => variant == RuleVariant.Gauge
-            ? [GaugeTerm(type, model, profile.InputIncludes)]
-            : prices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => InlineTerm(type, model, p.Key, p.Value, profile.InputIncludes))).ToList();
+            ? [GaugeTerm(type, joins, profile.InputIncludes)]
+            : InlineTerms(type, joins, prices, variants, profile.InputIncludes)).ToList();
         var cost = terms.Count == 0
             ? $"sum {byClause} ({TokenRecord(TokenType.Input)} * 0)"
             : $"sum {byClause} (\n    {string.Join("\n  or\n    ", terms)}\n)";
         Record(yaml, CostRecord, cost);
         Record(yaml, TotalRecord, $"sum({CostRecord})");
         var unpriced = variant == RuleVariant.Gauge
-            ? $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)}) unless on ({Label(model)}) {Price("input", model)}"
+            ? $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)}) unless on ({Label(model)}) {joins.Base("input")}"
             : prices.Count == 0
                 ? $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)})"
-                : $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)}{{{PromQl.Matcher(new LabelMatcher(model, string.Join("|", prices.Keys.Order(StringComparer.Ordinal).Select(PromQl.EscapeRegex)), "!~"))}}})";
+                : $"sum by ({Label(model)}) ({TokenRecord(TokenType.Input)}{{{PromQl.Matcher(new LabelMatcher(model, Alternatives(prices.Keys), "!~"))}}})";
         Record(yaml, UnpricedRecord, unpriced);
 
         var budget = settings.DailyBudgetUsd.ToString(CultureInfo.InvariantCulture);
@@ -122,67 +140,133 @@ public static class CostRules
     }
 
     /// <summary>
-    /// The token rate by <paramref name="byClause"/>, summed over every name of the counter, with the model read from its
-    /// first filled label (as the ledger reads it): series whose first model label is empty get the next one copied in.
+    /// The token rate by <paramref name="byClause"/>, summed over every name of the counter. Each dimension in
+    /// <paramref name="fallbacks"/> (the model, and the served tier) is read from its first filled label, as the ledger
+    /// reads it: series whose first label is empty get the next filled one copied in.
     /// </summary>
-    internal static string TokenRate(TokenMetric metric, IReadOnlyList<string> modelLabels, string byClause)
+    internal static string TokenRate(TokenMetric metric, IReadOnlyList<IReadOnlyList<string>> fallbacks, string byClause)
     {
-        var sums = metric.Names.Select(name => $"sum {byClause} ({FallbackRate(name, metric.Matchers, modelLabels)})").ToList();
+        var sums = metric.Names.Select(name => $"sum {byClause} ({FallbackRate(name, metric.Matchers, fallbacks)})").ToList();
         // a + b drops what only one side has: (a + b) or a or b keeps it.
         return sums.Skip(1).Aggregate(sums[0], (all, next) => $"(({all}) + ({next})) or ({all}) or ({next})");
     }
 
-    private static string FallbackRate(string name, IReadOnlyDictionary<string, string> matchers, IReadOnlyList<string> labels)
+    /// <summary>One case of a fallback: the matchers that select it and the label copied into the first one (if any).</summary>
+    private sealed record FallbackCase(IReadOnlyList<LabelMatcher> Matchers, string? CopyFrom, string Into);
+
+    private static IEnumerable<FallbackCase> Cases(IReadOnlyList<string> labels)
     {
-        List<LabelMatcher> fixedMatchers = [.. matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))];
-        string Rate(IEnumerable<LabelMatcher> extra) => $"rate({PromQl.Selector(name, fixedMatchers.Concat(extra))}[{Window}])";
         if (labels.Count < 2)
         {
-            return Rate([]);
+            yield return new FallbackCase([], null, labels.FirstOrDefault() ?? "");
+            yield break;
         }
 
-        List<string> parts = [];
         for (var i = 0; i < labels.Count; i++)
         {
-            var rate = Rate(labels.Take(i).Select(l => LabelMatcher.Equal(l, "")).Append(LabelMatcher.NotEqual(labels[i], "")));
-            parts.Add(i == 0 ? rate : $"label_replace({rate}, {PromQl.Quote(labels[0])}, \"$1\", {PromQl.Quote(labels[i])}, \"(.+)\")");
+            yield return new FallbackCase([.. labels.Take(i).Select(l => LabelMatcher.Equal(l, "")), LabelMatcher.NotEqual(labels[i], "")], i == 0 ? null : labels[i], labels[0]);
         }
 
-        parts.Add(Rate(labels.Select(l => LabelMatcher.Equal(l, ""))));
-        return string.Join(" or ", parts);
+        yield return new FallbackCase([.. labels.Select(l => LabelMatcher.Equal(l, ""))], null, labels[0]);
     }
 
-    /// <summary>tokens × price, where cached and cache-write tokens (a subset of input when the profile says so) add only their difference to the input price.</summary>
-    private static string GaugeTerm(TokenType type, string model, CacheInclusion inputIncludes)
+    private static string FallbackRate(string name, IReadOnlyDictionary<string, string> matchers, IReadOnlyList<IReadOnlyList<string>> fallbacks)
     {
-        var typeLabel = TokenTypeLabel(type);
-        var price = (type == TokenType.CachedInput && inputIncludes.Reads) || (type == TokenType.CacheWrite && inputIncludes.Writes)
-            ? $"({Price(typeLabel, model)} - on ({Label(model)}) {Price("input", model)})"
-            : Price(typeLabel, model);
-        return $"label_replace({TokenRecord(type)} * on ({Label(model)}) group_left () {price}, \"token_type\", \"{typeLabel}\", \"\", \"\")";
-    }
-
-    private static string InlineTerm(TokenType type, string model, string modelValue, PriceEntry entry, CacheInclusion inputIncludes)
-    {
-        var perMillion = type switch
+        List<LabelMatcher> fixedMatchers = [.. matchers.Select(m => LabelMatcher.Equal(m.Key, m.Value))];
+        // Every combination of the dimensions' cases: one selector each, so no series is read twice.
+        IEnumerable<IReadOnlyList<FallbackCase>> combinations = [[]];
+        foreach (var labels in fallbacks)
         {
-            TokenType.Input => entry.InputPerMTok,
-            TokenType.Output => entry.OutputPerMTok,
-            TokenType.CachedInput => entry.EffectiveCachedInput - (inputIncludes.Reads ? entry.InputPerMTok : 0m),
-            TokenType.CacheWrite => entry.EffectiveCacheWrite - (inputIncludes.Writes ? entry.InputPerMTok : 0m),
-            _ => 0m,
-        };
-        var typeLabel = TokenTypeLabel(type);
-        var selector = $"{TokenRecord(type)}{{{PromQl.Matcher(LabelMatcher.Equal(model, modelValue))}}}";
-        return $"label_replace({selector} * {PerToken(perMillion)}, \"token_type\", \"{typeLabel}\", \"\", \"\")";
+            var cases = Cases(labels).ToList();
+            combinations = combinations.SelectMany(chosen => cases.Select(c => (IReadOnlyList<FallbackCase>)[.. chosen, c])).ToList();
+        }
+
+        return string.Join(" or ", combinations.Select(chosen =>
+        {
+            var rate = $"rate({PromQl.Selector(name, fixedMatchers.Concat(chosen.SelectMany(c => c.Matchers)))}[{Window}])";
+            return chosen.Where(c => c.CopyFrom is not null)
+                .Aggregate(rate, (expr, c) => $"label_replace({expr}, {PromQl.Quote(c.Into)}, \"$1\", {PromQl.Quote(c.CopyFrom!)}, \"(.+)\")");
+        }));
     }
 
-    /// <summary>The gauge for one token type, by model, with the model copied into the profile's model label.</summary>
-    private static string Price(string tokenType, string model)
+    /// <summary>
+    /// The price a token type adds per token: cached and cache-write tokens that are a subset of input add only their
+    /// difference to the input price, and 1-hour writes (a subset of the writes) their difference to the write price.
+    /// </summary>
+    private static (string Type, TokenType? Minus) PriceOf(TokenType type, CacheInclusion inputIncludes) => type switch
     {
-        // variant="" selects the base prices (variant series carry the label); the rules price every tier at the base.
-        var gauge = $"max by (model) ({PriceMetric}{{token_type=\"{tokenType}\",variant=\"\"}})";
-        return model == "model" ? gauge : $"label_replace({gauge}, {PromQl.Quote(model)}, \"$1\", \"model\", \"(.*)\")";
+        TokenType.CachedInput when inputIncludes.Reads => ("cached_input", TokenType.Input),
+        TokenType.CacheWrite when inputIncludes.Writes => ("cache_write", TokenType.Input),
+        TokenType.CacheWrite1h => ("cache_write_1h", TokenType.CacheWrite),
+        _ => (TokenTypeLabel(type), null),
+    };
+
+    /// <summary>
+    /// tokens × gauge price. With a tier label, the variant's gauge (joined on model and tier) prices the tiers that have
+    /// one, and the base gauge the rest: <c>or</c> keeps the variant-priced series and adds only the others.
+    /// </summary>
+    private static string GaugeTerm(TokenType type, PriceJoin joins, CacheInclusion inputIncludes)
+    {
+        var (typeLabel, minus) = PriceOf(type, inputIncludes);
+        string Priced(string on, Func<string, string> gauge)
+        {
+            var price = minus is { } other ? $"({gauge(typeLabel)} - on ({on}) {gauge(TokenTypeLabel(other))})" : gauge(typeLabel);
+            return $"{TokenRecord(type)} * on ({on}) group_left () {price}";
+        }
+
+        var product = Priced(Label(joins.Model), joins.Base);
+        if (joins.Tier is { } tier)
+        {
+            product = $"({Priced($"{Label(joins.Model)}, {Label(tier)}", joins.Variant)}) or ({product})";
+        }
+
+        return $"label_replace({product}, \"token_type\", \"{TokenTypeLabel(type)}\", \"\", \"\")";
+    }
+
+    /// <summary>One term per priced model (and per variant in force, with the tier selected; the base term then leaves those tiers out).</summary>
+    private static IEnumerable<string> InlineTerms(TokenType type, PriceJoin joins, IReadOnlyDictionary<string, PriceEntry> prices,
+        IReadOnlyDictionary<(string Model, string Variant), PriceEntry> variants, CacheInclusion inputIncludes)
+    {
+        var (_, minus) = PriceOf(type, inputIncludes);
+        var typeLabel = TokenTypeLabel(type);
+        string Term(PriceEntry entry, IEnumerable<LabelMatcher> matchers)
+        {
+            var perMillion = PriceMetrics.PerMillion(entry, type) - (minus is { } other ? PriceMetrics.PerMillion(entry, other) : 0m);
+            var selector = $"{TokenRecord(type)}{{{string.Join(",", matchers.Select(PromQl.Matcher))}}}";
+            return $"label_replace({selector} * {PerToken(perMillion)}, \"token_type\", \"{typeLabel}\", \"\", \"\")";
+        }
+
+        var tiered = joins.Tier is null ? [] : variants.Where(v => !PriceEntry.BaseVariants.Contains(v.Key.Variant)).ToList();
+        foreach (var (modelValue, entry) in prices.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var own = tiered.Where(v => v.Key.Model == modelValue).Select(v => v.Key.Variant).ToList();
+            var exceptTiers = own.Count == 0 ? [] : new[] { new LabelMatcher(joins.Tier!, Alternatives(own), "!~") };
+            yield return Term(entry, [LabelMatcher.Equal(joins.Model, modelValue), .. exceptTiers]);
+        }
+
+        foreach (var ((modelValue, tierValue), entry) in tiered.OrderBy(v => v.Key.Model, StringComparer.Ordinal).ThenBy(v => v.Key.Variant, StringComparer.Ordinal))
+        {
+            yield return Term(entry, [LabelMatcher.Equal(joins.Model, modelValue), LabelMatcher.Equal(joins.Tier!, tierValue)]);
+        }
+    }
+
+    /// <summary>A regex matching exactly the given values (each escaped).</summary>
+    private static string Alternatives(IEnumerable<string> values) => string.Join("|", values.Order(StringComparer.Ordinal).Select(PromQl.EscapeRegex));
+
+    /// <summary>The price gauge as the rules join it: by model (and tier), with the names moved onto the profile's labels.</summary>
+    private sealed record PriceJoin(string Model, string? Tier)
+    {
+        /// <summary>The base price of one token type: <c>variant=""</c> selects it (variant series carry the label).</summary>
+        public string Base(string tokenType) => ToModel($"max by (model) ({PriceMetric}{{token_type=\"{tokenType}\",variant=\"\"}})");
+
+        /// <summary>The variants' prices of one token type, with the variant copied into the tier label.</summary>
+        public string Variant(string tokenType)
+        {
+            var gauge = ToModel($"max by (model, variant) ({PriceMetric}{{token_type=\"{tokenType}\",variant!=\"\"}})");
+            return Tier == "variant" ? gauge : $"label_replace({gauge}, {PromQl.Quote(Tier!)}, \"$1\", \"variant\", \"(.*)\")";
+        }
+
+        private string ToModel(string gauge) => Model == "model" ? gauge : $"label_replace({gauge}, {PromQl.Quote(Model)}, \"$1\", \"model\", \"(.*)\")";
     }
 
     public static string PerToken(decimal perMillion) => (perMillion / 1_000_000m).ToString("0.############", CultureInfo.InvariantCulture);

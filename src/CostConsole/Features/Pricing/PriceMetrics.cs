@@ -6,7 +6,7 @@ namespace CostConsole.Features.Pricing;
 /// <summary>The prices in force now, as CostConsole's own <c>/metrics</c> shows them for Prometheus rules to join on.</summary>
 public static class PriceMetrics
 {
-    private static readonly TokenType[] Types = [TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.Output];
+    private static readonly TokenType[] Types = [TokenType.Input, TokenType.CachedInput, TokenType.CacheWrite, TokenType.CacheWrite1h, TokenType.Output];
 
     /// <summary>
     /// Model → entry in force at <paramref name="now"/>, for every model with an entry of its own and every model
@@ -57,6 +57,7 @@ public static class PriceMetrics
         TokenType.Input => price.InputPerMTok,
         TokenType.CachedInput => price.EffectiveCachedInput,
         TokenType.CacheWrite => price.EffectiveCacheWrite,
+        TokenType.CacheWrite1h => price.EffectiveCacheWrite1h,
         TokenType.Output => price.OutputPerMTok,
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
@@ -67,7 +68,7 @@ public static class PriceMetrics
     public static string Write(IReadOnlyDictionary<string, PriceEntry> prices, int unpricedModels, IReadOnlyDictionary<(string Model, string Variant), PriceEntry>? variants = null)
     {
         var text = new StringBuilder();
-        text.Append("# HELP ").Append(CostRules.PriceMetric).Append(" Price in force now in CostConsole's pricing history, USD per token (cached and cache-write fall back to the input price).\n");
+        text.Append("# HELP ").Append(CostRules.PriceMetric).Append(" Price in force now in CostConsole's pricing history, USD per token (cached and cache-write fall back to the input price, 1-hour writes to the cache-write price).\n");
         text.Append("# TYPE ").Append(CostRules.PriceMetric).Append(" gauge\n");
         foreach (var (model, price) in prices)
         {

@@ -40,9 +40,9 @@ public sealed class RulesExport(PriceStore prices, PriceEditor editor, IOptions<
     public async Task<string> ExportAsync(RuleVariant variant, RuleSettings settings, CancellationToken cancellationToken = default)
     {
         var book = await prices.LoadAsync(cancellationToken);
-        var seen = (await editor.SeenModelsAsync(cancellationToken)).Select(m => m.Model);
+        var seen = (await editor.SeenModelsAsync(cancellationToken)).Select(m => m.Model).ToList();
         var now = time.GetUtcNow();
-        return CostRules.Write(prometheus.Value.ActiveProfile(), variant, settings, PriceMetrics.InForce(book, seen, now), now);
+        return CostRules.Write(prometheus.Value.ActiveProfile(), variant, settings, PriceMetrics.InForce(book, seen, now), now, PriceMetrics.VariantsInForce(book, seen, now));
     }
 
     public static bool TryVariant(string text, out RuleVariant variant)
