@@ -100,6 +100,21 @@ public sealed class PriceVariantTests
         Assert.Contains(warnings, w => w.Contains("Variant “priority” has no price for gpt-4o: priced as the base (standard) price.", StringComparison.Ordinal));
         Assert.DoesNotContain(warnings, w => w.Contains("“flex”", StringComparison.Ordinal) || w.Contains("“default”", StringComparison.Ordinal));
 
+        // The FOCUS file has one row per tier, its variant in Tags, and says which tier was priced at the base.
+        var focus = CostConsole.Csv.CsvTable.Read(await finance.GetStringAsync($"/api/v1/exports/focus?{window}"));
+        var column = focus[0].Fields.Select((name, i) => (name, i)).ToDictionary(c => c.name, c => c.i);
+        var focusRows = focus.Skip(1).Select(r => r.Fields).ToList();
+        string TierOf(string[] row) => JsonDocument.Parse(row[column["Tags"]]).RootElement.TryGetProperty("variant", out var v) ? v.GetString()! : "";
+        foreach (var (tier, cost) in rows.Select(r => (r.Key, r.Value.GetProperty("costUsd").GetDecimal())))
+        {
+            var ofTier = focusRows.Where(r => TierOf(r) == tier).ToList();
+            Assert.Equal(cost, ofTier.Sum(r => decimal.Parse(r[column["BilledCost"]], CultureInfo.InvariantCulture)));
+            Assert.All(ofTier, r => Assert.Equal(tier == "priority", r[column["ChargeDescription"]].Contains("(priority tier priced at the base: no price of its own)", StringComparison.Ordinal)));
+        }
+
+        Assert.Equal(rows.Count, focusRows.Select(TierOf).Distinct().Count());
+        Assert.Equal(2 * 6 * Hours * Series.Sum(s => s.Input), focusRows.Sum(r => long.Parse(r[column["x_InputTokens"]], CultureInfo.InvariantCulture)));
+
         // A filter on the variant narrows to it, exactly.
         var flex = JsonDocument.Parse(await finance.GetStringAsync($"/api/v1/spend?{window}&groupBy=model&variant=flex")).RootElement;
         Assert.Equal(rows["flex"].GetProperty("costUsd").GetDecimal(), flex.GetProperty("totals").GetProperty("costUsd").GetDecimal());

@@ -161,8 +161,8 @@ public sealed class SpendExplorerTests(HistoryFixture fixture) : IAsyncLifetime
         var chargeback = await client.GetAsync("/api/v1/exports/chargeback?month=2026-11");
         Assert.Equal("chargeback-2026-11.csv", chargeback.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var lines = (await chargeback.Content.ReadAsStringAsync()).Trim().Split('\n');
-        Assert.Equal("team,model,feature,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,requests,unpriced_tokens,cost_usd", lines[0]);
-        var csvByTeam = lines.Skip(1).Select(l => l.Split(',')).GroupBy(c => c[0]).ToDictionary(g => g.Key, g => g.Sum(c => decimal.Parse(c[^1], CultureInfo.InvariantCulture)));
+        Assert.Equal("team,model,feature,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,requests,unpriced_tokens,cost_usd,cache_write_1h_tokens,reasoning_tokens", lines[0]);
+        var csvByTeam = lines.Skip(1).Select(l => l.Split(',')).GroupBy(c => c[0]).ToDictionary(g => g.Key, g => g.Sum(c => decimal.Parse(c[9], CultureInfo.InvariantCulture)));
         Assert.Equal(byTeam.Keys.Order(), csvByTeam.Keys.Order());
         Assert.All(byTeam, t => Assert.Equal(decimal.Round(t.Value, 4), decimal.Round(csvByTeam[t.Key], 4)));
 

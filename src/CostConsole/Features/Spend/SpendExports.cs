@@ -43,14 +43,14 @@ public static class SpendExports
             var extras = prometheus.Value.ActiveProfile().ExtraNames;
             var (spend, problem) = SpendApi.Parse(query, ledger.Value.MaxQueryDays, extras);
             if (spend is null) return Results.Problem(title: "Invalid FOCUS export", detail: problem, statusCode: StatusCodes.Status400BadRequest);
-            // The profile's extra dimensions go into Tags beside feature and team.
-            var request = spend with { GroupBy = ["day", SpendDimension.Provider, SpendDimension.Model, SpendDimension.Feature, SpendDimension.Team, .. extras] };
+            // The price variant and the profile's extra dimensions go into Tags beside feature and team.
+            var request = spend with { GroupBy = ["day", SpendDimension.Provider, SpendDimension.Model, SpendDimension.Feature, SpendDimension.Team, SpendDimension.Variant, .. extras] };
             var result = await views.GetAsync(request, cancellationToken);
             // Without a cached split every input token is priced at the input price: each row says its cost is an upper bound.
             var note = prometheus.Value.ActiveProfile().HasCachedSplit ? null : "upper bound: the source reports no cached input";
             return Results.File(Encoding.UTF8.GetBytes(FocusCsv(result, request.TimeZone, note)), "text/csv; charset=utf-8",
                 $"focus-{spend.From:yyyyMMddHH}-{spend.To:yyyyMMddHH}.csv");
-        }).WithSummary("A FOCUS-style cost and usage file of a window: one row per day, provider, model, feature and team (CSV).")
+        }).WithSummary("A FOCUS-style cost and usage file of a window: one row per day, provider, model, feature, team and price variant (CSV).")
             .Produces<string>(StatusCodes.Status200OK, "text/csv").ProducesProblem(StatusCodes.Status400BadRequest);
         return endpoints;
     }
@@ -74,41 +74,48 @@ public static class SpendExports
         return ((first, first.AddMonths(1)), null);
     }
 
+    /// <summary>The month per team, model and feature. The last two columns are parts of others: cache_write_1h_tokens of cache_write_tokens, reasoning_tokens of output_tokens.</summary>
     public static string ChargebackCsv(SpendResult result) => Csv.CsvTable.Write(
-        ["team", "model", "feature", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "requests", "unpriced_tokens", "cost_usd"],
+        ["team", "model", "feature", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "requests", "unpriced_tokens", "cost_usd",
+         "cache_write_1h_tokens", "reasoning_tokens"],
         result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenByDescending(r => r.Figures.CostUsd).Select(row => row.Keys.Cast<object?>().Concat([
             row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
-            row.Figures.Requests, row.Figures.UnpricedTokens, decimal.Round(row.Figures.CostUsd, 6)])));
+            row.Figures.Requests, row.Figures.UnpricedTokens, decimal.Round(row.Figures.CostUsd, 6), row.Figures.CacheWrite1hTokens, row.Figures.ReasoningTokens])));
 
     /// <summary>
-    /// FOCUS columns, one row per day, provider, model, feature and team. Prices are list prices with no discount
-    /// known, so billed, effective and list cost are the same figure; tokens are priced per 1M. Tokens without a price
-    /// are left out of the cost columns and listed in x_UnpricedTokens.
+    /// FOCUS columns, one row per day, provider, model, feature, team and price variant. Prices are list prices with no
+    /// discount known, so billed, effective and list cost are the same figure; tokens are priced per 1M. Tokens without
+    /// a price are left out of the cost columns and listed in x_UnpricedTokens. A variant goes into Tags and the charge
+    /// description, which also says when the variant had no price of its own and was priced at the base.
+    /// x_CacheWrite1hTokens is part of x_CacheWriteTokens, x_ReasoningTokens part of x_OutputTokens.
     /// </summary>
     public static string FocusCsv(SpendResult result, TimeZoneInfo zone, string? costNote = null) => Csv.CsvTable.Write(
         ["BilledCost", "EffectiveCost", "ListCost", "BillingCurrency", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory", "ChargeDescription", "ServiceName",
          "ProviderName", "PublisherName", "SkuId", "PricingQuantity", "PricingUnit", "ConsumedQuantity", "ConsumedUnit", "Tags",
-         "x_InputTokens", "x_CachedInputTokens", "x_CacheWriteTokens", "x_OutputTokens", "x_Requests", "x_UnpricedTokens"],
+         "x_InputTokens", "x_CachedInputTokens", "x_CacheWriteTokens", "x_OutputTokens", "x_Requests", "x_UnpricedTokens", "x_CacheWrite1hTokens", "x_ReasoningTokens"],
         result.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal).ThenBy(r => string.Join('\u001f', r.Keys.Skip(1)), StringComparer.Ordinal).Select(row =>
         {
-            var (day, provider, model, feature, team) = (row.Keys[0], row.Keys[1], row.Keys[2], row.Keys[3], row.Keys[4]);
+            var (day, provider, model, feature, team, variant) = (row.Keys[0], row.Keys[1], row.Keys[2], row.Keys[3], row.Keys[4], row.Keys[5]);
             var f = row.Figures;
             var date = DateOnly.ParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture);
             var start = Clamp(SpendPeriods.StartOf(date, zone), result.From, result.To);
             var end = Clamp(SpendPeriods.StartOf(date.AddDays(1), zone), result.From, result.To);
             var cost = decimal.Round(f.CostUsd, 6);
             var tokens = f.BillableTokens;
-            var tags = "{" + string.Join(",", new[] { ("feature", feature), ("team", team) }.Concat(result.GroupBy.Skip(5).Zip(row.Keys.Skip(5))).Where(t => t.Item2.Length > 0)
+            var tags = "{" + string.Join(",", new[] { ("feature", feature), ("team", team), ("variant", variant) }.Concat(result.GroupBy.Skip(6).Zip(row.Keys.Skip(6))).Where(t => t.Item2.Length > 0)
                 .Select(t => $"\"{t.Item1}\":\"{JsonEscape(t.Item2)}\"")) + "}";
             var vendor = provider.Length > 0 ? provider : "unknown";
+            var tier = variant.Length == 0 ? ""
+                : result.VariantsAsBase.Contains((model, variant)) ? $"{variant} tier priced at the base: no price of its own" : $"{variant} tier";
+            List<string> notes = [.. new[] { tier, costNote ?? "" }.Where(n => n.Length > 0)];
             return (IEnumerable<object?>)
             [
                 cost, cost, cost, "USD",
                 start.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                 end.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-                "Usage", $"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}{(costNote is null ? "" : $" ({costNote})")}", "LLM API", vendor, vendor, model,
+                "Usage", $"{SpendDimension.Display(model)} tokens for {SpendDimension.Display(feature)}{(notes.Count == 0 ? "" : $" ({string.Join("; ", notes)})")}", "LLM API", vendor, vendor, model,
                 tokens / 1_000_000m, "1M Tokens", tokens, "Tokens", tags,
-                f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens,
+                f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens, f.Requests, f.UnpricedTokens, f.CacheWrite1hTokens, f.ReasoningTokens,
             ];
         }));
 
