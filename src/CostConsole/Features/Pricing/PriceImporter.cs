@@ -1,7 +1,8 @@
 namespace CostConsole.Features.Pricing;
 
 /// <summary>Parses an import file, plans it against the stored prices and, unless it is a dry run, writes it.</summary>
-public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProvider time)
+public sealed class PriceImporter(PriceStore store, PriceEditor editor, Ledger.DimensionSets dimensionSets,
+    Microsoft.Extensions.Options.IOptions<Prometheus.PrometheusOptions> prometheus, TimeProvider time)
 {
     public async Task<(ImportPlan Plan, int Written)> ImportAsync(string format, string text, string? effectiveFrom, bool onlySeen, bool dryRun, string actor, string? reason, CancellationToken cancellationToken = default)
     {
@@ -26,8 +27,13 @@ public sealed class PriceImporter(PriceStore store, PriceEditor editor, TimeProv
             var from = PriceValidation.ParseHour(effectiveFrom, "effectiveFrom", time.GetUtcNow(), errors);
             var (prices, problems, skipped) = LiteLlmPrices.Parse(text);
             List<ImportProblem> all = [.. errors.Select(e => new ImportProblem(0, e, "effectiveFrom")), .. problems];
-            var entries = from is null ? [] : prices.Select(p => new PriceEntry(p.Model, from.Value, p.Input, p.Output, p.Cached, p.CacheWrite)).ToList();
+            // A variant is imported only where a label can select it: the served tier, or a value the ledger holds.
+            List<string> notes = [];
+            var tierLabel = prometheus.Value.ActiveProfile().LabelsOf("variant").Count > 0;
+            var seenVariants = (await dimensionSets.ValuesAsync(cancellationToken))["variant"];
+            var entries = from is null ? [] : LiteLlmPrices.Entries(prices, from.Value, tierLabel, seenVariants, only, notes);
             plan = PriceImportPlanner.Plan(entries, book, only, all, skipped);
+            plan = plan with { Notes = [.. plan.Notes, .. notes] };
         }
         else
         {
