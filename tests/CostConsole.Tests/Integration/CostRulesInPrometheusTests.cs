@@ -1,11 +1,7 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
-using CostConsole.Features.ApiTokens;
-using CostConsole.Features.Identity;
 using CostConsole.Features.Pricing;
 using CostConsole.Tests.Shared;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CostConsole.Tests.Integration;
@@ -45,24 +41,17 @@ public sealed class CostRulesInPrometheusTests
     public async Task The_recording_rule_produces_token_rates_times_prices(string variant)
     {
         await using var exporter = new CounterExporter(Counters);
-        var port = PrometheusServer.FreePort();
-        using var app = new AppFactory("http://127.0.0.1:9", new Dictionary<string, string?> { ["Rules:DailyBudgetUsd"] = "100" });
-        app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
-        app.StartServer();
         var (entries, problems) = PriceCsv.Parse(PriceCsv.Header + "\n" + string.Join("\n", Prices.Select(p =>
             string.Create(CultureInfo.InvariantCulture, $"{p.Key},{Since:yyyy-MM-ddTHH:mm:ssZ},{p.Value.Input},{p.Value.Output},{p.Value.Cached},"))));
         Assert.Empty(problems);
-        Assert.Empty(await app.Services.GetRequiredService<PriceStore>().ImportAsync(entries, "test"));
-        var (created, token) = await app.Services.GetRequiredService<ApiTokenService>().CreateAsync("prometheus", Roles.Finance, "test");
-        Assert.True(created.Succeeded);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var rules = await http.GetStringAsync($"/api/v1/prometheus/rules?variant={variant}");
+        using var target = await ScrapedApp.StartAsync(entries, new Dictionary<string, string?> { ["Rules:DailyBudgetUsd"] = "100" });
+        var app = target.App;
+        var rules = await target.RulesAsync(variant);
 
         await using var prometheus = await PrometheusServer.StartAsync(
             ruleFiles: new Dictionary<string, string> { ["cost.yml"] = rules },
             // Two-second scrapes (the timeout equals the interval) leave room for a test process busy with other tests.
-            scrapeJobs: [new ScrapeJob("tokens", exporter.Target, Interval: "2s"), new ScrapeJob("costconsole", $"127.0.0.1:{port}", token, Interval: "2s")],
+            scrapeJobs: [new ScrapeJob("tokens", exporter.Target, Interval: "2s"), target.Job],
             evaluationInterval: "1s");
         using var query = new HttpClient { BaseAddress = new Uri(prometheus.BaseUrl) };
 

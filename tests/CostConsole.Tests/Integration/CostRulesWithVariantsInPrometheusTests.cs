@@ -1,12 +1,7 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
-using CostConsole.Features.ApiTokens;
-using CostConsole.Features.Identity;
 using CostConsole.Features.Pricing;
 using CostConsole.Tests.Shared;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CostConsole.Tests.Integration;
 
@@ -106,23 +101,15 @@ public sealed class CostRulesWithVariantsInPrometheusTests
         var series = profile == "bifrost" ? Bifrost : Otel;
         var (modelLabel, tierLabel) = profile == "bifrost" ? ("model", "service_tier") : ("gen_ai_request_model", "openai_response_service_tier");
         await using var exporter = new CounterExporter([.. series.Select(s => (s.Metric, (IReadOnlyDictionary<string, string>)s.Labels, s.PerSecond))]);
-        var port = PrometheusServer.FreePort();
         var settings = new Dictionary<string, string?> { ["Rules:DailyBudgetUsd"] = "100", ["Prometheus:Profile"] = profile };
         if (profile == "bifrost") settings["Prometheus:Labels:variant"] = "service_tier";
-        using var app = new AppFactory("http://127.0.0.1:9", settings);
-        app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
-        app.StartServer();
-        Assert.Empty(await app.Services.GetRequiredService<PriceStore>().ImportAsync(Entries, "test"));
-        var (created, token) = await app.Services.GetRequiredService<ApiTokenService>().CreateAsync("prometheus", Roles.Finance, "test");
-        Assert.True(created.Succeeded);
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var rules = await http.GetStringAsync($"/api/v1/prometheus/rules?variant={variant}");
+        using var target = await ScrapedApp.StartAsync(Entries, settings);
+        var rules = await target.RulesAsync(variant);
         Assert.True((await Unit.CostRulesTests.PromtoolCheckAsync(rules)).Code == 0, rules);
 
         await using var prometheus = await PrometheusServer.StartAsync(
             ruleFiles: new Dictionary<string, string> { ["cost.yml"] = rules },
-            scrapeJobs: [new ScrapeJob("tokens", exporter.Target, Interval: "2s"), new ScrapeJob("costconsole", $"127.0.0.1:{port}", token, Interval: "2s")],
+            scrapeJobs: [new ScrapeJob("tokens", exporter.Target, Interval: "2s"), target.Job],
             evaluationInterval: "1s");
         using var query = new HttpClient { BaseAddress = new Uri(prometheus.BaseUrl) };
         var keys = series.Select(s => s.Key).Distinct().Order().ToList();
