@@ -4,6 +4,7 @@ using CostConsole.Features.Digests;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
+using CostConsole.Features.Reconcile;
 using CostConsole.Features.Teams;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -44,6 +45,10 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
     public DbSet<FeatureOwner> FeatureOwners => Set<FeatureOwner>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
+    public DbSet<ReportImport> ReportImports => Set<ReportImport>();
+
+    public DbSet<ReportLineRecord> ReportLines => Set<ReportLineRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -164,6 +169,29 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
         {
             token.Property(t => t.Name).HasMaxLength(ApiToken.MaxNameLength);
             token.HasIndex(t => t.Hash).IsUnique();
+        });
+
+        builder.Entity<ReportImport>(import =>
+        {
+            import.Property(i => i.Source).HasMaxLength(32);
+            import.Property(i => i.Provider).HasMaxLength(32);
+            import.Property(i => i.Actor).HasMaxLength(256);
+            import.Property(i => i.Origin).HasMaxLength(300);
+            import.HasIndex(i => new { i.Source, i.FromDay });
+        });
+        builder.Entity<ReportLineRecord>(line =>
+        {
+            line.ToTable("ReportLines");
+            line.Property(l => l.Source).HasMaxLength(32);
+            line.Property(l => l.Provider).HasMaxLength(32);
+            line.Property(l => l.Model).HasMaxLength(300);
+            line.Property(l => l.Variant).HasMaxLength(300);
+            line.Property(l => l.Account).HasMaxLength(300);
+            line.Property(l => l.ApiKey).HasMaxLength(300);
+            line.Property(l => l.Kind).HasMaxLength(300);
+            line.HasIndex(l => l.Day);
+            line.HasIndex(l => l.ImportId);
+            line.HasOne<ReportImport>().WithMany().HasForeignKey(l => l.ImportId).OnDelete(DeleteBehavior.Cascade);
         });
 
         // SQLite cannot order or compare DateTimeOffset columns natively; store UTC ticks instead.

@@ -32,6 +32,8 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/sources"] = ("/sources", [Roles.Engineer, Roles.Admin]),
         ["/reconcile"] = ("/reconcile", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/gateway"] = ("/api/v1/reconcile/gateway?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z", [Roles.Finance, Roles.Engineer, Roles.Admin]),
+        ["/api/v1/reconcile/invoice"] = ("/api/v1/reconcile/invoice?from=2026-11-18&to=2026-11-19", [Roles.Finance, Roles.Engineer, Roles.Admin]),
+        ["/api/v1/reconcile/reports"] = ("/api/v1/reconcile/reports", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/account/login"] = ("/account/login", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/status/{Code:int}"] = ("/status/403", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
@@ -69,6 +71,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/budgets/teams/{id:int} (PUT)"] = (HttpMethod.Put, "/api/v1/budgets/teams/1", [Roles.Manager, Roles.Admin]),
         ["/api/v1/budgets/org (PUT)"] = (HttpMethod.Put, "/api/v1/budgets/org", [Roles.Finance, Roles.Admin]),
         ["/api/v1/digests (POST)"] = (HttpMethod.Post, "/api/v1/digests", [Roles.Finance, Roles.Manager, Roles.Admin]),
+        ["/api/v1/reconcile/reports (POST)"] = (HttpMethod.Post, "/api/v1/reconcile/reports?format=none", [Roles.Finance, Roles.Engineer, Roles.Admin]),
     };
 
     /// <summary>Endpoints about one subscription: past authorisation a probe for one that does not exist meets 404, never a change.</summary>

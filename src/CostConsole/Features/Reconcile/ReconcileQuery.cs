@@ -90,6 +90,8 @@ public static class ReconcileApi
         services.AddOptions<ReconcileOptions>().Bind(configuration.GetSection(ReconcileOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReconcileOptions>, ValidateReconcileOptions>();
         services.AddSingleton<ReconcileQuery>();
+        services.AddSingleton<ProviderReportStore>();
+        services.AddSingleton<InvoiceReconcileQuery>();
         return services;
     }
 
@@ -110,6 +112,7 @@ public static class ReconcileApi
             .WithDescription("groupBy takes day, model, team, feature and provider (default day,model,team). The gateway's figure is the hourly increase of its USD counter (bifrost_cost_total, litellm_spend_metric_total).")
             .Produces<ReconcileAnswerJson>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status400BadRequest)
             .RequireAuthorization(Policies.Reconcilers);
+        endpoints.MapInvoiceApi();
         return endpoints;
     }
 
