@@ -173,7 +173,7 @@ public sealed class InvoiceReconcileTests
             Assert.Equal("price-differs", off.GetProperty("cause").GetString());
             Assert.Contains("Tokens equal, cost differs: implied $3.30/M vs $3.00/M (input)", off.GetProperty("explanation").GetString());
             Assert.Equal(3.30m, off.GetProperty("implied").GetProperty("impliedPerMTok").GetDecimal());
-            Assert.Contains($"/prices?model=claude-sonnet-4&add=1&from={day}T00:00:00Z&input=3.3", off.GetProperty("implied").GetProperty("addPriceUrl").GetString());
+            Assert.Equal($"/prices?model=claude-sonnet-4&add=1&from={day}T00:00:00Z&input=3.3", off.GetProperty("implied").GetProperty("addPriceUrl").GetString());
 
             var twice = Row(day, Twice);
             Assert.Equal("cached-counted-twice", twice.GetProperty("cause").GetString());

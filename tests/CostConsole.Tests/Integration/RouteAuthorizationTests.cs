@@ -31,6 +31,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/admin/tokens"] = ("/admin/tokens", [Roles.Admin]),
         ["/sources"] = ("/sources", [Roles.Engineer, Roles.Admin]),
         ["/reconcile"] = ("/reconcile", [Roles.Finance, Roles.Engineer, Roles.Admin]),
+        ["/reconcile/bill"] = ("/reconcile/bill", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/gateway"] = ("/api/v1/reconcile/gateway?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/invoice"] = ("/api/v1/reconcile/invoice?from=2026-11-18&to=2026-11-19", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/reports"] = ("/api/v1/reconcile/reports", [Roles.Finance, Roles.Engineer, Roles.Admin]),

@@ -23,8 +23,8 @@ public class ArchitectureTests
         ["Identity"] = 1, ["Teams"] = 1, ["DataSource"] = 1, ["Health"] = 1,
         ["ApiTokens"] = 2, ["Hosting"] = 2, ["Shell"] = 2, ["Users"] = 2,
         ["Spend"] = 3, ["Sources"] = 3,
-        ["Pricing"] = 4, ["Reconcile"] = 4,
-        ["Budgets"] = 5,
+        ["Pricing"] = 4,
+        ["Budgets"] = 5, ["Reconcile"] = 5,
         ["Digests"] = 6,
     };
 

@@ -1,7 +1,8 @@
 namespace CostConsole.Features.Pricing;
 
 /// <summary>A catalogue's price for a model, and where it came from, to fill in a new entry (never saved by itself).</summary>
-public sealed record SuggestedPrice(PriceEntry Entry, string Source);
+/// <summary>A price to fill the editor with, and where it comes from; <paramref name="FromItsDate"/>: its effective-from fills the first hour too.</summary>
+public sealed record SuggestedPrice(PriceEntry Entry, string Source, bool FromItsDate = false);
 
 /// <summary>
 /// The dated price catalogue the operator points <c>Prices:CatalogueFile</c> at (a copy of genai-prices'

@@ -129,7 +129,7 @@ public sealed record InvoiceAnswerJson(string From, string To, string Currency, 
 
     /// <summary>The price editor, open on the model with the implied price filled in from that day (nothing is saved until the engineer previews and saves).</summary>
     public static string AddPriceUrl(string model, ImpliedPrice implied) =>
-        $"/prices?model={Uri.EscapeDataString(model)}&add=1&from={implied.From:yyyy-MM-dd}T00:00:00Z&{ImpliedField(implied.TokenType)}={implied.ImpliedPerMTok.ToString(CultureInfo.InvariantCulture)}";
+        $"/prices?model={Uri.EscapeDataString(model)}&add=1&from={implied.From:yyyy-MM-dd}T00:00:00Z&{ImpliedField(implied.TokenType)}={implied.ImpliedPerMTok.ToString("0.######", CultureInfo.InvariantCulture)}";
 
     private static string ImpliedField(string tokenType) => tokenType switch
     {
