@@ -91,6 +91,9 @@ public static class ProviderReports
 {
     public const int MaxLines = 500_000;
 
+    /// <summary>The problem of a file without a single time bucket (an upload of nothing); a pull of a period with no usage is fine.</summary>
+    public const string NoBuckets = "has no time buckets: nothing to import";
+
     public static ParsedReport Parse(string source, string json, DateTimeOffset now)
     {
         if (!ReportSources.All.Contains(source))
@@ -172,7 +175,7 @@ public static class ProviderReports
 
             if (problems.Count == 0 && from is null)
             {
-                problems.Add(new ReportProblem("file", "has no time buckets: nothing to import"));
+                problems.Add(new ReportProblem("file", NoBuckets));
             }
 
             if (lines.Count > MaxLines)

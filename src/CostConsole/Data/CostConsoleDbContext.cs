@@ -50,6 +50,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
     public DbSet<ReportLineRecord> ReportLines => Set<ReportLineRecord>();
 
+    public DbSet<ReportPull> ReportPulls => Set<ReportPull>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -192,6 +194,12 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
             line.HasIndex(l => l.Day);
             line.HasIndex(l => l.ImportId);
             line.HasOne<ReportImport>().WithMany().HasForeignKey(l => l.ImportId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ReportPull>(pull =>
+        {
+            pull.Property(p => p.Source).HasMaxLength(32);
+            pull.Property(p => p.Message).HasMaxLength(2000);
         });
 
         // SQLite cannot order or compare DateTimeOffset columns natively; store UTC ticks instead.

@@ -76,8 +76,21 @@ public sealed class ProviderReportStore(IDbContextFactory<CostConsoleDbContext> 
         return await StoreAsync(report, actor, origin, dryRun, cancellationToken);
     }
 
-    public async Task<ReportImportResult> StoreAsync(ParsedReport report, string actor, string origin, bool dryRun, CancellationToken cancellationToken = default)
+    /// <param name="period">The UTC days [from, to) the import covers when they are known apart from its buckets (a pull of a
+    /// whole month covers the days the API returned no bucket for as well); by default the days of its buckets.</param>
+    public async Task<ReportImportResult> StoreAsync(ParsedReport report, string actor, string origin, bool dryRun, CancellationToken cancellationToken = default,
+        (DateOnly From, DateOnly To)? period = null)
     {
+        if (period is { } days)
+        {
+            if (report.Lines.Any(l => l.Day < days.From || l.Day >= days.To))
+            {
+                return new ReportImportResult(report, [], [new ReportProblem("period", $"the report has days outside {days.From:yyyy-MM-dd} – {days.To.AddDays(-1):yyyy-MM-dd}, the period asked for")], null);
+            }
+
+            report = report with { From = days.From, To = days.To };
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var (from, to) = (report.From.DayNumber, report.To.DayNumber);
         var overlapping = await db.ReportImports

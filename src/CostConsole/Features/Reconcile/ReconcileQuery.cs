@@ -91,6 +91,12 @@ public static class ReconcileApi
         services.AddSingleton<IValidateOptions<ReconcileOptions>, ValidateReconcileOptions>();
         services.AddSingleton<ReconcileQuery>();
         services.AddSingleton<ProviderReportStore>();
+        services.AddOptions<ReportPullOptions>().Bind(configuration.GetSection(ReportPullOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReportPullOptions>, ValidateReportPullOptions>();
+        ReportPuller.AddReportPullClient(services);
+        services.AddSingleton<ReportPuller>();
+        services.AddTransient<ReportPullJob>();
+        services.AddHostedService<ReportPullScheduler>();
         services.AddSingleton<InvoiceReconcileQuery>();
         return services;
     }
