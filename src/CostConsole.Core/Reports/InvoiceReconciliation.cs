@@ -86,7 +86,7 @@ public static class InvoiceReconciliation
             var name = $"'{Echo.Printable(SpendDimension.Display(model))}'";
             if (model.Length == 0 && rep is { Tokens: null, CostUsd: > 0 } && rep.CostByTokenType.Count == 0 && cc is null)
             {
-                rows.Add(Row(InvoiceCause.NotTokens, "Charges that are not tokens (web search, code execution, or a line item without a model): CostConsole does not meter them."));
+                rows.Add(Row(InvoiceCause.NotTokens, "Not attributed to a model: charges that are not tokens (web search, code execution), line items without a model, and bill rows no mapping rule matches. CostConsole does not compare them."));
                 continue;
             }
 

@@ -18,9 +18,21 @@ public static class ReportSources
     /// <summary>OpenAI's costs: <c>GET /v1/organization/costs</c>.</summary>
     public const string OpenAiCosts = "openai-costs";
 
+    /// <summary>A FOCUS 1.x cost and usage CSV from a cloud bill (Bedrock, Azure OpenAI, Vertex), read through the mapping rules.</summary>
+    public const string Focus = "focus";
+
+    /// <summary>The admin APIs' JSON reports.</summary>
     public static readonly IReadOnlyList<string> All = [AnthropicUsage, AnthropicCost, OpenAiUsage, OpenAiCosts];
 
-    public static string ProviderOf(string source) => source.StartsWith("anthropic", StringComparison.Ordinal) ? "anthropic" : "openai";
+    /// <summary>Every format an import takes.</summary>
+    public static readonly IReadOnlyList<string> Formats = [.. All, Focus];
+
+    public static string ProviderOf(string source) => source switch
+    {
+        Focus => "",
+        _ when source.StartsWith("anthropic", StringComparison.Ordinal) => "anthropic",
+        _ => "openai",
+    };
 
     public static bool IsUsage(string source) => source is AnthropicUsage or OpenAiUsage;
 
@@ -30,6 +42,7 @@ public static class ReportSources
         AnthropicCost => "Anthropic cost report",
         OpenAiUsage => "OpenAI completions usage",
         OpenAiCosts => "OpenAI costs",
+        Focus => "FOCUS bill (CSV)",
         _ => source,
     };
 }
@@ -54,7 +67,14 @@ public sealed record ReportTokens(long Uncached, long CacheRead, long CacheWrite
 /// line's token type or line item; <see cref="TokenCost"/> is false for charges that are not tokens (web search,
 /// code execution), which CostConsole does not meter.
 /// </summary>
-public sealed record ReportLine(DateOnly Day, string Model, string Variant, string Account, string ApiKey, ReportTokens Tokens, decimal AmountUsd, string Kind = "", bool TokenCost = true);
+public sealed record ReportLine(DateOnly Day, string Model, string Variant, string Account, string ApiKey, ReportTokens Tokens, decimal AmountUsd, string Kind = "", bool TokenCost = true)
+{
+    /// <summary>A bill row's raw fields (FOCUS), which the mapping rules turn into a model, variant, token type and team.</summary>
+    public BillFields? Bill { get; init; }
+
+    /// <summary>A bill row's tokens, when its unit is tokens; which type they are comes from its mapping rule.</summary>
+    public long BillTokens { get; init; }
+}
 
 public sealed record ReportProblem(string Where, string Message)
 {

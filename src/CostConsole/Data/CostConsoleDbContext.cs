@@ -52,6 +52,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
     public DbSet<ReportPull> ReportPulls => Set<ReportPull>();
 
+    public DbSet<ReportMappingRecord> ReportMappings => Set<ReportMappingRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -190,10 +192,25 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
             line.Property(l => l.Variant).HasMaxLength(300);
             line.Property(l => l.Account).HasMaxLength(300);
             line.Property(l => l.ApiKey).HasMaxLength(300);
-            line.Property(l => l.Kind).HasMaxLength(300);
+            line.Property(l => l.Kind).HasMaxLength(600);
+            line.Property(l => l.Sku).HasMaxLength(300);
+            line.Property(l => l.Resource).HasMaxLength(300);
+            line.Property(l => l.Tags).HasMaxLength(4000);
+            line.Property(l => l.DetailModel).HasMaxLength(300);
+            line.Property(l => l.DetailTokenType).HasMaxLength(32);
             line.HasIndex(l => l.Day);
             line.HasIndex(l => l.ImportId);
             line.HasOne<ReportImport>().WithMany().HasForeignKey(l => l.ImportId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ReportMappingRecord>(mapping =>
+        {
+            mapping.ToTable("ReportMappings");
+            foreach (var name in new[] { nameof(ReportMappingRecord.Kind), nameof(ReportMappingRecord.TokenType) }) mapping.Property(name).HasMaxLength(32);
+            foreach (var name in new[] { nameof(ReportMappingRecord.Field), nameof(ReportMappingRecord.Match), nameof(ReportMappingRecord.Model), nameof(ReportMappingRecord.Variant), nameof(ReportMappingRecord.Team) })
+                mapping.Property(name).HasMaxLength(MappingRule.MaxLength);
+            mapping.Property(m => m.CreatedBy).HasMaxLength(256);
+            mapping.HasIndex(m => new { m.Kind, m.Field, m.Match }).IsUnique();
         });
 
         builder.Entity<ReportPull>(pull =>

@@ -120,6 +120,7 @@ public sealed class BillReconcileJourneyTests : IAsyncLifetime
             // The browser's one profile holds one session: the engineer signs in after Finance signs out.
             await finance.Context.ClearCookiesAsync();
             var engineer = await _browserApp.SignInAsync(Roles.Engineer, link);
+            await engineer.WaitForSelectorAsync("[data-interactive='true']");
             await engineer.WaitForSelectorAsync("[data-testid='price-editor']");
             Assert.Equal(Model, await engineer.InputValueAsync("#price-model"));
             Assert.Equal("2026-11-12 00:00", await engineer.InputValueAsync("#price-from"));

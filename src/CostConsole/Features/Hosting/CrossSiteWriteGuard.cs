@@ -16,6 +16,9 @@ public static class CrossSiteWriteGuard
     /// <summary>The one endpoint that also takes CSV bodies (a price import), a type no form can send either.</summary>
     private const string ImportPath = "/api/v1/prices/import";
 
+    /// <summary>The report import takes CSV too (a FOCUS bill).</summary>
+    private const string ReportImportPath = "/api/v1/reconcile/reports";
+
     public static IApplicationBuilder UseCrossSiteWriteGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var request = context.Request;
@@ -78,7 +81,8 @@ public static class CrossSiteWriteGuard
 
         var mediaType = media.MediaType.ToString();
         var json = mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-        var csv = request.Path.StartsWithSegments(ImportPath) && mediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase);
-        return json || csv ? null : $"The body is {LogText.Safe(mediaType)}; send it as application/json{(request.Path.StartsWithSegments(ImportPath) ? " (or text/csv for a CSV import)" : "")}.";
+        var imports = request.Path.StartsWithSegments(ImportPath) || request.Path.StartsWithSegments(ReportImportPath);
+        var csv = imports && mediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase);
+        return json || csv ? null : $"The body is {LogText.Safe(mediaType)}; send it as application/json{(imports ? " (or text/csv for a CSV import)" : "")}.";
     }
 }

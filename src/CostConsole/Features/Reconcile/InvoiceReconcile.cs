@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json.Serialization;
+using CostConsole.Features.Hosting;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
@@ -23,23 +24,32 @@ public sealed record InvoiceResult(DateOnly From, DateOnly To, IReadOnlyList<str
 /// report covers is compared: CostConsole rows of a provider no imported report covers that day are left out (their
 /// cost is given as not compared); a row whose provider CostConsole does not know is compared with any report of that day.
 /// </summary>
-public sealed class InvoiceReconcileQuery(ISpendViews views, ProviderReportStore reports, PriceStore prices, IOptions<PrometheusOptions> prometheus, IOptions<ReconcileOptions> options)
+public sealed class InvoiceReconcileQuery(ISpendViews views, ProviderReportStore reports, ReportMappings mappings, PriceStore prices, IOptions<PrometheusOptions> prometheus, IOptions<ReconcileOptions> options)
 {
     public static readonly IReadOnlyList<string> DefaultGroupBy = ["day", SpendDimension.Model];
+    public static readonly IReadOnlyList<string> ByTeam = ["day", SpendDimension.Model, SpendDimension.Team];
 
-    public async Task<InvoiceResult> RunAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    /// <summary>A mapped bill row's token type as the reconciliation names cost per token type (Anthropic's cost report keys).</summary>
+    private static readonly IReadOnlyDictionary<string, string> TokenTypeKeys = InvoiceReconciliation.TokenTypes.ToDictionary(t => t.Value, t => t.Key);
+
+    public async Task<InvoiceResult> RunAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken = default) => await RunAsync(from, to, false, cancellationToken);
+
+    /// <param name="byTeam">Also by team: CostConsole's team dimension beside the team the mapping rules give a report's workspace, project, sub-account, API key or tags.</param>
+    public async Task<InvoiceResult> RunAsync(DateOnly from, DateOnly to, bool byTeam, CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
         var imports = await reports.CoveringAsync(from, to, cancellationToken);
-        var lines = await reports.LinesAsync(from, to, cancellationToken);
-        // (provider, day) pairs some report covers; usage and cost reports are told apart for the "no usage report" wording.
+        var mapper = await mappings.MapperAsync(cancellationToken);
+        var lines = (await reports.ProviderLinesAsync(from, to, cancellationToken)).Select(l => (l.Source, l.Provider, Line: Resolve(l.Line, mapper))).ToList();
+        // (provider, day) pairs some report covers.
         var covered = imports.SelectMany(i => Enumerable.Range(Math.Max(i.FromDay, from.DayNumber), Math.Max(0, Math.Min(i.ToDay, to.DayNumber) - Math.Max(i.FromDay, from.DayNumber)))
             .Select(d => (i.Provider, Day: d))).ToHashSet();
         var coveredDays = covered.Select(c => c.Day).ToHashSet();
 
         var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var spend = await views.GetAsync(new SpendRequest(start, end, ["day", SpendDimension.Provider, SpendDimension.Model]), cancellationToken);
+        List<string> groupBy = ["day", SpendDimension.Provider, SpendDimension.Model, .. byTeam ? [SpendDimension.Team] : Array.Empty<string>()];
+        var spend = await views.GetAsync(new SpendRequest(start, end, groupBy), cancellationToken);
         Dictionary<IReadOnlyList<string>, SpendFigures> costConsole = new(InvoiceReconciliation.KeyComparer.Instance);
         var notCompared = 0m;
         foreach (var row in spend.Rows)
@@ -53,14 +63,21 @@ public sealed class InvoiceReconcileQuery(ISpendViews views, ProviderReportStore
                 continue;
             }
 
-            IReadOnlyList<string> key = [day, model];
+            IReadOnlyList<string> key = byTeam ? [day, model, row.Keys[3]] : [day, model];
             costConsole[key] = costConsole.TryGetValue(key, out var sum) ? sum.Plus(row.Figures) : row.Figures;
         }
 
         Dictionary<IReadOnlyList<string>, ReportSide> report = new(InvoiceReconciliation.KeyComparer.Instance);
-        foreach (var group in lines.GroupBy(l => (IReadOnlyList<string>)[l.Line.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), l.Line.Model], InvoiceReconciliation.KeyComparer.Instance))
+        IReadOnlyList<string> KeyOf(ReportLine line)
         {
-            var usage = group.Where(l => ReportSources.IsUsage(l.Source)).Select(l => l.Line).ToList();
+            var day = line.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            return byTeam ? [day, line.Model, mapper.TeamOf(line.Account, line.ApiKey, line.Bill?.Tags)] : [day, line.Model];
+        }
+
+        foreach (var group in lines.GroupBy(l => KeyOf(l.Line), InvoiceReconciliation.KeyComparer.Instance))
+        {
+            // A bill row is usage (when its unit is tokens of a mapped type) and cost at once.
+            var usage = group.Where(l => ReportSources.IsUsage(l.Source) || (l.Line.Bill is not null && l.Line.Tokens != ReportTokens.Zero)).Select(l => l.Line).ToList();
             var cost = group.Where(l => !ReportSources.IsUsage(l.Source)).Select(l => l.Line).ToList();
             var tokenCost = cost.Where(c => c.TokenCost).ToList();
             Dictionary<string, decimal> byType = [];
@@ -85,9 +102,35 @@ public sealed class InvoiceReconcileQuery(ISpendViews views, ProviderReportStore
         List<string> warnings = [.. spend.Warnings];
         if (imports.Count == 0) warnings.Add("No provider report is imported for these days: import a usage or cost report to reconcile.");
         if (notCompared > 0) warnings.Add($"{notCompared.ToString("$#,0.00", CultureInfo.InvariantCulture)} of CostConsole's cost is of providers no imported report covers on those days: not compared.");
+        var unmapped = lines.Where(l => l.Line.Bill is not null && l.Line.Kind.StartsWith(Unmapped, StringComparison.Ordinal)).ToList();
+        if (unmapped.Count > 0) warnings.Add($"{unmapped.Count:N0} bill rows ({unmapped.Sum(l => l.Line.AmountUsd).ToString("$#,0.00", CultureInfo.InvariantCulture)}) match no mapping rule: they are listed under \"not attributed to a model\"; add a rule to map them.");
         if (spend.Incomplete) warnings.Add("Part of the window could not be read: CostConsole's figures are a floor.");
-        return new InvoiceResult(from, to, DefaultGroupBy, rows, costConsole.Values.Sum(f => f.CostUsd), lines.Where(l => !ReportSources.IsUsage(l.Source)).Sum(l => l.Line.AmountUsd),
+        return new InvoiceResult(from, to, byTeam ? ByTeam : DefaultGroupBy, rows, costConsole.Values.Sum(f => f.CostUsd), lines.Where(l => !ReportSources.IsUsage(l.Source)).Sum(l => l.Line.AmountUsd),
             notCompared, imports, warnings, settings.TolerancePercent);
+    }
+
+    private const string Unmapped = "unmapped: ";
+
+    /// <summary>A bill row through the mapping rules: its model, variant and token type (its tokens placed accordingly), or unattributed.</summary>
+    private static ReportLine Resolve(ReportLine line, ReportMapper mapper)
+    {
+        if (line.Bill is not { } bill || !line.TokenCost) return line;
+        if (mapper.ModelRule(bill) is not { } rule)
+        {
+            return line with { Model = "", TokenCost = false, Kind = $"{Unmapped}{string.Join(" / ", new[] { bill.Sku, bill.Resource, bill.Meter }.Where(t => t.Length > 0))}" };
+        }
+
+        var n = line.BillTokens;
+        var tokens = rule.TokenType switch
+        {
+            "input" => new ReportTokens(n, 0, 0, 0, 0),
+            "cached input" => new ReportTokens(0, n, 0, 0, 0),
+            "cache write" => new ReportTokens(0, 0, n, 0, 0),
+            "1-hour cache write" => new ReportTokens(0, 0, 0, n, 0),
+            "output" => new ReportTokens(0, 0, 0, 0, n),
+            _ => ReportTokens.Zero,
+        };
+        return line with { Model = rule.Model, Variant = rule.Variant, Tokens = tokens, Kind = TokenTypeKeys.GetValueOrDefault(rule.TokenType, line.Kind) };
     }
 }
 
@@ -100,7 +143,7 @@ public sealed record ReportTokensJson(long InputTokens, long CachedInputTokens, 
 }
 
 /// <summary>One reconciled day and model. inputTokens counts every input token (cached and written included) on both sides.</summary>
-public sealed record InvoiceRowJson(string Day, string Model, ReportTokensJson? CostConsoleTokens, decimal? CostConsoleUsd, long UnpricedTokens, ReportTokensJson? ReportTokens, decimal? ReportUsd,
+public sealed record InvoiceRowJson(string Day, string Model, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Team, ReportTokensJson? CostConsoleTokens, decimal? CostConsoleUsd, long UnpricedTokens, ReportTokensJson? ReportTokens, decimal? ReportUsd,
     long? TokenDifference, decimal DifferenceUsd, decimal? DifferencePercent, bool Flagged,
     [property: Description("none, tokens-differ, cached-counted-twice, unpriced, price-differs, only-in-report, only-in-costconsole, not-tokens")] string Cause,
     string? Explanation, ImpliedPriceJson? Implied);
@@ -142,13 +185,28 @@ public sealed record InvoiceAnswerJson(string From, string To, string Currency, 
 
     public static InvoiceAnswerJson Of(InvoiceResult result) => new(
         result.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), result.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Currencies.Billing, result.TolerancePercent,
-        [.. result.Rows.Select(r => new InvoiceRowJson(r.Keys[0], r.Keys[1], ReportTokensJson.Of(r.CostConsoleTokens), r.CostConsoleUsd is { } c ? decimal.Round(c, 6) : null, r.UnpricedTokens,
+        [.. result.Rows.Select(r => new InvoiceRowJson(r.Keys[0], r.Keys[1], r.Keys.Count > 2 ? r.Keys[2] : null, ReportTokensJson.Of(r.CostConsoleTokens), r.CostConsoleUsd is { } c ? decimal.Round(c, 6) : null, r.UnpricedTokens,
             ReportTokensJson.Of(r.Report?.Tokens), r.Report?.CostUsd is { } rc ? decimal.Round(rc, 6) : null, r.TokenDifference, decimal.Round(r.DifferenceUsd, 6),
             r.DifferencePercent is { } p ? decimal.Round(p, 2) : null, r.Flagged, CauseName(r.Cause), r.Explanation,
             r.Implied is { } i ? new ImpliedPriceJson(i.TokenType, i.ImpliedPerMTok, i.CurrentPerMTok, i.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), AddPriceUrl(r.Keys[1], i)) : null))],
         decimal.Round(result.CostConsoleUsd, 6), decimal.Round(result.ReportUsd, 6), decimal.Round(result.NotComparedUsd, 6), result.FlaggedRows,
         [.. result.Imports.Select(ReportImportJson.Of)], result.Warnings);
 }
+
+/// <summary>A stored mapping rule, in the order rules are tried within its kind.</summary>
+public sealed record MappingJson(long Id, int Order, string Kind, string Field, string Match, string Model, string Variant, string TokenType, string Team)
+{
+    public static MappingJson Of(ReportMappingRecord m) => new(m.Id, m.Order, m.Kind, m.Field, m.Match, m.Model, m.Variant, m.TokenType, m.Team);
+}
+
+/// <summary>A rule to add: kind model (field sku, resource or meter → model, variant, tokenType) or team (field account, api_key or tag:&lt;name&gt; → team); match is the exact value or re:pattern; order (optional) places it.</summary>
+public sealed record MappingBody(int? Order, string? Kind, string? Field, string? Match, string? Model, string? Variant, string? TokenType, string? Team)
+{
+    public MappingRule ToRule() => new(Order ?? 0, Kind ?? "", Field ?? "", Match ?? "", Model ?? "", Variant ?? "", TokenType ?? "", Team ?? "");
+}
+
+/// <summary>What a rule would map: unmapped bill rows (or report lines without a team) of the last 92 days, and their cost.</summary>
+public sealed record MappingPreviewJson(int Rows, decimal AmountUsd);
 
 /// <summary>The result of a report import (or its dry run): the period, the lines, what it replaces, or every problem.</summary>
 public sealed record ReportImportAnswerJson(string Source, string? From, string? To, int Lines, long Tokens, decimal AmountUsd, bool DryRun, IReadOnlyList<ReportImportJson> Replaces,
@@ -164,31 +222,33 @@ public static class InvoiceApi
         group.MapGet("/invoice", async (
                 [FromQuery, Description("First UTC day, yyyy-MM-dd.")] string? from,
                 [FromQuery, Description("Day after the last, yyyy-MM-dd (exclusive).")] string? to,
-                [FromQuery, Description("day,model (the default and, for now, the only grouping).")] string? groupBy,
+                [FromQuery, Description("day,model (the default) or day,model,team (teams from the mapping rules).")] string? groupBy,
                 InvoiceReconcileQuery query, IOptions<LedgerOptions> ledger, TimeProvider time, CancellationToken cancellationToken) =>
             {
                 var (window, problem) = ParseDays(from, to, ledger.Value.MaxQueryDays);
-                if (problem is null && !string.IsNullOrEmpty(groupBy) && groupBy.Replace(" ", "", StringComparison.Ordinal) != "day,model")
+                var grouping = (groupBy ?? "").Replace(" ", "", StringComparison.Ordinal);
+                if (problem is null && grouping is not ("" or "day,model" or "day,model,team"))
                 {
-                    problem = $"'groupBy' must be day,model (was '{Echo.Printable(groupBy)}').";
+                    problem = $"'groupBy' must be day,model or day,model,team (was '{Echo.Printable(groupBy ?? "")}').";
                 }
 
                 return problem is not null
                     ? Results.Problem(title: "Invalid reconciliation query", detail: problem, statusCode: StatusCodes.Status400BadRequest)
-                    : Results.Ok(InvoiceAnswerJson.Of(await query.RunAsync(window.From, window.To, cancellationToken)));
+                    : Results.Ok(InvoiceAnswerJson.Of(await query.RunAsync(window.From, window.To, grouping == "day,model,team", cancellationToken)));
             })
-            .WithSummary("CostConsole's tokens and cost per UTC day and model beside the imported provider reports', with flagged rows and their likely cause.")
+            .WithSummary("CostConsole's tokens and cost per UTC day and model (and team) beside the imported provider reports', with flagged rows and their likely cause.")
             .Produces<InvoiceAnswerJson>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapPost("/reports", async (HttpContext context,
-                [FromQuery, Description("anthropic-usage, anthropic-cost, openai-usage or openai-costs.")] string? format,
+                [FromQuery, Description("anthropic-usage, anthropic-cost, openai-usage, openai-costs or focus (a FOCUS 1.x CSV).")] string? format,
                 [FromQuery, Description("true (default): only check and show what would be imported.")] bool? dryRun,
+                [FromQuery, Description("For focus: the provider value CostConsole's counters carry for this usage (aws.bedrock, azure.ai.openai…).")] string? provider,
                 ProviderReportStore store, CancellationToken cancellationToken) =>
             {
                 var source = format ?? "";
-                if (!ReportSources.All.Contains(source))
+                if (!ReportSources.Formats.Contains(source))
                 {
-                    return Results.Problem(title: "Invalid report import", detail: $"format must be one of {string.Join(", ", ReportSources.All)} (was '{Echo.Printable(source)}').", statusCode: StatusCodes.Status400BadRequest);
+                    return Results.Problem(title: "Invalid report import", detail: $"format must be one of {string.Join(", ", ReportSources.Formats)} (was '{Echo.Printable(source)}').", statusCode: StatusCodes.Status400BadRequest);
                 }
 
                 var text = await ApiBody.ReadTextAsync(context.Request.Body, MaxReportBytes, cancellationToken);
@@ -198,17 +258,59 @@ public static class InvoiceApi
                 }
 
                 var actor = context.User.Identity?.Name ?? "api";
-                var result = await store.ImportAsync(source, text, actor, "upload (API)", dryRun ?? true, cancellationToken);
+                var result = await store.ImportAsync(source, text, actor, "upload (API)", dryRun ?? true, cancellationToken, provider);
                 var answer = Answer(result, dryRun ?? true);
                 return result.Ok ? Results.Ok(answer) : Results.BadRequest(answer);
             })
-            .WithSummary("Imports a provider's usage or cost report (the JSON its admin API returns, one page or an array of pages); a dry run unless dryRun=false. Re-importing a period replaces it.")
+            .WithSummary("Imports a provider's usage or cost report (the JSON its admin API returns, one page or an array of pages) or a FOCUS bill (CSV); a dry run unless dryRun=false. Re-importing a period replaces it.")
             .Produces<ReportImportAnswerJson>(StatusCodes.Status200OK).Produces<ReportImportAnswerJson>(StatusCodes.Status400BadRequest);
 
         group.MapGet("/reports", async (ProviderReportStore store, CancellationToken cancellationToken) =>
                 Results.Ok((await store.HistoryAsync(cancellationToken: cancellationToken)).Select(ReportImportJson.Of)))
             .WithSummary("Every report import, newest first (replaced ones name the import that replaced them).")
             .Produces<IReadOnlyList<ReportImportJson>>(StatusCodes.Status200OK);
+
+        group.MapGet("/mappings", async (ReportMappings mappings, CancellationToken cancellationToken) => Results.Ok((await mappings.ListAsync(cancellationToken)).Select(MappingJson.Of)))
+            .WithSummary("The rules that map bill rows to models (by SKU, resource or meter) and accounts, API keys or tags to teams, in the order they are tried.")
+            .Produces<IReadOnlyList<MappingJson>>(StatusCodes.Status200OK);
+        group.MapGet("/mappings/unmapped", async ([FromQuery] string? from, [FromQuery] string? to, ReportMappings mappings, IOptions<LedgerOptions> ledger, CancellationToken cancellationToken) =>
+            {
+                var (window, problem) = ParseDays(from, to, ledger.Value.MaxQueryDays);
+                return problem is not null
+                    ? Results.Problem(title: "Invalid query", detail: problem, statusCode: StatusCodes.Status400BadRequest)
+                    : Results.Ok(await mappings.UnmappedAsync(window.From, window.To, cancellationToken: cancellationToken));
+            })
+            .WithSummary("Bill rows of the days [from, to) that no model rule maps, grouped by SKU, resource and meter, most costly first.")
+            .Produces<IReadOnlyList<UnmappedBillRow>>(StatusCodes.Status200OK);
+
+        group.MapPost("/mappings", async (HttpContext context, [FromQuery] bool? dryRun, ReportMappings mappings, TimeProvider time, CancellationToken cancellationToken) =>
+            {
+                var (body, bodyProblem) = await ApiBody.ReadAsync<MappingBody>(context, cancellationToken);
+                if (body is null) return Results.Problem(title: "Invalid mapping rule", detail: bodyProblem, statusCode: StatusCodes.Status400BadRequest);
+                var rule = body.ToRule();
+                if (dryRun ?? false)
+                {
+                    var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+                    var (rows, amount, problems) = await mappings.PreviewAsync(rule, today.AddDays(-92), today.AddDays(1), cancellationToken);
+                    return problems.Count > 0
+                        ? Results.Problem(title: "Invalid mapping rule", detail: string.Join(" ", problems), statusCode: StatusCodes.Status400BadRequest)
+                        : Results.Ok(new MappingPreviewJson(rows, decimal.Round(amount, 6)));
+                }
+
+                var (saved, errors) = await mappings.AddAsync(rule, context.User.Identity?.Name ?? "api", cancellationToken);
+                return saved is null
+                    ? Results.Problem(title: "Invalid mapping rule", detail: string.Join(" ", errors), statusCode: StatusCodes.Status400BadRequest)
+                    : Results.Created($"/api/v1/reconcile/mappings/{saved.Id}", MappingJson.Of(saved));
+            })
+            .RequireAuthorization(Policies.Editors)
+            .DocumentsBody<MappingBody>("application/json")
+            .WithSummary("Adds a mapping rule (Engineers and Admins); dryRun=true says how many unmapped bill rows of the last 92 days it would map, and saves nothing.")
+            .Produces<MappingJson>(StatusCodes.Status201Created).Produces<MappingPreviewJson>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status400BadRequest);
+        group.MapDelete("/mappings/{id:long}", async (long id, ReportMappings mappings, CancellationToken cancellationToken) =>
+                await mappings.DeleteAsync(id, cancellationToken) ? Results.NoContent() : Results.Problem(title: "No such rule", detail: $"There is no mapping rule {id}.", statusCode: StatusCodes.Status404NotFound))
+            .RequireAuthorization(Policies.Editors)
+            .WithSummary("Deletes a mapping rule (Engineers and Admins).")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

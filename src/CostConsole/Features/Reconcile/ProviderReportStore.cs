@@ -52,8 +52,28 @@ public sealed class ReportLineRecord
     public string Kind { get; set; } = "";
     public bool TokenCost { get; set; } = true;
 
+    /// <summary>A bill row's SKU, resource and tags (JSON), read by the mapping rules; its meter is <see cref="Kind"/>.</summary>
+    public string Sku { get; set; } = "";
+    public string Resource { get; set; } = "";
+    public string Tags { get; set; } = "";
+    public long BillTokens { get; set; }
+
+    /// <summary>The model and token type the bill row itself names (FOCUS SkuPriceDetails).</summary>
+    public string DetailModel { get; set; } = "";
+    public string DetailTokenType { get; set; } = "";
+
     public ReportLine ToLine() => new(DateOnly.FromDayNumber(Day), Model, Variant, Account, ApiKey,
-        new ReportTokens(Uncached, CacheRead, CacheWrite5m, CacheWrite1h, Output, Requests), AmountUsd, Kind, TokenCost);
+        new ReportTokens(Uncached, CacheRead, CacheWrite5m, CacheWrite1h, Output, Requests), AmountUsd, Kind, TokenCost)
+    {
+        Bill = Source == ReportSources.Focus
+            ? new BillFields(Sku, Resource, Kind, Account, ApiKey, Tags.Length == 0 ? new Dictionary<string, string>() : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(Tags) ?? [])
+            {
+                DetailModel = DetailModel,
+                DetailTokenType = DetailTokenType,
+            }
+            : null,
+        BillTokens = BillTokens,
+    };
 }
 
 /// <summary>What an import did or would do: the period, the lines, the imports it replaces, or why it cannot.</summary>
@@ -69,18 +89,44 @@ public sealed record ReportImportResult(ParsedReport Report, IReadOnlyList<Repor
 /// </summary>
 public sealed class ProviderReportStore(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time)
 {
-    public async Task<ReportImportResult> ImportAsync(string source, string json, string actor, string origin, bool dryRun, CancellationToken cancellationToken = default)
+    /// <param name="provider">For a FOCUS bill: the CostConsole provider value its usage runs under (aws.bedrock…), so
+    /// CostConsole's rows of that provider are the ones compared with it.</param>
+    public async Task<ReportImportResult> ImportAsync(string source, string text, string actor, string origin, bool dryRun, CancellationToken cancellationToken = default, string? provider = null)
     {
-        var report = ProviderReports.Parse(source, json, time.GetUtcNow());
+        ParsedReport report;
+        if (source == ReportSources.Focus)
+        {
+            var bad = (provider ?? "").Trim() is var p && (p.Length == 0 || p.Length > 100 || p.Any(char.IsControl))
+                ? "provider is required for a FOCUS bill (at most 100 characters): the provider value CostConsole's counters carry for this usage, e.g. aws.bedrock"
+                : null;
+            IReadOnlyList<(int Line, string[] Fields)> rows;
+            try
+            {
+                rows = Csv.CsvTable.Read(text);
+            }
+            catch (Exception ex) when (ex is CsvHelper.CsvHelperException or FormatException)
+            {
+                return new ReportImportResult(new ParsedReport(source, default, default, [], []), [], [new ReportProblem("file", $"is not a CSV file ({Echo.Printable(ex.Message)})")], null);
+            }
+
+            report = FocusBill.Parse(rows, time.GetUtcNow());
+            if (bad is not null) report = report with { Lines = [], Problems = [new ReportProblem("provider", bad), .. report.Problems] };
+        }
+        else
+        {
+            report = ProviderReports.Parse(source, text, time.GetUtcNow());
+        }
+
         if (report.Problems.Count > 0) return new ReportImportResult(report, [], report.Problems, null);
-        return await StoreAsync(report, actor, origin, dryRun, cancellationToken);
+        return await StoreAsync(report, actor, origin, dryRun, cancellationToken, provider: provider?.Trim());
     }
 
     /// <param name="period">The UTC days [from, to) the import covers when they are known apart from its buckets (a pull of a
     /// whole month covers the days the API returned no bucket for as well); by default the days of its buckets.</param>
     public async Task<ReportImportResult> StoreAsync(ParsedReport report, string actor, string origin, bool dryRun, CancellationToken cancellationToken = default,
-        (DateOnly From, DateOnly To)? period = null)
+        (DateOnly From, DateOnly To)? period = null, string? provider = null)
     {
+        var providerName = report.Source == ReportSources.Focus ? (provider ?? "").ToLowerInvariant() : ReportSources.ProviderOf(report.Source);
         if (period is { } days)
         {
             if (report.Lines.Any(l => l.Day < days.From || l.Day >= days.To))
@@ -94,7 +140,7 @@ public sealed class ProviderReportStore(IDbContextFactory<CostConsoleDbContext> 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var (from, to) = (report.From.DayNumber, report.To.DayNumber);
         var overlapping = await db.ReportImports
-            .Where(i => i.Source == report.Source && i.ReplacedBy == null && i.FromDay < to && i.ToDay > from)
+            .Where(i => i.Source == report.Source && i.Provider == providerName && i.ReplacedBy == null && i.FromDay < to && i.ToDay > from)
             .OrderBy(i => i.FromDay).ToListAsync(cancellationToken);
         var partial = overlapping.Where(i => i.FromDay < from || i.ToDay > to).ToList();
         if (partial.Count > 0)
@@ -109,7 +155,7 @@ public sealed class ProviderReportStore(IDbContextFactory<CostConsoleDbContext> 
         var import = new ReportImport
         {
             Source = report.Source,
-            Provider = ReportSources.ProviderOf(report.Source),
+            Provider = providerName,
             FromDay = from,
             ToDay = to,
             ImportedAt = time.GetUtcNow(),
@@ -135,6 +181,8 @@ public sealed class ProviderReportStore(IDbContextFactory<CostConsoleDbContext> 
                 ImportId = import.Id, Source = report.Source, Provider = import.Provider, Day = l.Day.DayNumber, Model = l.Model, Variant = l.Variant,
                 Account = l.Account, ApiKey = l.ApiKey, Uncached = l.Tokens.Uncached, CacheRead = l.Tokens.CacheRead, CacheWrite5m = l.Tokens.CacheWrite5m,
                 CacheWrite1h = l.Tokens.CacheWrite1h, Output = l.Tokens.Output, Requests = l.Tokens.Requests, AmountUsd = l.AmountUsd, Kind = l.Kind, TokenCost = l.TokenCost,
+                Sku = l.Bill?.Sku ?? "", Resource = l.Bill?.Resource ?? "", Tags = l.Bill is { Tags.Count: > 0 } bill ? System.Text.Json.JsonSerializer.Serialize(bill.Tags) : "",
+                BillTokens = l.BillTokens, DetailModel = l.Bill?.DetailModel ?? "", DetailTokenType = l.Bill?.DetailTokenType ?? "",
             }));
             await db.SaveChangesAsync(cancellationToken);
             db.ChangeTracker.Clear();
@@ -145,6 +193,14 @@ public sealed class ProviderReportStore(IDbContextFactory<CostConsoleDbContext> 
     }
 
     /// <summary>The stored lines of the days in [from, to), by report.</summary>
+    /// <summary>The stored lines of the days in [from, to), by report and the provider it covers.</summary>
+    public async Task<IReadOnlyList<(string Source, string Provider, ReportLine Line)>> ProviderLinesAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.ReportLines.AsNoTracking().Where(l => l.Day >= from.DayNumber && l.Day < to.DayNumber).ToListAsync(cancellationToken);
+        return [.. rows.Select(r => (r.Source, r.Provider, r.ToLine()))];
+    }
+
     public async Task<IReadOnlyList<(string Source, ReportLine Line)>> LinesAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -91,6 +91,7 @@ public static class ReconcileApi
         services.AddSingleton<IValidateOptions<ReconcileOptions>, ValidateReconcileOptions>();
         services.AddSingleton<ReconcileQuery>();
         services.AddSingleton<ProviderReportStore>();
+        services.AddSingleton<ReportMappings>();
         services.AddOptions<ReportPullOptions>().Bind(configuration.GetSection(ReportPullOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReportPullOptions>, ValidateReportPullOptions>();
         ReportPuller.AddReportPullClient(services);
