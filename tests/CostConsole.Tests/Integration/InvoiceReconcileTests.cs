@@ -196,6 +196,20 @@ public sealed class InvoiceReconcileTests
         Assert.Equal(billed, answer.GetProperty("reportUsd").GetDecimal());
         Assert.Contains(answer.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("of providers no imported report covers", StringComparison.Ordinal));
 
+        // The month's summary: on Finance's overview (not on an Engineer's) and in the org digest.
+        var summary = await app.Services.GetRequiredService<CostConsole.Features.Spend.IBillSummaryNote>().LatestAsync();
+        Assert.NotNull(summary);
+        var costConsoleMoney = CostConsole.Core.Spend.SpendFormat.Money(answer.GetProperty("costConsoleUsd").GetDecimal());
+        var reportMoney = CostConsole.Core.Spend.SpendFormat.Money(answer.GetProperty("reportUsd").GetDecimal());
+        Assert.StartsWith($"November 2026 (to November 13): CostConsole {costConsoleMoney}, provider reports {reportMoney}, ", summary!.Text);
+        Assert.EndsWith(", 9 flagged rows", summary.Text);
+        var overview = await finance.GetStringAsync("/");
+        Assert.Contains("data-testid=\"bill-summary\"", overview);
+        Assert.Contains($"November 2026 (to November 13): CostConsole {costConsoleMoney}, provider reports {reportMoney}", System.Net.WebUtility.HtmlDecode(overview));
+        Assert.DoesNotContain("data-testid=\"bill-summary\"", await engineer.GetStringAsync("/"));
+        var digest = await app.Services.GetRequiredService<CostConsole.Features.Digests.DigestComposer>().ComposeAsync(null, new DateOnly(2026, 11, 13), TimeZoneInfo.Utc);
+        Assert.Equal(summary.Text, digest.Bill!.Text);
+
         // Importing the same period again replaces it: the same rows, one import replaced.
         var (againStatus, again) = await ImportAsync(finance, "anthropic-cost", CostReport(Days));
         Assert.Equal(HttpStatusCode.OK, againStatus);

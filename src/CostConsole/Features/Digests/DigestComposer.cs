@@ -38,6 +38,9 @@ public sealed record DigestContent(
     /// <summary>Why the alert states are not known (Prometheus' rules could not be read), or null: then none firing means none.</summary>
     public string? AlertsUnknown { get; init; }
 
+    /// <summary>The org's last reconciled month against the provider reports (org digests only), or null when no report covers one.</summary>
+    public BillSummaryLine? Bill { get; init; }
+
     /// <summary>The same weekday a week before is not (wholly) in the ledger: there is nothing to compare with.</summary>
     public bool WeekBeforeUnknown { get; init; }
 
@@ -57,7 +60,8 @@ public sealed class DigestComposer(
     BudgetOutlooks outlooks,
     PrometheusCostAlerts alerts,
     IDbContextFactory<CostConsoleDbContext> dbFactory,
-    IOptions<BudgetOptions> budgetOptions)
+    IOptions<BudgetOptions> budgetOptions,
+    IEnumerable<IBillSummaryNote> billNotes)
 {
     public const int Top = 3;
 
@@ -131,6 +135,20 @@ public sealed class DigestComposer(
         {
             WeekBeforeUnknown = (await earlier) is { } before && (before.NoData || before.StartsBeforeLedger),
             AlertsUnknown = alertsUnknown,
+            Bill = team is null ? await BillAsync(baseUrl, cancellationToken) : null,
         };
+    }
+
+    private async Task<BillSummaryLine?> BillAsync(string? baseUrl, CancellationToken cancellationToken)
+    {
+        foreach (var note in billNotes)
+        {
+            if (await note.LatestAsync(cancellationToken) is { } line)
+            {
+                return line with { Link = string.IsNullOrEmpty(baseUrl) ? "" : baseUrl + line.Link };
+            }
+        }
+
+        return null;
     }
 }

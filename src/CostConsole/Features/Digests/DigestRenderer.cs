@@ -114,6 +114,13 @@ public static class DigestRenderer
         text.AppendLine("Budget thresholds crossed this month");
         if (digest.Crossings.Count == 0) text.AppendLine("  (none)");
         foreach (var c in digest.Crossings) text.AppendLine($"  - {Clean(c.Team)} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)} {CrossedText(c)}");
+        if (digest.Bill is { } bill)
+        {
+            text.AppendLine();
+            text.AppendLine("Reconciled with the bill");
+            text.AppendLine($"  {Clean(bill.Text)}{(bill.Link.Length > 0 ? " — " + bill.Link : "")}");
+        }
+
         text.AppendLine();
         text.AppendLine("Cost alerts firing in Prometheus");
         if (digest.AlertsUnknown is { } unknown) text.AppendLine("  Unknown: " + unknown);
@@ -188,6 +195,14 @@ public static class DigestRenderer
             }
 
             h.Append("</table>");
+        }
+
+        if (digest.Bill is { } bill)
+        {
+            h.Append($"<h2 style=\"{Font}font-size:15px;margin:16px 0 6px\">Reconciled with the bill</h2>");
+            h.Append($"<p data-part=\"bill\" style=\"{Font}font-size:14px;margin:0\">{E(bill.Text)}");
+            if (bill.Link.Length > 0) h.Append($" — <a href=\"{E(bill.Link)}\">see the rows</a>");
+            h.Append("</p>");
         }
 
         h.Append($"<h2 style=\"{Font}font-size:15px;margin:16px 0 6px\">Cost alerts firing</h2>");

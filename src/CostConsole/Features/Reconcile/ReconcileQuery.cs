@@ -99,6 +99,8 @@ public static class ReconcileApi
         services.AddTransient<ReportPullJob>();
         services.AddHostedService<ReportPullScheduler>();
         services.AddSingleton<InvoiceReconcileQuery>();
+        services.AddSingleton<BillSummary>();
+        services.AddSingleton<CostConsole.Features.Spend.IBillSummaryNote>(provider => provider.GetRequiredService<BillSummary>());
         return services;
     }
 
