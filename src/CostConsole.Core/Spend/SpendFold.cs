@@ -1,6 +1,7 @@
 using System.Globalization;
 using CostConsole.Core.Ledger;
 using CostConsole.Core.Metrics;
+using CostConsole.Core.Currency;
 using CostConsole.Core.Pricing;
 
 namespace CostConsole.Core.Spend;
@@ -13,6 +14,12 @@ public sealed record SpendFoldResult(IReadOnlyList<SpendRow> Rows, SpendFigures 
 
     /// <summary>Models whose 1-hour cache writes were priced at the (5-minute) cache-write price: their entry has no 1-hour price.</summary>
     public IReadOnlyList<string> Writes1hAtWritePrice { get; init; } = [];
+
+    /// <summary>UTC days with cost but no exchange rate for the display currency.</summary>
+    public IReadOnlyList<DateOnly> MissingRateDays { get; init; } = [];
+
+    /// <summary>The exchange rates the conversion used.</summary>
+    public IReadOnlyList<ExchangeRate> RatesUsed { get; init; } = [];
 
     public string? Writes1hWarning => Writes1hAtWritePrice.Count == 0
         ? null
@@ -52,7 +59,8 @@ public static class SpendFold
         PriceBook book,
         IReadOnlyDictionary<string, string> featureOwners,
         SpendRequest request,
-        CacheInclusion inputIncludes)
+        CacheInclusion inputIncludes,
+        ExchangeRates? rates = null)
     {
         var unknown = request.GroupBy.FirstOrDefault(k => !GroupKeys.Contains(k) && !request.Extras.Contains(k));
         if (unknown is not null)
@@ -114,6 +122,10 @@ public static class SpendFold
         var unpricedModels = new SortedSet<string>(StringComparer.Ordinal);
         var variantsAsBase = new SortedSet<(string, string)>();
         var writes1hAtWritePrice = new SortedSet<string>(StringComparer.Ordinal);
+        // Each hour's cost converted at the rate in force on its UTC day (the latest published on or before it).
+        var convert = request.Currency != Currencies.Billing;
+        var missingDays = new SortedSet<DateOnly>();
+        var used = new Dictionary<(string, DateOnly), ExchangeRate>();
         foreach (var ((hourUnix, dims), (tokens, requests, gatewayMicroUsd)) in buckets)
         {
             // A span read as a month less the days outside it nets to nothing for a set seen only on those days.
@@ -142,8 +154,24 @@ public static class SpendFold
             var id = string.Join('\u001f', keys);
             var current = groups.TryGetValue(id, out var existing) ? existing.Figures : SpendFigures.Zero;
             var gateway = gatewayMicroUsd / 1_000_000m;
-            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable, gateway));
-            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable, gateway);
+            var (converted, unconverted) = (cost.CostUsd, 0m);
+            if (convert)
+            {
+                var day = DateOnly.FromDateTime(hour.UtcDateTime);
+                if ((rates ?? ExchangeRates.None).On(request.Currency, day) is { } rate)
+                {
+                    converted = cost.CostUsd * rate.UnitsPerUsd;
+                    used[(rate.Currency, rate.Day)] = rate;
+                }
+                else
+                {
+                    (converted, unconverted) = (0m, cost.CostUsd);
+                    if (cost.CostUsd != 0) missingDays.Add(day);
+                }
+            }
+
+            groups[id] = (keys, current.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable, gateway, converted, unconverted));
+            totals = totals.Add(tokens, cost.CostUsd, unpriced, requests, savings, billable, gateway, converted, unconverted);
         }
 
         var rows = groups.Values
@@ -151,7 +179,11 @@ public static class SpendFold
             .ThenBy(g => string.Join('\u001f', g.Keys), StringComparer.Ordinal)
             .Select(g => new SpendRow(g.Keys, g.Figures))
             .ToList();
-        return new SpendFoldResult(rows, totals, [.. unpricedModels]) { VariantsAsBase = [.. variantsAsBase], Writes1hAtWritePrice = [.. writes1hAtWritePrice] };
+        return new SpendFoldResult(rows, totals, [.. unpricedModels])
+        {
+            VariantsAsBase = [.. variantsAsBase], Writes1hAtWritePrice = [.. writes1hAtWritePrice],
+            MissingRateDays = [.. missingDays], RatesUsed = [.. used.Values.OrderBy(r => r.Day)],
+        };
     }
 
     /// <summary>The team of a feature nobody owns (and whose series carry no team label).</summary>

@@ -1,3 +1,4 @@
+using CostConsole.Core.Currency;
 using CostConsole.Core.Pricing;
 
 namespace CostConsole.Core.Spend;
@@ -43,6 +44,9 @@ public sealed record SpendRequest(DateTimeOffset From, DateTimeOffset To, IReadO
 
     public DateTimeOffset? RepriceAt { get; init; }
 
+    /// <summary>The currency money is shown in (ISO 4217); USD, the billing currency, converts nothing.</summary>
+    public string Currency { get; init; } = Currencies.Billing;
+
     /// <summary>The extra dimensions (the profile's) this request may group and filter by, besides <see cref="SpendDimension.All"/>.</summary>
     public IReadOnlyList<string> Extras { get; init; } = [];
 
@@ -62,7 +66,7 @@ public sealed record SpendRequest(DateTimeOffset From, DateTimeOffset To, IReadO
         {
             var key = new System.Text.StringBuilder()
                 .Append(From.ToUnixTimeSeconds()).Append('|').Append(To.ToUnixTimeSeconds()).Append('|')
-                .AppendJoin(',', GroupBy).Append('|').Append(TimeZone.Id).Append('|').Append(RepriceAt?.ToUnixTimeSeconds());
+                .AppendJoin(',', GroupBy).Append('|').Append(TimeZone.Id).Append('|').Append(RepriceAt?.ToUnixTimeSeconds()).Append('|').Append(Currency);
             foreach (var (dimension, values) in Filters.Where(f => f.Value.Count > 0).OrderBy(f => f.Key, StringComparer.Ordinal))
             {
                 key.Append('|').Append(dimension).Append('=').AppendJoin('\u001f', values.Order(StringComparer.Ordinal));
@@ -91,7 +95,10 @@ public sealed record SpendFigures(
     decimal GatewayCostUsd = 0m,
     // Subsets: cache writes kept an hour (of CacheWriteTokens), reasoning tokens (of OutputTokens).
     long CacheWrite1hTokens = 0,
-    long ReasoningTokens = 0)
+    long ReasoningTokens = 0,
+    // In a display currency (SpendRequest.Currency): the cost converted at each day's rate, and the USD of days with no rate.
+    decimal Converted = 0m,
+    decimal UnconvertedUsd = 0m)
 {
     /// <summary>The share of output that was reasoning, or null without output.</summary>
     public decimal? ReasoningShare => OutputTokens > 0 ? (decimal)ReasoningTokens / OutputTokens : null;
@@ -104,12 +111,13 @@ public sealed record SpendFigures(
     public SpendFigures Plus(SpendFigures other) =>
         new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens, OutputTokens + other.OutputTokens,
             CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests, CachedSavingsUsd + other.CachedSavingsUsd,
-            BillableTokens + other.BillableTokens, GatewayCostUsd + other.GatewayCostUsd, CacheWrite1hTokens + other.CacheWrite1hTokens, ReasoningTokens + other.ReasoningTokens);
+            BillableTokens + other.BillableTokens, GatewayCostUsd + other.GatewayCostUsd, CacheWrite1hTokens + other.CacheWrite1hTokens, ReasoningTokens + other.ReasoningTokens,
+            Converted + other.Converted, UnconvertedUsd + other.UnconvertedUsd);
 
-    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0, decimal gateway = 0m) =>
+    public SpendFigures Add(TokenCounts tokens, decimal cost, long unpriced, long requests = 0, decimal savings = 0m, long billable = 0, decimal gateway = 0m, decimal converted = 0m, decimal unconverted = 0m) =>
         new(InputTokens + tokens.Input, CachedInputTokens + tokens.CachedInput, CacheWriteTokens + tokens.CacheWrite, OutputTokens + tokens.Output,
             CostUsd + cost, UnpricedTokens + unpriced, Requests + requests, CachedSavingsUsd + savings, BillableTokens + billable, GatewayCostUsd + gateway,
-            CacheWrite1hTokens + tokens.CacheWrite1h, ReasoningTokens + tokens.Reasoning);
+            CacheWrite1hTokens + tokens.CacheWrite1h, ReasoningTokens + tokens.Reasoning, Converted + converted, UnconvertedUsd + unconverted);
 }
 
 public sealed record SpendRow(IReadOnlyList<string> Keys, SpendFigures Figures);
@@ -152,6 +160,15 @@ public sealed record SpendResult(
 
     /// <summary>(model, variant) pairs whose variant has no entry and was priced as the base, for the "price this variant" call-out.</summary>
     public IReadOnlyList<(string Model, string Variant)> VariantsAsBase { get; init; } = [];
+
+    /// <summary>The display currency of <see cref="SpendFigures.Converted"/> (USD: nothing converted).</summary>
+    public string Currency { get; init; } = Currencies.Billing;
+
+    /// <summary>UTC days with cost but no rate in force for <see cref="Currency"/>: their cost is in UnconvertedUsd, never shown as converted.</summary>
+    public IReadOnlyList<DateOnly> MissingRateDays { get; init; } = [];
+
+    /// <summary>The rates used, one per distinct rate: (its day, units per USD).</summary>
+    public IReadOnlyList<ExchangeRate> RatesUsed { get; init; } = [];
 
     /// <summary>True when part of the window could not be read (the open hour from Prometheus): figures are a floor.</summary>
     public bool Incomplete { get; init; }

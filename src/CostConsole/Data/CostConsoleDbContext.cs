@@ -4,6 +4,7 @@ using CostConsole.Features.Digests;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
+using CostConsole.Features.Rates;
 using CostConsole.Features.Reconcile;
 using CostConsole.Features.Teams;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -53,6 +54,8 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
     public DbSet<ReportPull> ReportPulls => Set<ReportPull>();
 
     public DbSet<ReportMappingRecord> ReportMappings => Set<ReportMappingRecord>();
+
+    public DbSet<ExchangeRateRecord> ExchangeRates => Set<ExchangeRateRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -211,6 +214,14 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
                 mapping.Property(name).HasMaxLength(MappingRule.MaxLength);
             mapping.Property(m => m.CreatedBy).HasMaxLength(256);
             mapping.HasIndex(m => new { m.Kind, m.Field, m.Match }).IsUnique();
+        });
+
+        builder.Entity<ExchangeRateRecord>(rate =>
+        {
+            rate.Property(r => r.Currency).HasMaxLength(3);
+            rate.Property(r => r.Source).HasMaxLength(100);
+            rate.Property(r => r.CreatedBy).HasMaxLength(256);
+            rate.HasIndex(r => new { r.Currency, r.Day }).IsUnique();
         });
 
         builder.Entity<ReportPull>(pull =>

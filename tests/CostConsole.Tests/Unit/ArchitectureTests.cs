@@ -21,7 +21,7 @@ public class ArchitectureTests
     {
         ["Ledger"] = 0, ["Mail"] = 0, ["Metrics"] = 0,
         ["Identity"] = 1, ["Teams"] = 1, ["DataSource"] = 1, ["Health"] = 1,
-        ["ApiTokens"] = 2, ["Hosting"] = 2, ["Shell"] = 2, ["Users"] = 2,
+        ["ApiTokens"] = 2, ["Hosting"] = 2, ["Shell"] = 2, ["Users"] = 2, ["Rates"] = 2,
         ["Spend"] = 3, ["Sources"] = 3,
         ["Pricing"] = 4,
         ["Budgets"] = 5, ["Reconcile"] = 5,

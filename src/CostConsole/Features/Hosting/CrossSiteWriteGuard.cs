@@ -19,6 +19,9 @@ public static class CrossSiteWriteGuard
     /// <summary>The report import takes CSV too (a FOCUS bill).</summary>
     private const string ReportImportPath = "/api/v1/reconcile/reports";
 
+    /// <summary>The exchange-rate import takes the ECB's CSV.</summary>
+    private const string RatesImportPath = "/api/v1/rates/import";
+
     public static IApplicationBuilder UseCrossSiteWriteGuard(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var request = context.Request;
@@ -81,7 +84,7 @@ public static class CrossSiteWriteGuard
 
         var mediaType = media.MediaType.ToString();
         var json = mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
-        var imports = request.Path.StartsWithSegments(ImportPath) || request.Path.StartsWithSegments(ReportImportPath);
+        var imports = request.Path.StartsWithSegments(ImportPath) || request.Path.StartsWithSegments(ReportImportPath) || request.Path.StartsWithSegments(RatesImportPath);
         var csv = imports && mediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase);
         return json || csv ? null : $"The body is {LogText.Safe(mediaType)}; send it as application/json{(imports ? " (or text/csv for a CSV import)" : "")}.";
     }

@@ -205,6 +205,8 @@ public sealed record MappingBody(int? Order, string? Kind, string? Field, string
     public MappingRule ToRule() => new(Order ?? 0, Kind ?? "", Field ?? "", Match ?? "", Model ?? "", Variant ?? "", TokenType ?? "", Team ?? "");
 }
 
+public sealed record MappingDeletedJson(bool Deleted, long Id);
+
 /// <summary>What a rule would map: unmapped bill rows (or report lines without a team) of the last 92 days, and their cost.</summary>
 public sealed record MappingPreviewJson(int Rows, decimal AmountUsd);
 
@@ -307,10 +309,10 @@ public static class InvoiceApi
             .WithSummary("Adds a mapping rule (Engineers and Admins); dryRun=true says how many unmapped bill rows of the last 92 days it would map, and saves nothing.")
             .Produces<MappingJson>(StatusCodes.Status201Created).Produces<MappingPreviewJson>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status400BadRequest);
         group.MapDelete("/mappings/{id:long}", async (long id, ReportMappings mappings, CancellationToken cancellationToken) =>
-                await mappings.DeleteAsync(id, cancellationToken) ? Results.NoContent() : Results.Problem(title: "No such rule", detail: $"There is no mapping rule {id}.", statusCode: StatusCodes.Status404NotFound))
+                await mappings.DeleteAsync(id, cancellationToken) ? Results.Ok(new MappingDeletedJson(true, id)) : Results.Problem(title: "No such rule", detail: $"There is no mapping rule {id}.", statusCode: StatusCodes.Status404NotFound))
             .RequireAuthorization(Policies.Editors)
             .WithSummary("Deletes a mapping rule (Engineers and Admins).")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<MappingDeletedJson>(StatusCodes.Status200OK).ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

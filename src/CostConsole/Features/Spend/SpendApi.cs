@@ -25,7 +25,8 @@ public readonly record struct SpendParameters(
     [property: FromQuery(Name = "format"), Description("json (default) or csv.")] string? Format,
     [property: FromQuery(Name = "where"), Description("Filters on the profile's extra dimensions, name=value (repeat for several), e.g. api_key=billing-service.")] string[]? Where = null,
     [property: FromQuery(Name = "limit"), Description("At most this many rows (1 to 10000), largest cost first; totals stay over all rows. Omitted: every row.")] string? Limit = null,
-    [property: FromQuery(Name = "cursor"), Description("The nextCursor of the previous page, to walk every row page by page.")] string? Cursor = null)
+    [property: FromQuery(Name = "cursor"), Description("The nextCursor of the previous page, to walk every row page by page.")] string? Cursor = null,
+    [property: FromQuery(Name = "currency"), Description("ISO 4217 currency to show money in as well (cost converted at each UTC day's exchange rate); default USD, the billing currency.")] string? Currency = null)
 {
     public string[]? FilterOf(string dimension) => dimension switch
     {
@@ -50,11 +51,20 @@ public record SpendFiguresJson(long InputTokens, long CachedInputTokens, long Ca
 
     public long ReasoningTokens { get; init; }
 
-    public static SpendFiguresJson Of(SpendFigures f) => new(f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens,
+    /// <summary>With a display currency: the cost in it (each day at its rate), and the USD of days with no rate (left out of it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? Cost { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? UnconvertedUsd { get; init; }
+
+    public static SpendFiguresJson Of(SpendFigures f, bool converted = false) => new(f.InputTokens, f.CachedInputTokens, f.CacheWriteTokens, f.OutputTokens,
         decimal.Round(f.CostUsd, 6), f.UnpricedTokens, f.Requests, decimal.Round(f.CachedSavingsUsd, 6))
     {
         CacheWrite1hTokens = f.CacheWrite1hTokens,
         ReasoningTokens = f.ReasoningTokens,
+        Cost = converted ? decimal.Round(f.Converted, 6) : null,
+        UnconvertedUsd = converted ? decimal.Round(f.UnconvertedUsd, 6) : null,
     };
 }
 
@@ -73,7 +83,7 @@ public sealed record SpendRowJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull), Description("The profile's extra dimensions grouped by, name → value.")] IReadOnlyDictionary<string, string>? Extra = null)
     : SpendFiguresJson(InputTokens, CachedInputTokens, CacheWriteTokens, OutputTokens, CostUsd, UnpricedTokens, Requests, CachedSavingsUsd)
 {
-    public static SpendRowJson Of(IReadOnlyList<string> groupBy, SpendRow row)
+    public static SpendRowJson Of(IReadOnlyList<string> groupBy, SpendRow row, bool converted = false)
     {
         string? Key(string name)
         {
@@ -85,7 +95,7 @@ public sealed record SpendRowJson(
             return null;
         }
 
-        var f = SpendFiguresJson.Of(row.Figures);
+        var f = SpendFiguresJson.Of(row.Figures, converted);
         var extras = groupBy.Select((name, i) => (Name: name, Value: row.Keys[i]))
             .Where(k => !SpendDimension.All.Contains(k.Name) && k.Name is not ("day" or "hour")).ToList();
         return new(Key(SpendDimension.Feature), Key(SpendDimension.Model), Key(SpendDimension.Team), Key(SpendDimension.Provider),
@@ -95,9 +105,14 @@ public sealed record SpendRowJson(
         {
             CacheWrite1hTokens = f.CacheWrite1hTokens,
             ReasoningTokens = f.ReasoningTokens,
+            Cost = f.Cost,
+            UnconvertedUsd = f.UnconvertedUsd,
         };
     }
 }
+
+/// <summary>An exchange rate a view used: units of the display currency per 1 USD, in force from its UTC day.</summary>
+public sealed record RateUsedJson(string Day, decimal UnitsPerUsd);
 
 /// <summary>
 /// A spend view. <c>incomplete</c>: part of the window could not be read, so the figures are a floor; the warnings
@@ -114,15 +129,32 @@ public sealed record SpendAnswerJson(DateTimeOffset From, DateTimeOffset To, str
     [Description("Pass as cursor (with the same query) for the next page; null on the last page.")]
     public string? NextCursor { get; init; }
 
+    /// <summary>The currency of each figure's <c>cost</c> (costUsd stays in USD, the billing currency); null when none was asked.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? DisplayCurrency { get; init; }
+
+    /// <summary>The rates the conversion used, and the UTC days with cost but no rate (their cost is in unconvertedUsd).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<RateUsedJson>? RatesUsed { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? MissingRateDays { get; init; }
+
     public static SpendAnswerJson Of(SpendResult result) => Of(result, RowPage.Of(result.Rows, 0, int.MaxValue), null);
 
-    public static SpendAnswerJson Of(SpendResult result, RowPage page, string? nextCursor) => new(
-        result.From, result.To, "USD", [.. page.Shown.Select(r => SpendRowJson.Of(result.GroupBy, r))], SpendFiguresJson.Of(result.Totals),
-        result.LedgerThrough, result.LiveSince, result.Incomplete, result.UnpricedModels, result.Warnings)
+    public static SpendAnswerJson Of(SpendResult result, RowPage page, string? nextCursor)
     {
-        TotalRows = page.TotalRows,
-        NextCursor = nextCursor,
-    };
+        var converted = result.Currency != Currencies.Billing;
+        return new(result.From, result.To, "USD", [.. page.Shown.Select(r => SpendRowJson.Of(result.GroupBy, r, converted))], SpendFiguresJson.Of(result.Totals, converted),
+            result.LedgerThrough, result.LiveSince, result.Incomplete, result.UnpricedModels, result.Warnings)
+        {
+            TotalRows = page.TotalRows,
+            NextCursor = nextCursor,
+            DisplayCurrency = converted ? result.Currency : null,
+            RatesUsed = converted ? [.. result.RatesUsed.Select(r => new RateUsedJson(r.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.UnitsPerUsd))] : null,
+            MissingRateDays = converted ? [.. result.MissingRateDays.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))] : null,
+        };
+    }
 }
 
 /// <summary>The spend API: any grouping and filter of any window, as JSON or CSV, priced at query time.</summary>
@@ -184,13 +216,17 @@ public static class SpendApi
             // Streamed in batches: a large view never becomes one string. The next page's cursor rides in a header.
             return Results.Stream(async body =>
             {
-                // cache_write_1h_tokens is part of cache_write_tokens, reasoning_tokens part of output_tokens.
+                // cache_write_1h_tokens is part of cache_write_tokens, reasoning_tokens part of output_tokens. With a display
+                // currency, cost_<cur> and unconverted_usd (the cost of days with no rate) follow.
+                var converted = result.Currency != Currencies.Billing;
+                string[] currencyColumns = converted ? [$"cost_{result.Currency.ToLowerInvariant()}", "unconverted_usd"] : [];
                 await Csv.CsvTable.WriteAsync(body, [.. result.GroupBy, "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "cost_usd", "unpriced_tokens", "requests", "cached_savings_usd",
-                    "cache_write_1h_tokens", "reasoning_tokens"],
+                    "cache_write_1h_tokens", "reasoning_tokens", .. currencyColumns],
                     page.Shown.Select(row => row.Keys.Cast<object?>().Concat([
                         row.Figures.InputTokens, row.Figures.CachedInputTokens, row.Figures.CacheWriteTokens, row.Figures.OutputTokens,
                         decimal.Round(row.Figures.CostUsd, 6), row.Figures.UnpricedTokens, row.Figures.Requests, decimal.Round(row.Figures.CachedSavingsUsd, 6),
-                        row.Figures.CacheWrite1hTokens, row.Figures.ReasoningTokens])), cancellationToken);
+                        row.Figures.CacheWrite1hTokens, row.Figures.ReasoningTokens]).Concat(converted
+                            ? [decimal.Round(row.Figures.Converted, 6), decimal.Round(row.Figures.UnconvertedUsd, 6)] : Array.Empty<object?>())), cancellationToken);
             }, "text/csv; charset=utf-8");
         }
 
@@ -271,7 +307,13 @@ public static class SpendApi
             return (null, $"'tz' ('{Echo.Printable(zoneId)}') is not a known IANA time zone such as Europe/Berlin or UTC.");
         }
 
-        return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone, Extras = extras }, null);
+        var currency = (query.Currency ?? "").Trim().ToUpperInvariant();
+        if (currency.Length > 0 && !Currencies.IsIso4217(currency))
+        {
+            return (null, $"'currency' ('{Echo.Printable(query.Currency ?? "")}') is not an ISO 4217 currency code such as EUR or GBP.");
+        }
+
+        return (new SpendRequest(from, to, groupBy) { Filters = filters.Where(f => f.Value.Count > 0).ToDictionary(), TimeZone = zone, Extras = extras, Currency = currency.Length > 0 ? currency : Currencies.Billing }, null);
     }
 
     private static bool TryHour(string? text, string name, out DateTimeOffset value, out string? problem)

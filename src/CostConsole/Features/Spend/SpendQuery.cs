@@ -17,7 +17,8 @@ public sealed class SpendQuery(
     LedgerReader ledger,
     IOptions<PrometheusOptions> prometheusOptions,
     TimeProvider time,
-    ILogger<SpendQuery> logger)
+    ILogger<SpendQuery> logger,
+    Rates.ExchangeRateStore exchangeRates)
 {
     public static IReadOnlyList<string> GroupKeys => SpendFold.GroupKeys;
 
@@ -59,7 +60,13 @@ public sealed class SpendQuery(
                 + "each of those days shows at its midnight (UTC).");
         }
 
-        var stored = await ledger.CellsAsync(request, through, book.ChangeHoursUnix, cancellationToken);
+        // A conversion needs each cell's UTC day (a day's cost at that day's rate): a view not grouped by time is read at
+        // UTC-day grain, one grouped by local days at hour grain (a local day spans two UTC days); the fold groups as asked.
+        var convert = request.Currency != Currencies.Billing && !request.GroupBy.Contains("hour");
+        var reading = !convert || (request.GroupBy.Contains("day") && request.TimeZone == TimeZoneInfo.Utc) ? request
+            : request.GroupBy.Contains("day") ? request with { GroupBy = [.. request.GroupBy, "hour"] }
+            : request with { GroupBy = [.. request.GroupBy, "day"], TimeZone = TimeZoneInfo.Utc };
+        var stored = await ledger.CellsAsync(reading, through, book.ChangeHoursUnix, cancellationToken);
         var sqlMs = clock.Elapsed.TotalMilliseconds;
 
         var live = await LiveCellsAsync(request, through, warnings, cancellationToken);
@@ -73,7 +80,14 @@ public sealed class SpendQuery(
             warnings.Add($"The ledger is exact through {through:yyyy-MM-ddTHH:mm}Z; closed hours after that are still being ingested and are missing here.");
         }
 
-        var folded = SpendFold.Fold(cells, book, owners, request, profile.InputIncludes);
+        var rates = request.Currency == Currencies.Billing ? null : await exchangeRates.LoadAsync(request.Currency, cancellationToken);
+        var folded = SpendFold.Fold(cells, book, owners, request, profile.InputIncludes, rates);
+        if (folded.MissingRateDays.Count > 0)
+        {
+            var days = folded.MissingRateDays;
+            warnings.Add($"No {request.Currency} rate is in force for {days.Count} day{(days.Count == 1 ? "" : "s")} with cost ({string.Join(", ", days.Take(5).Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)))}{(days.Count > 5 ? ", …" : "")}): their cost is left out of the {request.Currency} figures and stated in USD. Enter or import a rate on or before those days.");
+        }
+
         if (folded.UnpricedWarning is { } unpriced)
         {
             warnings.Add(unpriced);
@@ -105,6 +119,9 @@ public sealed class SpendQuery(
         {
             UnpricedModels = folded.UnpricedModels,
             VariantsAsBase = folded.VariantsAsBase,
+            Currency = request.Currency,
+            MissingRateDays = folded.MissingRateDays,
+            RatesUsed = folded.RatesUsed,
             Incomplete = live.Failed,
             LiveSince = live.Since,
             LedgerFrom = extent.From,
