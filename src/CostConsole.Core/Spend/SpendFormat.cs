@@ -21,6 +21,39 @@ public static class SpendFormat
 
     public static string Money(decimal? usd) => usd is { } value ? Money(value) : "—";
 
+    /// <summary>An amount in a currency with its symbol (€, £, ¥…) or code: USD as <see cref="Money(decimal)"/>.</summary>
+    public static string Money(decimal amount, string currency)
+    {
+        if (currency == Currencies.Billing) return Money(amount);
+        var (prefix, decimals) = currency switch
+        {
+            "EUR" => ("€", 2),
+            "GBP" => ("£", 2),
+            "JPY" => ("¥", 0),
+            "INR" => ("₹", 2),
+            "CNY" => ("CN¥", 2),
+            "KRW" => ("₩", 0),
+            _ => (currency + " ", 2),
+        };
+        var smallest = decimals == 0 ? 1m : 0.01m;
+        if (amount == 0m) return prefix + 0m.ToString(decimals == 0 ? "N0" : "N2", Us);
+        if (Math.Abs(amount) < smallest) return (amount < 0 ? "−" : "") + "<" + prefix + smallest.ToString(decimals == 0 ? "N0" : "N2", Us);
+        return (amount < 0 ? "−" : "") + prefix + Math.Abs(amount).ToString(decimals == 0 ? "N0" : "N2", Us);
+    }
+
+    /// <summary>
+    /// A row's cost in a display currency: converted at each day's rate, plus the USD of days with no rate (said, never
+    /// converted silently), and "unpriced" as <see cref="Cost(SpendFigures)"/>.
+    /// </summary>
+    public static string Cost(SpendFigures figures, string currency)
+    {
+        if (currency == Currencies.Billing) return Cost(figures);
+        if (figures.CostUsd == 0 && figures.UnpricedTokens > 0) return "unpriced";
+        return Money(figures.Converted, currency)
+            + (figures.UnconvertedUsd != 0 ? $" + {Money(figures.UnconvertedUsd)} without a rate" : "")
+            + (figures.UnpricedTokens > 0 ? " + unpriced" : "");
+    }
+
     /// <summary>A change in dollars, always signed: "+$12.00", "−$3.40", "$0.00".</summary>
     public static string MoneyChange(decimal usd) => usd > 0 ? "+" + Money(usd) : Money(usd);
 

@@ -81,6 +81,13 @@ public sealed class CurrencyTests
         var early = inChf.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("day").GetString() == "2026-11-15");
         Assert.Equal((0m, early.GetProperty("costUsd").GetDecimal()), (early.GetProperty("cost").GetDecimal(), early.GetProperty("unconvertedUsd").GetDecimal()));
 
+        // The overview in EUR says which rates it used; the picker's choice is in the URL.
+        var overview = System.Text.RegularExpressions.Regex.Replace(System.Net.WebUtility.HtmlDecode(await finance.GetStringAsync("/?cur=EUR")), @"\s+", " ");
+        Assert.Contains("data-testid=\"currency-note\"", overview);
+        Assert.Contains("Amounts in EUR: prices and bills are in USD, and each UTC day's cost is converted at the EUR rate in force that day (0.909091 per USD from 2026-11-13, 0.952381 per USD from 2026-11-16)", overview);
+        Assert.Matches("data-testid=\"stat-value\"[^>]*>€[0-9]", overview);
+        Assert.Contains("'ABC' is not an ISO 4217 currency code; showing USD.", System.Net.WebUtility.HtmlDecode(await finance.GetStringAsync("/?cur=ABC")));
+
         // The exports carry both amounts: FOCUS per day with its rate and date, the chargeback with the month's rates.
         var focus = CostConsole.Csv.CsvTable.Read(await finance.GetStringAsync($"/api/v1/exports/focus?{window}&currency=EUR"));
         var column = focus[0].Fields.Select((name, i) => (name, i)).ToDictionary(c => c.name, c => c.i);

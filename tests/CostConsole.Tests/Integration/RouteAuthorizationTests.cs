@@ -35,6 +35,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/reconcile/gateway"] = ("/api/v1/reconcile/gateway?from=2026-11-18T00:00:00Z&to=2026-11-19T00:00:00Z", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/invoice"] = ("/api/v1/reconcile/invoice?from=2026-11-18&to=2026-11-19", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/reports"] = ("/api/v1/reconcile/reports", [Roles.Finance, Roles.Engineer, Roles.Admin]),
+        ["/rates"] = ("/rates", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/api/v1/rates"] = ("/api/v1/rates", [Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/api/v1/reconcile/mappings"] = ("/api/v1/reconcile/mappings", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/mappings/unmapped"] = ("/api/v1/reconcile/mappings/unmapped?from=2026-11-01&to=2026-11-02", [Roles.Finance, Roles.Engineer, Roles.Admin]),

@@ -44,6 +44,13 @@ public sealed class ExchangeRateStore(IDbContextFactory<CostConsoleDbContext> db
         return rates;
     }
 
+    /// <summary>The currencies that have any rate.</summary>
+    public async Task<IReadOnlyList<string>> CurrenciesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ExchangeRates.AsNoTracking().Select(r => r.Currency).Distinct().OrderBy(c => c).ToListAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<ExchangeRateRecord>> ListAsync(string? currency, int take = 500, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
