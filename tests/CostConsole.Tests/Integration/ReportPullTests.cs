@@ -8,7 +8,9 @@ using CostConsole.Features.Reconcile;
 using CostConsole.Tests.Shared;
 using Hangfire;
 using Hangfire.Storage;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CostConsole.Tests.Integration;
 
@@ -131,7 +133,10 @@ public sealed class ReportPullTests
         await using var api = await FakeProviderApi.StartAsync();
         foreach (var (path, buckets) in Reports()) api.Buckets[path] = buckets;
         for (var i = 0; i < 4; i++) api.Faults.Enqueue((HttpStatusCode.InternalServerError, null));
-        using var app = new AppFactory("http://127.0.0.1:9", Settings(api), new ShiftedTimeProvider(Now));
+        using var factory = new AppFactory("http://127.0.0.1:9", Settings(api), new ShiftedTimeProvider(Now));
+        List<string> logged = [];
+        // Everything logged, to the most detailed level, HTTP client request logs included.
+        using var app = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Trace).AddProvider(new ListLogger(logged))));
 
         var pulls = await app.Services.GetRequiredService<ReportPuller>().PullAllAsync();
 
@@ -142,6 +147,27 @@ public sealed class ReportPullTests
         Assert.Equal(7, pulls.Count(p => p.Ok));
         Assert.Equal(4, api.Requests.Count(r => r.Status == 500));
         // The November usage pull came after the failures and stored its five days.
-        Assert.Equal(5, (await StoredLinesAsync(app)).Count(l => l.StartsWith("anthropic-usage ", StringComparison.Ordinal)));
+        Assert.Equal(5, (await app.Services.GetRequiredService<ProviderReportStore>().LinesAsync(First, First.AddDays(10))).Count(l => l.Source == "anthropic-usage"));
+        // The retries were logged; the admin keys never were.
+        Assert.Contains(logged, line => line.Contains("A provider report request answered InternalServerError", StringComparison.Ordinal));
+        Assert.DoesNotContain(logged, line => line.Contains(FakeProviderApi.AnthropicKey, StringComparison.Ordinal) || line.Contains(FakeProviderApi.OpenAiKey, StringComparison.Ordinal));
+    }
+
+    private sealed class ListLogger(List<string> lines) : ILoggerProvider, ILogger
+    {
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (lines) lines.Add(formatter(state, exception) + " " + exception);
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }
