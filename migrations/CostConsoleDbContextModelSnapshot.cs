@@ -77,6 +77,10 @@ namespace CostConsole.Migrations
                     b.Property<long>("CreatedUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<decimal?>("DailyUsd")
                         .HasColumnType("TEXT");
 
@@ -149,6 +153,10 @@ namespace CostConsole.Migrations
 
                     b.Property<long>("CrossedUtc")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Currency")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
 
                     b.Property<int>("Month")
                         .HasColumnType("INTEGER");

@@ -11,7 +11,7 @@ public sealed record DigestMover(string Name, decimal Yesterday, decimal WeekBef
 
 /// <summary>A threshold crossing of the digest's month, up to its cut-off.</summary>
 /// <param name="Recorded">False for a threshold the month's spend has reached that the background check has not recorded yet (its hour is not known; the cut-off is shown).</param>
-public sealed record DigestCrossing(string Team, int Threshold, DateTimeOffset CrossedUtc, decimal BudgetUsd, bool Recorded = true);
+public sealed record DigestCrossing(string Team, int Threshold, DateTimeOffset CrossedUtc, decimal BudgetUsd, bool Recorded = true, string Currency = "USD");
 
 /// <summary>The top-N lists of a digest, from the comparison of yesterday with the same weekday a week before.</summary>
 public static class DigestMovers

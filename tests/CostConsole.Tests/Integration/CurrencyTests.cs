@@ -31,7 +31,7 @@ public sealed class CurrencyTests
     [Fact]
     public async Task Each_days_cost_is_converted_at_its_rate_and_a_day_without_one_says_so()
     {
-        var labels = "job=\"app\",instance=\"pod-0\",gen_ai_request_model=\"gpt-4o-mini\",feature=\"chat\"";
+        var labels = "job=\"app\",instance=\"pod-0\",gen_ai_request_model=\"gpt-4o-mini\",feature=\"chat\",team=\"research\"";
         await using var prometheus = await PrometheusServer.StartAsync(openMetrics: CounterFixture.Write(Start, Hours,
             [("gen_ai_client_token_usage_input", labels, 100_000), ("gen_ai_client_token_usage_output", labels, 20_000)]));
         using var app = new AppFactory(prometheus.BaseUrl, new Dictionary<string, string?> { ["Ledger:BackfillFrom"] = Start.ToString("O", CultureInfo.InvariantCulture) },
@@ -87,6 +87,39 @@ public sealed class CurrencyTests
         Assert.Contains("Amounts in EUR: prices and bills are in USD, and each UTC day's cost is converted at the EUR rate in force that day (0.909091 per USD from 2026-11-13, 0.952381 per USD from 2026-11-16)", overview);
         Assert.Matches("data-testid=\"stat-value\"[^>]*>€[0-9]", overview);
         Assert.Contains("'ABC' is not an ISO 4217 currency code; showing USD.", System.Net.WebUtility.HtmlDecode(await finance.GetStringAsync("/?cur=ABC")));
+
+        // A budget in EUR: the month's spend in EUR is each day's spend at that day's rate; a currency without rates is refused.
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            Assert.True((await scope.ServiceProvider.GetRequiredService<CostConsole.Features.Teams.TeamAdministration>().CreateAsync("research")).Succeeded);
+        }
+
+        var admin = await app.SignedInAsync(Roles.Admin);
+        var teamId = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/budgets")).EnumerateArray().Single(o => o.GetProperty("name").GetString() == "research").GetProperty("teamId").GetInt32();
+        using (var noRates = await admin.PutAsJsonAsync($"/api/v1/budgets/teams/{teamId}", new { fromMonth = "2026-11", monthlyUsd = "100", currency = "SEK" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, noRates.StatusCode);
+            Assert.Contains("There is no SEK exchange rate yet", await noRates.Content.ReadAsStringAsync());
+        }
+
+        using (var notIso = await admin.PutAsJsonAsync($"/api/v1/budgets/teams/{teamId}", new { fromMonth = "2026-11", monthlyUsd = "100", currency = "EURO" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notIso.StatusCode);
+            Assert.Contains("The currency 'EURO' is not an ISO 4217 currency code", await notIso.Content.ReadAsStringAsync());
+        }
+
+        using (var inEur = await admin.PutAsJsonAsync($"/api/v1/budgets/teams/{teamId}", new { fromMonth = "2026-11", monthlyUsd = "100", currency = "eur" }))
+        {
+            Assert.True(inEur.IsSuccessStatusCode, await inEur.Content.ReadAsStringAsync());
+        }
+
+        var research = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/budgets")).EnumerateArray().Single(o => o.GetProperty("name").GetString() == "research");
+        Assert.Equal(("EUR", 100m), (research.GetProperty("currency").GetString(), research.GetProperty("budgetUsd").GetDecimal()));
+        var hourNow = new DateTimeOffset(Start.AddHours(Hours + 1).Year, 11, 17, 4, 0, 0, TimeSpan.Zero);
+        var monthInEur = await finance.GetFromJsonAsync<JsonElement>($"/api/v1/spend?from=2026-11-01T00:00:00Z&to={hourNow:yyyy-MM-ddTHH:mm:ssZ}&groupBy=day&currency=EUR");
+        Assert.Equal(monthInEur.GetProperty("totals").GetProperty("cost").GetDecimal(), research.GetProperty("monthToDateUsd").GetDecimal());
+        Assert.Equal(decimal.Round(monthInEur.GetProperty("rows").EnumerateArray().Sum(d => d.GetProperty("costUsd").GetDecimal() * EurPerUsd(d.GetProperty("day").GetString()!)), 4),
+            decimal.Round(research.GetProperty("monthToDateUsd").GetDecimal(), 4));
 
         // The exports carry both amounts: FOCUS per day with its rate and date, the chargeback with the month's rates.
         var focus = CostConsole.Csv.CsvTable.Read(await finance.GetStringAsync($"/api/v1/exports/focus?{window}&currency=EUR"));

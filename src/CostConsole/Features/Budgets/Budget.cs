@@ -15,7 +15,10 @@ public sealed class Budget
     public int? TeamId { get; set; }
     /// <summary>The first month it applies to, as yyyymm (202612).</summary>
     public int FromMonth { get; set; }
+    /// <summary>The monthly amount, in <see cref="Currency"/> (the name dates from when budgets were USD only).</summary>
     public decimal? MonthlyUsd { get; set; }
+    /// <summary>ISO 4217 currency of the amounts; spend is converted to it at each UTC day's exchange rate.</summary>
+    public string Currency { get; set; } = "USD";
     /// <summary>Org only: a daily budget.</summary>
     public decimal? DailyUsd { get; set; }
     /// <summary>Percentages of the monthly budget, comma-separated ("50,80,100").</summary>
@@ -62,6 +65,8 @@ public sealed class BudgetCrossing
     public DateTimeOffset CrossedUtc { get; set; }
     public decimal SpendUsd { get; set; }
     public decimal BudgetUsd { get; set; }
+    /// <summary>The currency of <see cref="SpendUsd"/> and <see cref="BudgetUsd"/>: the budget's.</summary>
+    public string Currency { get; set; } = "USD";
     /// <summary>When the managers' mail server accepted the notification; null while mail is off or failing.</summary>
     public DateTimeOffset? NotifiedUtc { get; set; }
 

@@ -11,12 +11,13 @@ namespace CostConsole.Features.Budgets;
 /// <summary>A team's monthly budget from a month on.</summary>
 public sealed record TeamBudgetBody(
     [property: Description("The first month it applies to, yyyy-MM.")] string? FromMonth,
-    [property: Description("USD per month (a number or a string); empty removes the budget from that month.")] string? MonthlyUsd,
+    [property: Description("The amount per month in the budget's currency (a number or a string); empty removes the budget from that month.")] string? MonthlyUsd,
     [property: Description("Alert thresholds in percent, comma-separated, e.g. \"50,80,100\".")] string? Thresholds,
-    [property: Description("True to save despite the confirmations asked for.")] bool Confirm);
+    [property: Description("True to save despite the confirmations asked for.")] bool Confirm,
+    [property: Description("ISO 4217 currency of the amount (default USD); spend is converted to it at each UTC day's exchange rate, so it needs rates.")] string? Currency = null);
 
 /// <summary>The organisation's monthly (and optional daily) budget from a month on.</summary>
-public sealed record OrgBudgetBody(string? FromMonth, string? MonthlyUsd, string? DailyUsd, bool Confirm);
+public sealed record OrgBudgetBody(string? FromMonth, string? MonthlyUsd, string? DailyUsd, bool Confirm, string? Currency = null);
 
 /// <summary>The outcome of a budget write; not saved: 422 asks for confirm: true, 400 lists the errors, 403 is not the caller's team.</summary>
 public sealed record BudgetChangeJson(bool Saved, bool NeedsConfirmation, string? Detail, IReadOnlyList<string> Errors, IReadOnlyList<string> Confirmations);
@@ -30,6 +31,12 @@ public sealed record BudgetOutlookJson(
     decimal ProjectedMonthEnd24hUsd, decimal ProjectedMonthEnd7dUsd, decimal ProjectedNext24hUsd, DateTime? RunsOutAt,
     string Status, string? Reason, bool Incomplete)
 {
+    /// <summary>The currency of every amount here (the *Usd names date from when budgets were USD only): the budget's.</summary>
+    public string Currency { get; init; } = "USD";
+
+    /// <summary>UTC days of the month with spend but no rate for <see cref="Currency"/>: not in the figures.</summary>
+    public IReadOnlyList<string> MissingRateDays { get; init; } = [];
+
     public static BudgetOutlookJson Of(TeamOutlook o) => new(
         o.TeamId,
         o.Name,
@@ -47,7 +54,11 @@ public sealed record BudgetOutlookJson(
         o.Outlook.RunsOutAt?.UtcDateTime,
         o.Outlook.Status.ToString(),
         o.Outlook.Reason,
-        o.Incomplete);
+        o.Incomplete)
+    {
+        Currency = o.Currency,
+        MissingRateDays = [.. o.MissingRateDays.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))],
+    };
 }
 
 /// <summary>The budget API: outlooks (Finance and Admin see every team, Managers their own), the CSV, and setting budgets.</summary>
@@ -89,14 +100,14 @@ public static class BudgetApi
     {
         var (body, problem) = await ReadAsync<TeamBudgetBody>(context, cancellationToken);
         if (body is null) return Invalid(problem!);
-        return Answer(await budgets.SetTeamBudgetAsync(context.User, id, body.FromMonth, body.MonthlyUsd, body.Thresholds, body.Confirm, cancellationToken));
+        return Answer(await budgets.SetTeamBudgetAsync(context.User, id, body.FromMonth, body.MonthlyUsd, body.Thresholds, body.Confirm, cancellationToken, body.Currency));
     }
 
     private static async Task<IResult> SetOrgAsync(HttpContext context, BudgetService budgets, CancellationToken cancellationToken)
     {
         var (body, problem) = await ReadAsync<OrgBudgetBody>(context, cancellationToken);
         if (body is null) return Invalid(problem!);
-        return Answer(await budgets.SetOrgBudgetAsync(context.User, body.FromMonth, body.MonthlyUsd, body.DailyUsd, body.Confirm, cancellationToken));
+        return Answer(await budgets.SetOrgBudgetAsync(context.User, body.FromMonth, body.MonthlyUsd, body.DailyUsd, body.Confirm, cancellationToken, body.Currency));
     }
 
     /// <summary>Finance and Admin see the org and every team; a Manager sees the teams they manage.</summary>

@@ -8,6 +8,12 @@ namespace CostConsole.Features.Budgets;
 /// <summary>One team's (or the org's, <see cref="TeamId"/> null) budget and burn this month.</summary>
 public sealed record TeamOutlook(int? TeamId, string Name, Budget? Budget, BurnOutlook Outlook, IReadOnlyList<int> Thresholds, bool Incomplete)
 {
+    /// <summary>The currency of every amount of this outlook: the budget's (spend converted at each UTC day's rate), else USD.</summary>
+    public string Currency { get; init; } = Currencies.Billing;
+
+    /// <summary>UTC days of the month with spend but no rate for <see cref="Currency"/>: that spend is not in the figures.</summary>
+    public IReadOnlyList<DateOnly> MissingRateDays { get; init; } = [];
+
     /// <summary>Spend per UTC day of the month so far (index 0 is the 1st; today last).</summary>
     public IReadOnlyList<decimal> Daily { get; init; } = [];
 }
@@ -39,20 +45,34 @@ public sealed class BudgetOutlooks(ISpendViews views, BudgetService budgets, IDb
         var hour = RangeWindow.Floor(now, TimeSpan.FromHours(1));
         var (monthStart, _) = BurnProjection.MonthOf(now);
         var end = hour.AddHours(1);
-        SpendRequest ByTeam(DateTimeOffset from, DateTimeOffset to) => new(from, to, [SpendDimension.Team]);
-        var month = await views.GetAsync(ByTeam(monthStart, end), cancellationToken);
-        var day = await views.GetAsync(ByTeam(hour.AddHours(-24), hour), cancellationToken);
-        var week = await views.GetAsync(ByTeam(hour.AddDays(-7), hour), cancellationToken);
-        var last = await views.GetAsync(ByTeam(hour.AddHours(-1), hour), cancellationToken);
-        var byDay = await views.GetAsync(new SpendRequest(monthStart, end, [SpendDimension.Team, "day"]), cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var all = await budgets.ListAsync(cancellationToken);
+        var key = Budget.MonthKey(now);
+        // The windows, read once per currency a budget in force is set in (each day's spend at that day's rate).
+        var windows = new Dictionary<string, Task<(SpendResult Month, SpendResult Day, SpendResult Week, SpendResult Last, SpendResult ByDay)>>(StringComparer.Ordinal);
+        Task<(SpendResult Month, SpendResult Day, SpendResult Week, SpendResult Last, SpendResult ByDay)> WindowsIn(string currency)
+        {
+            if (windows.TryGetValue(currency, out var read)) return read;
+            async Task<(SpendResult, SpendResult, SpendResult, SpendResult, SpendResult)> ReadAsync()
+            {
+                SpendRequest ByTeam(DateTimeOffset from, DateTimeOffset to) => new(from, to, [SpendDimension.Team]) { Currency = currency };
+                return (await views.GetAsync(ByTeam(monthStart, end), cancellationToken), await views.GetAsync(ByTeam(hour.AddHours(-24), hour), cancellationToken),
+                    await views.GetAsync(ByTeam(hour.AddDays(-7), hour), cancellationToken), await views.GetAsync(ByTeam(hour.AddHours(-1), hour), cancellationToken),
+                    await views.GetAsync(new SpendRequest(monthStart, end, [SpendDimension.Team, "day"]) { Currency = currency }, cancellationToken));
+            }
+
+            return windows[currency] = ReadAsync();
+        }
+
+        var (month, _, _, _, _) = await WindowsIn(Currencies.Billing);
         var days = (int)(hour - monthStart).TotalDays + 1;
-        IReadOnlyList<decimal> Daily(string? team)
+        IReadOnlyList<decimal> Daily(SpendResult byDay, string? team)
         {
             var daily = new decimal[days];
             foreach (var row in byDay.Rows.Where(r => team is null || string.Equals(r.Keys[0], team, StringComparison.OrdinalIgnoreCase)))
             {
                 var index = (int)(DateTimeOffset.Parse(row.Keys[1] + "T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture) - monthStart).TotalDays;
-                if (index >= 0 && index < days) daily[index] += row.Figures.CostUsd;
+                if (index >= 0 && index < days) daily[index] += row.Figures.Converted;
             }
 
             return daily;
@@ -63,22 +83,29 @@ public sealed class BudgetOutlooks(ISpendViews views, BudgetService budgets, IDb
         var covered24 = Covered(24);
         var covered7d = Covered(168);
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var teams = await db.Teams.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(cancellationToken);
-        var all = await budgets.ListAsync(cancellationToken);
-        var key = Budget.MonthKey(now);
-        decimal Cost(SpendResult result, string? team) => team is null ? result.Totals.CostUsd
-            : result.Rows.Where(r => string.Equals(r.Keys[0], team, StringComparison.OrdinalIgnoreCase)).Sum(r => r.Figures.CostUsd);
-        var incomplete = month.Incomplete || month.NoData;
+        // Spend in the budget's currency: converted figures (in USD they equal the cost).
+        decimal Cost(SpendResult result, string? team) => team is null ? result.Totals.Converted
+            : result.Rows.Where(r => string.Equals(r.Keys[0], team, StringComparison.OrdinalIgnoreCase)).Sum(r => r.Figures.Converted);
 
-        TeamOutlook Outlook(int? id, string name, string? team)
+        async Task<TeamOutlook> Outlook(int? id, string name, string? team)
         {
             var budget = BudgetBook.InForce(all, id, key);
-            var input = new BurnInput(now, Cost(month, team), Cost(day, team), Cost(week, team), Cost(last, team), budget?.MonthlyUsd, covered7d, covered24);
-            return new TeamOutlook(id, name, budget, BurnProjection.Project(input), budget?.ThresholdList ?? Budget.DefaultThresholds, incomplete) { Daily = Daily(team) };
+            var currency = budget?.Currency ?? Currencies.Billing;
+            var (m, day, week, last, byDay) = await WindowsIn(currency);
+            var input = new BurnInput(now, Cost(m, team), Cost(day, team), Cost(week, team), Cost(last, team), budget?.MonthlyUsd, covered7d, covered24);
+            // Spend on a day with no rate is not in a converted figure: the outlook is then incomplete, and says why.
+            var incompleteHere = m.Incomplete || m.NoData || m.MissingRateDays.Count > 0 || week.MissingRateDays.Count > 0;
+            return new TeamOutlook(id, name, budget, BurnProjection.Project(input), budget?.ThresholdList ?? Budget.DefaultThresholds, incompleteHere)
+            {
+                Daily = Daily(byDay, team),
+                Currency = currency,
+                MissingRateDays = [.. m.MissingRateDays.Union(week.MissingRateDays).Order()],
+            };
         }
 
-        List<TeamOutlook> outlooks = [Outlook(null, "All teams (org)", null), .. teams.Select(t => Outlook(t.Id, t.Name, t.Name))];
+        List<TeamOutlook> outlooks = [await Outlook(null, "All teams (org)", null)];
+        foreach (var t in teams) outlooks.Add(await Outlook(t.Id, t.Name, t.Name));
         if (record)
         {
             await RecordCrossingsAsync(db, outlooks, key, now, cancellationToken);
@@ -103,11 +130,11 @@ public sealed class BudgetOutlooks(ISpendViews views, BudgetService budgets, IDb
 
                 try
                 {
-                    var crossedAt = await CrossedAtAsync(outlook.Name, outlook.Outlook.MonthStart, now, outlook.Budget.MonthlyUsd!.Value * threshold / 100m, cancellationToken) ?? now;
+                    var crossedAt = await CrossedAtAsync(outlook.Name, outlook.Outlook.MonthStart, now, outlook.Budget.MonthlyUsd!.Value * threshold / 100m, cancellationToken, outlook.Currency) ?? now;
                     db.BudgetCrossings.Add(new BudgetCrossing
                     {
                         TeamId = outlook.TeamId.Value, Month = month, Threshold = threshold, CrossedUtc = crossedAt,
-                        SpendUsd = outlook.Outlook.MonthToDateUsd, BudgetUsd = outlook.Budget.MonthlyUsd!.Value,
+                        SpendUsd = outlook.Outlook.MonthToDateUsd, BudgetUsd = outlook.Budget.MonthlyUsd!.Value, Currency = outlook.Currency,
                     });
                     await db.SaveChangesAsync(cancellationToken);
                     logger.LogInformation("{Team} reached {Threshold}% of its {Month} budget", outlook.Name, threshold, Budget.MonthText(month));
@@ -122,13 +149,13 @@ public sealed class BudgetOutlooks(ISpendViews views, BudgetService budgets, IDb
     }
 
     /// <summary>The end of the hour in which the team's spend this month first reached the amount (hourly, from the ledger and the live hour).</summary>
-    private async Task<DateTimeOffset?> CrossedAtAsync(string team, DateTimeOffset monthStart, DateTimeOffset now, decimal amount, CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> CrossedAtAsync(string team, DateTimeOffset monthStart, DateTimeOffset now, decimal amount, CancellationToken cancellationToken, string currency = "USD")
     {
-        var hourly = await views.GetAsync(new SpendRequest(monthStart, RangeWindow.Floor(now, TimeSpan.FromHours(1)).AddHours(1), ["hour"]).WithFilter(SpendDimension.Team, [team]), cancellationToken);
+        var hourly = await views.GetAsync(new SpendRequest(monthStart, RangeWindow.Floor(now, TimeSpan.FromHours(1)).AddHours(1), ["hour"]) { Currency = currency }.WithFilter(SpendDimension.Team, [team]), cancellationToken);
         var total = 0m;
         foreach (var row in hourly.Rows.OrderBy(r => r.Keys[0], StringComparer.Ordinal))
         {
-            total += row.Figures.CostUsd;
+            total += row.Figures.Converted;
             if (total >= amount)
             {
                 var hour = DateTimeOffset.Parse(row.Keys[0], System.Globalization.CultureInfo.InvariantCulture).ToUniversalTime().AddHours(1);

@@ -31,7 +31,7 @@ public sealed record BudgetChange(bool Saved, IReadOnlyList<string> Errors, IRea
 /// Sets team and org budgets from a month on. A team's budget is set by its managers or an Admin; the org's by Finance
 /// or an Admin. Past months keep the budget that was in force; every change is audited with before and after.
 /// </summary>
-public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, CrossingSignal changed, ILogger<BudgetService> logger)
+public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, Microsoft.Extensions.Options.IOptions<BudgetOptions> options, CrossingSignal changed, ILogger<BudgetService> logger, Rates.ExchangeRateStore rates)
 {
     public const decimal MaxBudgetUsd = 1_000_000_000_000m;
 
@@ -61,7 +61,7 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
         return (await db.Teams.Where(t => admin || t.Managers.Any(m => m.UserName == name || m.Email == name)).Select(t => t.Id).ToListAsync(cancellationToken)).ToHashSet();
     }
 
-    public async Task<BudgetChange> SetTeamBudgetAsync(ClaimsPrincipal user, int teamId, string? fromMonth, string? monthlyUsd, string? thresholds, bool confirmed, CancellationToken cancellationToken = default)
+    public async Task<BudgetChange> SetTeamBudgetAsync(ClaimsPrincipal user, int teamId, string? fromMonth, string? monthlyUsd, string? thresholds, bool confirmed, CancellationToken cancellationToken = default, string? currency = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var team = await db.Teams.AsNoTracking().SingleOrDefaultAsync(t => t.Id == teamId, cancellationToken);
@@ -80,10 +80,11 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
         var month = ParseMonth(fromMonth, errors);
         var amount = ParseAmount(monthlyUsd, "The monthly budget", required: true, errors, confirmations);
         var levels = ParseThresholds(thresholds, errors);
-        return await SaveAsync(db, teamId, team.Name, month, amount, null, levels, errors, confirmations, confirmed, user, cancellationToken);
+        var code = await ParseCurrencyAsync(currency, errors, cancellationToken);
+        return await SaveAsync(db, teamId, team.Name, month, amount, null, levels, errors, confirmations, confirmed, user, cancellationToken, code);
     }
 
-    public async Task<BudgetChange> SetOrgBudgetAsync(ClaimsPrincipal user, string? fromMonth, string? monthlyUsd, string? dailyUsd, bool confirmed, CancellationToken cancellationToken = default)
+    public async Task<BudgetChange> SetOrgBudgetAsync(ClaimsPrincipal user, string? fromMonth, string? monthlyUsd, string? dailyUsd, bool confirmed, CancellationToken cancellationToken = default, string? currency = null)
     {
         if (!user.IsInRole(Roles.Finance) && !user.IsInRole(Roles.Admin))
         {
@@ -105,12 +106,13 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
             errors.Add($"The daily budget ({SpendFormat.Money(d)}) is more than the monthly one ({SpendFormat.Money(m)}).");
         }
 
+        var code = await ParseCurrencyAsync(currency, errors, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await SaveAsync(db, null, "org", month, monthly, daily, Budget.DefaultThresholds, errors, confirmations, confirmed, user, cancellationToken);
+        return await SaveAsync(db, null, "org", month, monthly, daily, Budget.DefaultThresholds, errors, confirmations, confirmed, user, cancellationToken, code);
     }
 
     private async Task<BudgetChange> SaveAsync(CostConsoleDbContext db, int? teamId, string scope, int? month, decimal? monthly, decimal? daily, IReadOnlyList<int>? thresholds,
-        List<string> errors, List<string> confirmations, bool confirmed, ClaimsPrincipal user, CancellationToken cancellationToken)
+        List<string> errors, List<string> confirmations, bool confirmed, ClaimsPrincipal user, CancellationToken cancellationToken, string currency = "USD")
     {
         if (errors.Count > 0 || month is null || thresholds is null)
         {
@@ -130,6 +132,7 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
         var budget = existing ?? new Budget { TeamId = teamId, FromMonth = month.Value };
         budget.MonthlyUsd = monthly;
         budget.DailyUsd = daily;
+        budget.Currency = currency;
         budget.Thresholds = string.Join(',', thresholds.Order());
         budget.CreatedUtc = now;
         budget.CreatedBy = actor;
@@ -150,10 +153,32 @@ public sealed class BudgetService(IDbContextFactory<CostConsoleDbContext> dbFact
     public static string Describe(Budget b)
     {
         List<string> parts = [];
-        if (b.MonthlyUsd is { } m) parts.Add($"{SpendFormat.Money(m)} a month");
-        if (b.DailyUsd is { } d) parts.Add($"{SpendFormat.Money(d)} a day");
+        if (b.MonthlyUsd is { } m) parts.Add($"{SpendFormat.Money(m, b.Currency)} a month");
+        if (b.DailyUsd is { } d) parts.Add($"{SpendFormat.Money(d, b.Currency)} a day");
         if (b.TeamId is not null) parts.Add($"warnings at {string.Join(", ", b.ThresholdList.Select(t => t + "%"))}");
         return $"from {Budget.MonthText(b.FromMonth)}: {string.Join("; ", parts)}";
+    }
+
+    /// <summary>
+    /// The budget's currency: USD when none is given, else an ISO 4217 code that has an exchange rate (spend is converted
+    /// to it at each day's rate, so a currency without any rate could never be compared).
+    /// </summary>
+    private async Task<string> ParseCurrencyAsync(string? text, List<string> errors, CancellationToken cancellationToken)
+    {
+        var code = (text ?? "").Trim().ToUpperInvariant();
+        if (code.Length == 0 || code == Currencies.Billing) return Currencies.Billing;
+        if (!Currencies.IsIso4217(code))
+        {
+            errors.Add($"The currency '{Echo.Printable(text!)}' is not an ISO 4217 currency code such as EUR.");
+            return Currencies.Billing;
+        }
+
+        if (!(await rates.CurrenciesAsync(cancellationToken)).Contains(code))
+        {
+            errors.Add($"There is no {code} exchange rate yet: enter or import rates (Exchange rates) before setting a budget in {code}.");
+        }
+
+        return code;
     }
 
     /// <summary>"2026-12": this month or later (past months keep the budget that was in force), at most five years ahead.</summary>

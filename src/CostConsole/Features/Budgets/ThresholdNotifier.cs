@@ -61,8 +61,8 @@ public sealed class ThresholdNotifier(IDbContextFactory<CostConsoleDbContext> db
         message.To.AddRange(to);
         message.Subject = $"[CostConsole] {team} reached {crossing.Threshold}% of its {month} budget";
         var link = baseUrl is null ? "" : $"{baseUrl.TrimEnd('/')}/budgets?team={Uri.EscapeDataString(team)}";
-        var text = $"{team}'s spend reached {crossing.Threshold}% of its {SpendFormat.Money(crossing.BudgetUsd)} budget for {month} "
-            + $"by {crossing.CrossedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC; when this was checked it stood at {SpendFormat.Money(crossing.SpendUsd)}.";
+        var text = $"{team}'s spend reached {crossing.Threshold}% of its {SpendFormat.Money(crossing.BudgetUsd, crossing.Currency)} budget for {month} "
+            + $"by {crossing.CrossedUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC; when this was checked it stood at {SpendFormat.Money(crossing.SpendUsd, crossing.Currency)}.";
         var body = new BodyBuilder
         {
             TextBody = text + (link.Length > 0 ? $"\n\nBurn projection: {link}\n" : "\n"),

@@ -94,7 +94,7 @@ public sealed class DigestComposer(
         var monthKey = Budget.MonthKey(cut.AddTicks(-1));
         var crossings = (await outlooks.CrossingsAsync(monthKey, cancellationToken))
             .Where(c => c.Crossing.CrossedUtc <= cut && (team is null || string.Equals(c.Team, team, StringComparison.OrdinalIgnoreCase)))
-            .Select(c => new DigestCrossing(c.Team, c.Crossing.Threshold, c.Crossing.CrossedUtc, c.Crossing.BudgetUsd))
+            .Select(c => new DigestCrossing(c.Team, c.Crossing.Threshold, c.Crossing.CrossedUtc, c.Crossing.BudgetUsd, Currency: c.Crossing.Currency))
             .ToList();
         // Thresholds the month's spend has reached by the cut-off but not recorded yet (the check runs every few minutes).
         foreach (var o in (await outlook).Where(o => o.TeamId is not null && !o.Incomplete && o.Budget?.MonthlyUsd is not null && (team is null || o.TeamId == teamId)))
@@ -102,7 +102,7 @@ public sealed class DigestComposer(
             foreach (var threshold in BurnProjection.Reached(o.Outlook.MonthToDateUsd, o.Budget!.MonthlyUsd, o.Thresholds)
                 .Where(t => !crossings.Any(c => c.Threshold == t && string.Equals(c.Team, o.Name, StringComparison.OrdinalIgnoreCase))))
             {
-                crossings.Add(new DigestCrossing(o.Name, threshold, cut, o.Budget.MonthlyUsd!.Value, Recorded: false));
+                crossings.Add(new DigestCrossing(o.Name, threshold, cut, o.Budget.MonthlyUsd!.Value, Recorded: false, Currency: o.Currency));
             }
         }
 

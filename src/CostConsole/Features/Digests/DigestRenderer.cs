@@ -113,7 +113,7 @@ public static class DigestRenderer
         text.AppendLine();
         text.AppendLine("Budget thresholds crossed this month");
         if (digest.Crossings.Count == 0) text.AppendLine("  (none)");
-        foreach (var c in digest.Crossings) text.AppendLine($"  - {Clean(c.Team)} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)} {CrossedText(c)}");
+        foreach (var c in digest.Crossings) text.AppendLine($"  - {Clean(c.Team)} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd, c.Currency)} {CrossedText(c)}");
         if (digest.Bill is { } bill)
         {
             text.AppendLine();
@@ -191,7 +191,7 @@ public static class DigestRenderer
             h.Append("<table data-part=\"crossings\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:14px\">");
             foreach (var c in digest.Crossings)
             {
-                Row(h, $"{c.Team} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd)}", CrossedText(c));
+                Row(h, $"{c.Team} reached {c.Threshold}% of {SpendFormat.Money(c.BudgetUsd, c.Currency)}", CrossedText(c));
             }
 
             h.Append("</table>");

@@ -115,7 +115,11 @@ public static class ExchangeRateApi
 {
     public const int MaxImportBytes = 16 * 1024 * 1024;
 
-    public static IServiceCollection AddCostConsoleRates(this IServiceCollection services) => services.AddSingleton<ExchangeRateStore>();
+    public static IServiceCollection AddCostConsoleRates(this IServiceCollection services)
+    {
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<ExchangeRateStore>(services);
+        return services;
+    }
 
     public static IEndpointRouteBuilder MapExchangeRateApi(this IEndpointRouteBuilder endpoints)
     {
