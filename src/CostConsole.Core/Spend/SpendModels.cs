@@ -108,6 +108,9 @@ public sealed record SpendFigures(
     /// <summary>Null where no request counter exists: "no requests counted" is not "free per request".</summary>
     public decimal? CostPer1KRequests => Requests > 0 ? CostUsd / Requests * 1000m : null;
 
+    /// <summary>The same in the display currency (<see cref="Converted"/>).</summary>
+    public decimal? ConvertedPer1KRequests => Requests > 0 ? Converted / Requests * 1000m : null;
+
     public SpendFigures Plus(SpendFigures other) =>
         new(InputTokens + other.InputTokens, CachedInputTokens + other.CachedInputTokens, CacheWriteTokens + other.CacheWriteTokens, OutputTokens + other.OutputTokens,
             CostUsd + other.CostUsd, UnpricedTokens + other.UnpricedTokens, Requests + other.Requests, CachedSavingsUsd + other.CachedSavingsUsd,

@@ -88,6 +88,13 @@ public sealed class CurrencyTests
         Assert.Matches("data-testid=\"stat-value\"[^>]*>€[0-9]", overview);
         Assert.Contains("'ABC' is not an ISO 4217 currency code; showing USD.", System.Net.WebUtility.HtmlDecode(await finance.GetStringAsync("/?cur=ABC")));
 
+        // The explorer in EUR: the total is the API's converted total for the same days, with the rates said.
+        var explorer = System.Text.RegularExpressions.Regex.Replace(System.Net.WebUtility.HtmlDecode(
+            await finance.GetStringAsync("/explore?range=custom&from=2026-11-14&to=2026-11-16&tz=UTC&by=feature&cur=EUR")), @"\s+", " ");
+        var threeDays = await finance.GetFromJsonAsync<JsonElement>("/api/v1/spend?from=2026-11-14T00:00:00Z&to=2026-11-17T00:00:00Z&groupBy=feature&currency=EUR");
+        Assert.Contains("data-testid=\"explorer-currency-note\"", explorer);
+        Assert.Contains($"data-testid=\"total-cost\"><b>{CostConsole.Core.Spend.SpendFormat.Money(threeDays.GetProperty("totals").GetProperty("cost").GetDecimal(), "EUR")}</b>", explorer);
+
         // A budget in EUR: the month's spend in EUR is each day's spend at that day's rate; a currency without rates is refused.
         await using (var scope = app.Services.CreateAsyncScope())
         {

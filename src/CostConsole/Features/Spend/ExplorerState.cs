@@ -21,7 +21,7 @@ public sealed record ExplorerState(
     public static IReadOnlyList<string> SortKeys { get; } = ["key", "input", "cached", "cacheWrite", "output", "requests", "cost", "share", "per1k", "savings"];
 
     /// <summary>Reads a query string; anything unknown falls back to a default and is reported, never thrown.</summary>
-    public static (ExplorerState State, IReadOnlyList<string> Problems) Parse(string query, string defaultZone, IReadOnlyList<string>? extras = null)
+    public static (ExplorerState State, IReadOnlyList<string> Problems) Parse(string query, string defaultZone, IReadOnlyList<string>? extras = null, string defaultCurrency = "USD")
     {
         var q = QueryHelpers.ParseQuery(query);
         IReadOnlyList<string> dimensions = [.. SpendDimension.All, .. extras ?? []];
@@ -88,7 +88,14 @@ public sealed record ExplorerState(
             page = 1;
         }
 
-        return (new ExplorerState(range, from, to, zone, level1, level2, filters, sort, descending) { Extras = extras ?? [], Page = page }, problems);
+        var currency = One("cur").Trim().ToUpperInvariant() is { Length: > 0 } c ? c : defaultCurrency;
+        if (!Currencies.IsIso4217(currency))
+        {
+            problems.Add($"'{Echo.Printable(One("cur"))}' is not an ISO 4217 currency code; showing {defaultCurrency}.");
+            currency = defaultCurrency;
+        }
+
+        return (new ExplorerState(range, from, to, zone, level1, level2, filters, sort, descending) { Extras = extras ?? [], Page = page, Currency = currency, DefaultCurrency = defaultCurrency }, problems);
     }
 
     public static ExplorerState Default(string zone) => Parse("", zone).State;
@@ -97,6 +104,11 @@ public sealed record ExplorerState(
 
     /// <summary>Which page of the table (1 first); any other change to the view starts again at the first.</summary>
     public int Page { get; init; } = 1;
+
+    /// <summary>The currency money is shown in (each UTC day's cost at that day's rate); in the URL as cur= when not the default.</summary>
+    public string Currency { get; init; } = Currencies.Billing;
+
+    public string DefaultCurrency { get; init; } = Currencies.Billing;
 
     /// <summary>The profile's extra dimensions, grouped and filtered by like the others.</summary>
     public IReadOnlyList<string> Extras { get; init; } = [];
@@ -131,6 +143,7 @@ public sealed record ExplorerState(
         }
 
         if (Page > 1) parts.Add(new("page", Page.ToString(CultureInfo.InvariantCulture)));
+        if (Currency != DefaultCurrency) parts.Add(new("cur", Currency));
 
         return QueryString.Create(parts).ToString();
     }
