@@ -315,6 +315,9 @@ namespace CostConsole.Migrations
                     b.Property<long?>("DisabledUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DisplayCurrency")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("DisplayName")
                         .HasColumnType("TEXT");
 

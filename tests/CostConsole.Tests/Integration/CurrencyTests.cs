@@ -88,6 +88,18 @@ public sealed class CurrencyTests
         Assert.Matches("data-testid=\"stat-value\"[^>]*>€[0-9]", overview);
         Assert.Contains("'ABC' is not an ISO 4217 currency code; showing USD.", System.Net.WebUtility.HtmlDecode(await finance.GetStringAsync("/?cur=ABC")));
 
+        // A user's chosen currency is their default from then on; a code that is not ISO 4217 is not kept.
+        var email = await app.CreateUserAsync(Roles.Finance);
+        var chooser = app.CreateClient();
+        await AppFactory.SignInAsync(chooser, email, AppFactory.Password);
+        var principal = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, email)], "test"));
+        var choices = app.Services.GetRequiredService<CostConsole.Features.Identity.UserCurrency>();
+        Assert.False(await choices.ChooseAsync(principal, "EURO"));
+        Assert.Equal("USD", await choices.OfAsync(principal));
+        Assert.True(await choices.ChooseAsync(principal, "gbp"));
+        Assert.Contains("Amounts in GBP", System.Net.WebUtility.HtmlDecode(await chooser.GetStringAsync("/")));
+        Assert.DoesNotContain("data-testid=\"currency-note\"", await finance.GetStringAsync("/"));
+
         // The explorer in EUR: the total is the API's converted total for the same days, with the rates said.
         var explorer = System.Text.RegularExpressions.Regex.Replace(System.Net.WebUtility.HtmlDecode(
             await finance.GetStringAsync("/explore?range=custom&from=2026-11-14&to=2026-11-16&tz=UTC&by=feature&cur=EUR")), @"\s+", " ");

@@ -22,6 +22,9 @@ public sealed class AppUser : IdentityUser
 
     public DateTimeOffset? LastSignInUtc { get; set; }
 
+    /// <summary>The currency (ISO 4217) this user chose to see money in; null: Display:Currency.</summary>
+    public string? DisplayCurrency { get; set; }
+
     public AppUser SignedIn(DateTimeOffset at)
     {
         LastSignInUtc = at;

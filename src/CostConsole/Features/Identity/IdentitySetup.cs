@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CostConsole.Features.Identity;
@@ -131,6 +132,7 @@ public static class IdentitySetup
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<AdminCheck>();
+        services.TryAddSingleton<UserCurrency>();
         return services;
     }
 
