@@ -53,15 +53,23 @@ public sealed record ChangeExplanation(Period Before, Period After, string Dimen
         Put(earlier, 0);
         Put(later, 1);
         Put(afterAtOldPrices, 2);
+        // In a display currency each figure is its days' costs at their days' rates (USD: the cost itself); the volume
+        // effect then also holds any change in the exchange rate between the periods (said below).
+        var converted = later.Currency != Currencies.Billing;
+        decimal Cost(SpendFigures f) => converted ? f.Converted : f.CostUsd;
         var ranked = rows.Values
-            .Select(r => new ChangeRow(r.Keys, r.Before.CostUsd, r.After.CostUsd, r.AtOld.CostUsd, r.Before.BillableTokens, r.After.BillableTokens)
+            .Select(r => new ChangeRow(r.Keys, Cost(r.Before), Cost(r.After), Cost(r.AtOld), r.Before.BillableTokens, r.After.BillableTokens)
             {
                 Unpriced = r.Before.UnpricedTokens + r.After.UnpricedTokens > 0,
             })
             .OrderByDescending(r => Math.Abs(r.Change)).ThenBy(r => Id(r.Keys), StringComparer.Ordinal)
             .ToList();
-        var total = new ChangeRow(["Total"], earlier.Totals.CostUsd, later.Totals.CostUsd, afterAtOldPrices.Totals.CostUsd, earlier.Totals.BillableTokens, later.Totals.BillableTokens);
+        var total = new ChangeRow(["Total"], Cost(earlier.Totals), Cost(later.Totals), Cost(afterAtOldPrices.Totals), earlier.Totals.BillableTokens, later.Totals.BillableTokens);
         List<string> warnings = [.. earlier.Warnings.Concat(later.Warnings).Where(w => !w.Contains("have no price", StringComparison.Ordinal)).Distinct()];
+        if (converted)
+        {
+            warnings.Add($"In {later.Currency}, each day's cost is at that day's exchange rate: the volume effect also holds the change in the rate between the periods (the price effect is the later prices at the later days' rates).");
+        }
         if (dimension == SpendDimension.Variant && MixNote(ranked, total) is { } mix)
         {
             warnings.Add(mix);

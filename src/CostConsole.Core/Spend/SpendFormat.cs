@@ -57,6 +57,9 @@ public static class SpendFormat
     /// <summary>A change in dollars, always signed: "+$12.00", "−$3.40", "$0.00".</summary>
     public static string MoneyChange(decimal usd) => usd > 0 ? "+" + Money(usd) : Money(usd);
 
+    /// <summary>A change in a currency, always signed.</summary>
+    public static string MoneyChange(decimal amount, string currency) => amount > 0 ? "+" + Money(amount, currency) : Money(amount, currency);
+
     public static string Percent(decimal? percent) => percent switch
     {
         null => "new",

@@ -88,6 +88,13 @@ public sealed class CurrencyTests
         Assert.Matches("data-testid=\"stat-value\"[^>]*>€[0-9]", overview);
         Assert.Contains("'ABC' is not an ISO 4217 currency code; showing USD.", System.Net.WebUtility.HtmlDecode(await finance.GetStringAsync("/?cur=ABC")));
 
+        // What changed, in EUR: each period at its own days' rates, and the page says the volume effect holds the rate change.
+        var changes = System.Text.RegularExpressions.Regex.Replace(System.Net.WebUtility.HtmlDecode(
+            await finance.GetStringAsync("/changes?a=2026-11-14..2026-11-14&b=2026-11-16..2026-11-16&tz=UTC&cur=EUR")), @"\s+", " ");
+        decimal EurOf(string day) => days.Single(d => d.GetProperty("day").GetString() == day).GetProperty("cost").GetDecimal();
+        Assert.Contains($"{CostConsole.Core.Spend.SpendFormat.Money(EurOf("2026-11-14"), "EUR")} → {CostConsole.Core.Spend.SpendFormat.Money(EurOf("2026-11-16"), "EUR")}", changes);
+        Assert.Contains("In EUR, each day's cost is at that day's exchange rate: the volume effect also holds the change in the rate between the periods", changes);
+
         // A user's chosen currency is their default from then on; a code that is not ISO 4217 is not kept.
         var email = await app.CreateUserAsync(Roles.Finance);
         var chooser = app.CreateClient();
