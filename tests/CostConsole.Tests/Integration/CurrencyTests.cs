@@ -107,6 +107,21 @@ public sealed class CurrencyTests
         Assert.Contains("Amounts in GBP", System.Net.WebUtility.HtmlDecode(await chooser.GetStringAsync("/")));
         Assert.DoesNotContain("data-testid=\"currency-note\"", await finance.GetStringAsync("/"));
 
+        // Their digest is in their currency, yesterday at yesterday's rate; a day without a rate keeps it in USD and says why.
+        using (var subscribed = await chooser.PostAsJsonAsync("/api/v1/digests", new { scope = "org", sendAt = "08:00", timeZone = "UTC", days = "everyday" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+            var digestId = (await subscribed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt32();
+            decimal UsdOf(string day) => days.Single(d => d.GetProperty("day").GetString() == day).GetProperty("costUsd").GetDecimal();
+            var inGbp = await chooser.GetStringAsync($"/api/v1/digests/{digestId}/preview?date=2026-11-17&format=text");
+            Assert.StartsWith($"[CostConsole] All teams (org): {CostConsole.Core.Spend.SpendFormat.Money(UsdOf("2026-11-16") * decimal.Round(0.86m / 1.05m, 10), "GBP")} on Mon Nov 16", inGbp);
+            Assert.True(await choices.ChooseAsync(principal, "CHF"));
+            var noRate = await chooser.GetStringAsync($"/api/v1/digests/{digestId}/preview?date=2026-11-16&format=text");
+            Assert.StartsWith($"[CostConsole] All teams (org): {CostConsole.Core.Spend.SpendFormat.Money(UsdOf("2026-11-15"))} on Sun Nov 15", noRate);
+            Assert.Contains("No CHF exchange rate for 2026-11-15: this digest is in USD.", noRate);
+            Assert.True(await choices.ChooseAsync(principal, "GBP"));
+        }
+
         // The explorer in EUR: the total is the API's converted total for the same days, with the rates said.
         var explorer = System.Text.RegularExpressions.Regex.Replace(System.Net.WebUtility.HtmlDecode(
             await finance.GetStringAsync("/explore?range=custom&from=2026-11-14&to=2026-11-16&tz=UTC&by=feature&cur=EUR")), @"\s+", " ");

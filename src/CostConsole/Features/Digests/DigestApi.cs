@@ -99,13 +99,14 @@ public static class DigestApi
     }
 
     private static async Task<IResult> PreviewAsync(int id, string? date, string? format, HttpContext context, DigestSubscriptions subscriptions,
-        DigestComposer composer, TimeProvider time, CancellationToken cancellationToken)
+        DigestComposer composer, UserCurrency currencies, TimeProvider time, CancellationToken cancellationToken)
     {
         var subscription = await subscriptions.GetAsync(context.User, id, cancellationToken);
         if (subscription is null) return NotVisible(id);
         var (day, problem) = DigestSubscriptions.PreviewDate(date, subscription, time.GetUtcNow());
         if (day is null) return TypedResults.Problem(title: "Invalid date", detail: problem, statusCode: StatusCodes.Status400BadRequest);
-        var digest = await composer.ComposeAsync(subscription.TeamId, day.Value, SpendPeriods.FindZone(subscription.TimeZone) ?? TimeZoneInfo.Utc, cancellationToken);
+        var currency = await currencies.OfUserIdAsync(subscription.UserId, cancellationToken);
+        var digest = await composer.ComposeAsync(subscription.TeamId, day.Value, SpendPeriods.FindZone(subscription.TimeZone) ?? TimeZoneInfo.Utc, cancellationToken, currency);
         return format == "text"
             ? TypedResults.Text(DigestRenderer.Subject(digest) + "\n\n" + DigestRenderer.Text(digest), "text/plain; charset=utf-8")
             : TypedResults.Content(DigestRenderer.Html(digest), "text/html; charset=utf-8");

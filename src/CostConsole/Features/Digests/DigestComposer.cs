@@ -38,6 +38,9 @@ public sealed record DigestContent(
     /// <summary>Why the alert states are not known (Prometheus' rules could not be read), or null: then none firing means none.</summary>
     public string? AlertsUnknown { get; init; }
 
+    /// <summary>The currency of the spend figures (the subscriber's choice; each day at its rate); budgets keep their own.</summary>
+    public string Currency { get; init; } = Currencies.Billing;
+
     /// <summary>The org's last reconciled month against the provider reports (org digests only), or null when no report covers one.</summary>
     public BillSummaryLine? Bill { get; init; }
 
@@ -65,8 +68,9 @@ public sealed class DigestComposer(
 {
     public const int Top = 3;
 
-    public async Task<DigestContent> ComposeAsync(int? teamId, DateOnly date, TimeZoneInfo zone, CancellationToken cancellationToken = default)
+    public async Task<DigestContent> ComposeAsync(int? teamId, DateOnly date, TimeZoneInfo zone, CancellationToken cancellationToken = default, string? currency = null)
     {
+        var money = currency is { Length: 3 } c && Currencies.IsIso4217(c) ? c : Currencies.Billing;
         string? team = null;
         if (teamId is { } id)
         {
@@ -79,7 +83,7 @@ public sealed class DigestComposer(
         var cut = SpendPeriods.StartOf(date, zone);
         var yesterday = new Period(SpendPeriods.StartOf(day, zone), cut, day.ToString("dddd, MMMM d", System.Globalization.CultureInfo.InvariantCulture));
         var weekBefore = new Period(SpendPeriods.StartOf(day.AddDays(-7), zone), SpendPeriods.StartOf(day.AddDays(-6), zone), "the same weekday a week before");
-        var filters = new SpendRequest(yesterday.From, yesterday.To, [SpendDimension.Feature]) { TimeZone = zone };
+        var filters = new SpendRequest(yesterday.From, yesterday.To, [SpendDimension.Feature]) { TimeZone = zone, Currency = money };
         if (team is not null) filters = filters.WithFilter(SpendDimension.Team, [team]);
 
         var byFeature = comparison.CompareAsync(weekBefore, yesterday, SpendDimension.Feature, filters, cancellationToken);
@@ -91,6 +95,14 @@ public sealed class DigestComposer(
         await Task.WhenAll(byFeature, byModel, figures, earlier, outlook, firing);
 
         var result = await figures;
+        if (money != Currencies.Billing && (result.MissingRateDays.Count > 0 || (await earlier).MissingRateDays.Count > 0))
+        {
+            // A figure missing a day's rate would read lower than it is: the digest says so and stays in the billing currency.
+            var days = result.MissingRateDays.Union((await earlier).MissingRateDays).Order().Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            var inUsd = await ComposeAsync(teamId, date, zone, cancellationToken);
+            return inUsd with { Warnings = [$"No {money} exchange rate for {string.Join(", ", days)}: this digest is in {Currencies.Billing}.", .. inUsd.Warnings] };
+        }
+
         var monthKey = Budget.MonthKey(cut.AddTicks(-1));
         var crossings = (await outlooks.CrossingsAsync(monthKey, cancellationToken))
             .Where(c => c.Crossing.CrossedUtc <= cut && (team is null || string.Equals(c.Team, team, StringComparison.OrdinalIgnoreCase)))
@@ -129,13 +141,14 @@ public sealed class DigestComposer(
         var models = await byModel;
         return new DigestContent(
             team ?? "All teams (org)", team, date, zone, yesterday, weekBefore, result.NoData,
-            result.Totals.CostUsd, features.Total.Before, result.Totals.BillableTokens, result.Totals.UnpricedTokens, result.UnpricedModels,
+            money == Currencies.Billing ? result.Totals.CostUsd : result.Totals.Converted, features.Total.Before, result.Totals.BillableTokens, result.Totals.UnpricedTokens, result.UnpricedModels,
             teamOutlook, DigestMovers.BySpend(features, Top), DigestMovers.ByIncrease(features, Top), DigestMovers.BySpend(models, Top), DigestMovers.ByIncrease(models, Top),
             crossings, [.. alertStatus.Alerts.Where(a => a.State == "firing")], warnings, explorer, budget)
         {
             WeekBeforeUnknown = (await earlier) is { } before && (before.NoData || before.StartsBeforeLedger),
             AlertsUnknown = alertsUnknown,
             Bill = team is null ? await BillAsync(baseUrl, cancellationToken) : null,
+            Currency = money,
         };
     }
 

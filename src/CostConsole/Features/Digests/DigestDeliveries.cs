@@ -24,6 +24,7 @@ public sealed class DigestDeliveries(
     IDbContextFactory<CostConsoleDbContext> dbFactory,
     DigestComposer composer,
     DigestSubscriptions subscriptions,
+    CostConsole.Features.Identity.UserCurrency currencies,
     MailSender mail,
     IBackgroundJobClient jobs,
     IOptions<DigestOptions> options,
@@ -136,7 +137,8 @@ public sealed class DigestDeliveries(
         {
             try
             {
-                var digest = await composer.ComposeAsync(subscription.TeamId, date, zone, cancellationToken);
+                var currency = await currencies.OfUserIdAsync(subscription.UserId, cancellationToken);
+                var digest = await composer.ComposeAsync(subscription.TeamId, date, zone, cancellationToken, currency);
                 result = await mail.SendAsync(Message(digest, to, delivery), cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

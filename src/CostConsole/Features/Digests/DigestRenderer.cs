@@ -26,7 +26,7 @@ public static class DigestRenderer
         if (digest.NoData) return $"[CostConsole] {scope}: no figures for {day}";
         if (digest.NoSpend) return $"[CostConsole] {scope}: no spend recorded on {day}";
         var change = digest.WeekBeforeUsd == 0 || digest.WeekBeforeUnknown ? "" : $" ({SpendFormat.Percent(digest.ChangePercent)} vs a week before)";
-        return $"[CostConsole] {scope}: {SpendFormat.Money(digest.YesterdayUsd)} on {day}{change}";
+        return $"[CostConsole] {scope}: {SpendFormat.Money(digest.YesterdayUsd, digest.Currency)} on {day}{change}";
     }
 
     /// <summary>The sentence on yesterday, the same in both bodies.</summary>
@@ -43,7 +43,7 @@ public static class DigestRenderer
             return $"No spend recorded for {digest.Scope} on {day} ({digest.Zone.Id}): the ledger covers the day and counted no tokens.";
         }
 
-        var text = $"{digest.Scope} spent {SpendFormat.Money(digest.YesterdayUsd)} on {day} ({digest.Zone.Id})";
+        var text = $"{digest.Scope} spent {SpendFormat.Money(digest.YesterdayUsd, digest.Currency)} on {day} ({digest.Zone.Id})";
         if (digest.WeekBeforeUnknown)
         {
             return text + $"; {DayText(digest.Day.AddDays(-7))}, a week before, is not in the ledger, so there is no change to show.";
@@ -51,7 +51,7 @@ public static class DigestRenderer
 
         text += digest.WeekBeforeUsd == 0 && digest.YesterdayUsd != 0
             ? ", with no spend on the same weekday a week before."
-            : $", {SpendFormat.MoneyChange(digest.Change)} ({SpendFormat.Percent(digest.ChangePercent)}) against {SpendFormat.Money(digest.WeekBeforeUsd)} on {DayText(digest.Day.AddDays(-7))}.";
+            : $", {SpendFormat.MoneyChange(digest.Change, digest.Currency)} ({SpendFormat.Percent(digest.ChangePercent)}) against {SpendFormat.Money(digest.WeekBeforeUsd, digest.Currency)} on {DayText(digest.Day.AddDays(-7))}.";
         return text;
     }
 
@@ -61,11 +61,11 @@ public static class DigestRenderer
         var month = o.MonthStart.UtcDateTime.ToString("MMMM yyyy", Us);
         if (o.BudgetUsd is not { } budget)
         {
-            return $"Month to date ({month}, UTC): {SpendFormat.Money(o.MonthToDateUsd)}; no budget is set; projected month end {SpendFormat.Money(Math.Max(o.ProjectedMonthEnd24h, o.ProjectedMonthEnd7d))}.";
+            return $"Month to date ({month}, UTC): {SpendFormat.Money(o.MonthToDateUsd, outlook.Currency)}; no budget is set; projected month end {SpendFormat.Money(Math.Max(o.ProjectedMonthEnd24h, o.ProjectedMonthEnd7d), outlook.Currency)}.";
         }
 
-        return $"Month to date ({month}, UTC): {SpendFormat.Money(o.MonthToDateUsd)} of {SpendFormat.Money(budget)} ({o.UsedPercent!.Value.ToString("0.0", Us)}% used); "
-            + $"projected month end {SpendFormat.Money(o.ProjectedMonthEnd24h)} at the last 24 hours' rate, {SpendFormat.Money(o.ProjectedMonthEnd7d)} at the last 7 days'. Status: {StatusText(o.Status)}.";
+        return $"Month to date ({month}, UTC): {SpendFormat.Money(o.MonthToDateUsd, outlook.Currency)} of {SpendFormat.Money(budget, outlook.Currency)} ({o.UsedPercent!.Value.ToString("0.0", Us)}% used); "
+            + $"projected month end {SpendFormat.Money(o.ProjectedMonthEnd24h, outlook.Currency)} at the last 24 hours' rate, {SpendFormat.Money(o.ProjectedMonthEnd7d, outlook.Currency)} at the last 7 days'. Status: {StatusText(o.Status)}.";
     }
 
     public static string StatusText(BudgetStatus status) => status switch
@@ -99,7 +99,7 @@ public static class DigestRenderer
                 if (movers.Count == 0) text.AppendLine("  (none)");
                 foreach (var m in movers)
                 {
-                    var figure = byIncrease ? $"{SpendFormat.MoneyChange(m.Change)} ({SpendFormat.Percent(m.ChangePercent)}), now {SpendFormat.Money(m.Yesterday)}" : Spend(m);
+                    var figure = byIncrease ? $"{SpendFormat.MoneyChange(m.Change, digest.Currency)} ({SpendFormat.Percent(m.ChangePercent)}), now {SpendFormat.Money(m.Yesterday, digest.Currency)}" : Spend(m, digest.Currency);
                     text.AppendLine($"  - {Clean(m.Name)}: {figure}");
                 }
             }
@@ -161,11 +161,11 @@ public static class DigestRenderer
             var colour = outlook.Outlook.Status switch { BudgetStatus.Over => "#c62828", BudgetStatus.AtRisk => "#b26a00", BudgetStatus.OnTrack => "#2e7d32", _ => "#52606d" };
             h.Append($"<h2 style=\"{Font}font-size:15px;margin:16px 0 6px\">Budget</h2>");
             h.Append("<table data-part=\"budget\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:14px\">");
-            Row(h, "Month to date (UTC month)", SpendFormat.Money(outlook.Outlook.MonthToDateUsd));
-            Row(h, "Budget", outlook.Outlook.BudgetUsd is { } b ? SpendFormat.Money(b) : "not set");
+            Row(h, "Month to date (UTC month)", SpendFormat.Money(outlook.Outlook.MonthToDateUsd, outlook.Currency));
+            Row(h, "Budget", outlook.Outlook.BudgetUsd is { } b ? SpendFormat.Money(b, outlook.Currency) : "not set");
             if (outlook.Outlook.UsedPercent is { } used) Row(h, "Used", used.ToString("0.0", Us) + "%");
-            Row(h, "Projected month end (24 h rate)", SpendFormat.Money(outlook.Outlook.ProjectedMonthEnd24h));
-            Row(h, "Projected month end (7 d rate)", SpendFormat.Money(outlook.Outlook.ProjectedMonthEnd7d));
+            Row(h, "Projected month end (24 h rate)", SpendFormat.Money(outlook.Outlook.ProjectedMonthEnd24h, outlook.Currency));
+            Row(h, "Projected month end (7 d rate)", SpendFormat.Money(outlook.Outlook.ProjectedMonthEnd7d, outlook.Currency));
             h.Append($"<tr><td style=\"{Cell}\">Status</td><td style=\"{Number}color:{colour};font-weight:bold\">{E(StatusText(outlook.Outlook.Status))}</td></tr>");
             h.Append("</table>");
             h.Append($"<p style=\"{Font}font-size:13px;margin:6px 0 0;color:#52606d\">{E(outlook.Outlook.Reason)}</p>");
@@ -177,8 +177,8 @@ public static class DigestRenderer
 
         if (!digest.NoData && !digest.NoSpend)
         {
-            Movers(h, "Top features", digest.FeaturesBySpend, digest.FeaturesByIncrease, "features");
-            Movers(h, "Top models", digest.ModelsBySpend, digest.ModelsByIncrease, "models");
+            Movers(h, "Top features", digest.FeaturesBySpend, digest.FeaturesByIncrease, "features", digest.Currency);
+            Movers(h, "Top models", digest.ModelsBySpend, digest.ModelsByIncrease, "models", digest.Currency);
         }
 
         h.Append($"<h2 style=\"{Font}font-size:15px;margin:16px 0 6px\">Budget thresholds crossed this month</h2>");
@@ -242,7 +242,7 @@ public static class DigestRenderer
     private static void Row(StringBuilder h, string label, string value) =>
         h.Append($"<tr><td style=\"{Cell}\">{E(label)}</td><td style=\"{Number}\">{E(value)}</td></tr>");
 
-    private static void Movers(StringBuilder h, string title, IReadOnlyList<DigestMover> bySpend, IReadOnlyList<DigestMover> byIncrease, string part)
+    private static void Movers(StringBuilder h, string title, IReadOnlyList<DigestMover> bySpend, IReadOnlyList<DigestMover> byIncrease, string part, string currency = "USD")
     {
         h.Append($"<h2 style=\"{Font}font-size:15px;margin:16px 0 6px\">{E(title)}</h2>");
         h.Append($"<table data-part=\"{part}\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;font-size:14px\"><tr>");
@@ -252,8 +252,8 @@ public static class DigestRenderer
             var s = i < bySpend.Count ? bySpend[i] : null;
             var c = i < byIncrease.Count ? byIncrease[i] : null;
             h.Append("<tr>");
-            h.Append($"<td style=\"{Cell}\">{(s is null ? (i == 0 ? "none" : "") : E(s.Name))}</td><td style=\"{Number}\">{(s is null ? "" : E(Spend(s)))}</td>");
-            h.Append($"<td style=\"{Cell}\">{(c is null ? (i == 0 ? "no increase" : "") : E(c.Name))}</td><td style=\"{Number}\">{(c is null ? "" : E($"{SpendFormat.MoneyChange(c.Change)} ({SpendFormat.Percent(c.ChangePercent)})"))}</td>");
+            h.Append($"<td style=\"{Cell}\">{(s is null ? (i == 0 ? "none" : "") : E(s.Name))}</td><td style=\"{Number}\">{(s is null ? "" : E(Spend(s, currency)))}</td>");
+            h.Append($"<td style=\"{Cell}\">{(c is null ? (i == 0 ? "no increase" : "") : E(c.Name))}</td><td style=\"{Number}\">{(c is null ? "" : E($"{SpendFormat.MoneyChange(c.Change, currency)} ({SpendFormat.Percent(c.ChangePercent)})"))}</td>");
             h.Append("</tr>");
         }
 
@@ -261,8 +261,8 @@ public static class DigestRenderer
     }
 
     /// <summary>A line's spend, saying "unpriced" rather than a bare $0.00 where its tokens have no price.</summary>
-    public static string Spend(DigestMover mover) =>
-        mover.Unpriced ? (mover.Yesterday == 0 ? "unpriced tokens" : SpendFormat.Money(mover.Yesterday) + " + unpriced tokens") : SpendFormat.Money(mover.Yesterday);
+    public static string Spend(DigestMover mover, string currency = "USD") =>
+        mover.Unpriced ? (mover.Yesterday == 0 ? "unpriced tokens" : SpendFormat.Money(mover.Yesterday, currency) + " + unpriced tokens") : SpendFormat.Money(mover.Yesterday, currency);
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 

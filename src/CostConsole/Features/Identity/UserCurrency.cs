@@ -21,6 +21,14 @@ public sealed class UserCurrency(IDbContextFactory<CostConsoleDbContext> dbFacto
         return chosen is { Length: 3 } code && Currencies.IsIso4217(code) ? code : display.Value.Currency;
     }
 
+    /// <summary>The currency of a user named by id (a digest's subscriber): their choice, else Display:Currency.</summary>
+    public async Task<string> OfUserIdAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var chosen = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.DisplayCurrency).FirstOrDefaultAsync(cancellationToken);
+        return chosen is { Length: 3 } code && Currencies.IsIso4217(code) ? code : display.Value.Currency;
+    }
+
     /// <summary>Keeps the user's choice; false when the code is not ISO 4217 (nothing is stored then).</summary>
     public async Task<bool> ChooseAsync(ClaimsPrincipal user, string currency, CancellationToken cancellationToken = default)
     {
