@@ -13,6 +13,8 @@ install_missing() {
   if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
   # The tests put a real reverse proxy (nginx) in front of Prometheus for the tenant-header and bearer-token checks.
   if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/sbin/nginx ]; then missing+=(nginx); fi
+  # The tests start their own PostgreSQL server (initdb and pg_ctl into a temporary folder) to run on both providers.
+  if [ "${1:-}" = "--with-browser" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   local sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, component (bUnit), integration (real SQLite, real Prometheus) and end-to-end
-# (Playwright in Debian Chromium). Installs Prometheus and Chromium when they are missing.
+# (Playwright in Debian Chromium), on SQLite and on PostgreSQL. Installs Prometheus, PostgreSQL and Chromium when they
+# are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/prerequisites.sh
@@ -11,8 +12,9 @@ results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-# No Prometheus started by the tests may outlive them, whatever happens.
-cleanup() { pkill -f 'costconsole-prom-' 2>/dev/null || true; }
+# No Prometheus or PostgreSQL server started by the tests may outlive them, whatever happens (each is found by its
+# temporary folder in its command line).
+cleanup() { pkill -f 'costconsole-prom-' 2>/dev/null || true; pkill -f 'postgres -D /tmp/costconsole-pg-' 2>/dev/null || true; }
 trap cleanup EXIT
 
 # The browser libraries and maildev (the loopback SMTP server of the mail tests) come from package-lock.json.

@@ -7,6 +7,7 @@ using CostConsole.Features.Pricing;
 using CostConsole.Prometheus;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Teams;
+using Microsoft.EntityFrameworkCore;
 
 namespace CostConsole.Cli;
 
@@ -18,7 +19,7 @@ public static class CommandLine
 {
     public const string PasswordVariable = "COSTCONSOLE_PASSWORD";
 
-    private static readonly HashSet<string> Commands = ["migrate", "users", "prices", "tokens", "teams", "ledger", "sources", "help", "--help"];
+    private static readonly HashSet<string> Commands = ["migrate", "db", "users", "prices", "tokens", "teams", "ledger", "sources", "help", "--help"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -48,6 +49,8 @@ public static class CommandLine
                     await output.WriteLineAsync("The database is up to date.");
                     return 0;
                 }
+                case ["db", "copy", .. var rest]:
+                    return await CopyDatabaseAsync(builder, Options(rest), output, error);
                 case ["users", "create", .. var rest]:
                     return await CreateUserAsync(builder, Options(rest), output, error);
                 case ["prices", "import", var file, ..]:
@@ -79,7 +82,7 @@ public static class CommandLine
             await error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (DatabaseSetup.IsDatabaseFault(ex))
         {
             await error.WriteLineAsync($"error: {DatabaseSetup.Describe(ex)}");
             return 1;
@@ -132,6 +135,67 @@ public static class CommandLine
     }
 
     /// <summary>Builds the app for a command and checks every setting first, as the web app does at start.</summary>
+    /// <summary>
+    /// <c>db copy --to "CONNECTION"</c>: the configured database (a SQLite installation, say) into an empty PostgreSQL
+    /// database, migrated first; every table counted on both sides and printed. A target holding anything beyond its
+    /// migrations' seed rows is refused with nothing copied. The connection string is never printed (it may hold a password).
+    /// </summary>
+    private static async Task<int> CopyDatabaseAsync(WebApplicationBuilder builder, IReadOnlyDictionary<string, string> options, TextWriter output, TextWriter error)
+    {
+        if (!options.TryGetValue("to", out var to) || string.IsNullOrWhiteSpace(to))
+        {
+            await error.WriteLineAsync("error: db copy needs --to \"Host=…;Database=…;Username=…\" (an empty PostgreSQL database; the password from PGPASSWORD or a passfile).\n" + Usage);
+            return 2;
+        }
+
+        Npgsql.NpgsqlConnectionStringBuilder target;
+        try
+        {
+            target = new Npgsql.NpgsqlConnectionStringBuilder(to);
+        }
+        catch (ArgumentException ex)
+        {
+            await error.WriteLineAsync($"error: --to is not a PostgreSQL connection string: {ex.Message}");
+            return 2;
+        }
+
+        if (string.IsNullOrWhiteSpace(target.Host) || string.IsNullOrWhiteSpace(target.Database))
+        {
+            await error.WriteLineAsync("error: --to must name a Host and a Database.");
+            return 2;
+        }
+
+        await using var app = await MigratedAppAsync(builder);
+        await using var source = await app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
+        var into = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<CostConsoleDbContext>().UseNpgsql(target.ConnectionString).Options;
+        await using var destination = new PostgreSqlCostConsoleDbContext(into);
+        await output.WriteLineAsync($"Migrating the target ({target.Host}/{target.Database})…");
+        await destination.Database.MigrateAsync();
+        if (await DatabaseCopy.WhyNotEmptyAsync(destination) is { } notEmpty)
+        {
+            await error.WriteLineAsync($"error: {notEmpty}");
+            return 1;
+        }
+
+        var progress = new Progress<string>(line => error.WriteLine("  copied " + line));
+        var copied = await DatabaseCopy.CopyAsync(source, destination, progress: progress);
+        await output.WriteLineAsync($"{"table",-28} {"source",12} {"target",12}");
+        foreach (var table in copied)
+        {
+            await output.WriteLineAsync($"{table.Table,-28} {table.SourceRows,12} {table.TargetRows,12}{(table.Matches ? "" : "  MISMATCH")}");
+        }
+
+        var mismatched = copied.Where(t => !t.Matches).Select(t => t.Table).ToList();
+        if (mismatched.Count > 0)
+        {
+            await error.WriteLineAsync($"error: the row counts differ for {string.Join(", ", mismatched)}.");
+            return 1;
+        }
+
+        await output.WriteLineAsync($"Copied {copied.Count} tables, {copied.Sum(t => t.SourceRows)} rows; every count matches. Point Database:Provider=PostgreSql and ConnectionStrings:CostConsole at the target.");
+        return 0;
+    }
+
     private static WebApplication CheckedBuild(WebApplicationBuilder builder)
     {
         var app = builder.Build();
@@ -341,6 +405,9 @@ public static class CommandLine
         usage:
           CostConsole migrate
               apply pending database migrations and exit
+          CostConsole db copy --to "Host=H;Database=D;Username=U"
+              copy the configured database (SQLite, say) into an empty PostgreSQL database, migrating it first;
+              prints every table's rows on both sides and refuses a target that holds data
           CostConsole users create --email EMAIL --role Finance|Engineer|Manager|Admin [--password-env VAR]
               create a user; the password comes from $COSTCONSOLE_PASSWORD (or VAR), else it is prompted
           CostConsole prices import FILE

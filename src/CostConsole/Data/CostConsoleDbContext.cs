@@ -13,8 +13,15 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace CostConsole.Data;
 
-public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> options) : IdentityDbContext<AppUser>(options)
+/// <summary>
+/// CostConsole's data on SQLite (the default), and the model both providers share; the migrations of
+/// <c>migrations/Sqlite</c> belong to this type, PostgreSQL's to <see cref="PostgreSqlCostConsoleDbContext"/>.
+/// </summary>
+public class CostConsoleDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
 {
+    /// <summary>The collation team names are compared and kept unique in: case-insensitive on both providers.</summary>
+    protected virtual string CaseInsensitive => "NOCASE";
+
     public DbSet<Team> Teams => Set<Team>();
 
     public DbSet<PriceRecord> Prices => Set<PriceRecord>();
@@ -66,7 +73,7 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
 
         builder.Entity<Team>(team =>
         {
-            team.Property(t => t.Name).HasMaxLength(Team.MaxNameLength).UseCollation("NOCASE");
+            team.Property(t => t.Name).HasMaxLength(Team.MaxNameLength).UseCollation(CaseInsensitive);
             team.HasIndex(t => t.Name).IsUnique();
             team.HasMany(t => t.Managers).WithMany(u => u.ManagedTeams).UsingEntity("TeamManagers");
         });
@@ -238,5 +245,23 @@ public sealed class CostConsoleDbContext(DbContextOptions<CostConsoleDbContext> 
                 property.SetValueConverter(new DateTimeOffsetToBinaryConverter());
             }
         }
+    }
+}
+
+/// <summary>
+/// The same model on PostgreSQL. Times stay stored as UTC ticks (the converter above) so both providers hold the
+/// same values and <c>db copy</c> moves rows as they are; team names use a nondeterministic ICU collation, PostgreSQL's
+/// equivalent of SQLite's NOCASE.
+/// </summary>
+public sealed class PostgreSqlCostConsoleDbContext(DbContextOptions options) : CostConsoleDbContext(options)
+{
+    public const string CaseInsensitiveCollation = "case_insensitive";
+
+    protected override string CaseInsensitive => CaseInsensitiveCollation;
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        builder.HasCollation(CaseInsensitiveCollation, locale: "und-u-ks-level2", provider: "icu", deterministic: false);
+        base.OnModelCreating(builder);
     }
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace CostConsole.Data;
 
@@ -50,8 +51,44 @@ internal sealed class SqlitePragmaInterceptor(int busyTimeoutMs, IConfiguration 
     }
 }
 
+/// <summary>Which database holds CostConsole's data (<c>Database:Provider</c>).</summary>
+public enum DatabaseProvider
+{
+    /// <summary>One file, nothing to run: the embedded default.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL database the organisation operates; several replicas may share it.</summary>
+    PostgreSql,
+}
+
+/// <summary>
+/// Creates the context of the configured provider: the same model, each provider with its own migrations (EF Core keys
+/// migrations by context type, so PostgreSQL's belong to <see cref="PostgreSqlCostConsoleDbContext"/>).
+/// </summary>
+internal sealed class ProviderDbContextFactory(DbContextOptions<CostConsoleDbContext> options, DatabaseProviderChoice choice) : IDbContextFactory<CostConsoleDbContext>
+{
+    public CostConsoleDbContext CreateDbContext() =>
+        choice.Provider == DatabaseProvider.PostgreSql ? new PostgreSqlCostConsoleDbContext(options) : new CostConsoleDbContext(options);
+}
+
+/// <summary>The provider read once from configuration at start.</summary>
+public sealed record DatabaseProviderChoice(DatabaseProvider Provider);
+
 public static class DatabaseSetup
 {
+    /// <summary><c>Database:Provider</c>: Sqlite (the default) or PostgreSql; anything else is refused at start, naming the setting.</summary>
+    public static DatabaseProvider Provider(IConfiguration configuration)
+    {
+        var text = configuration["Database:Provider"];
+        if (string.IsNullOrWhiteSpace(text)) return DatabaseProvider.Sqlite;
+        return text.Trim().ToLowerInvariant() switch
+        {
+            "sqlite" => DatabaseProvider.Sqlite,
+            "postgresql" or "postgres" or "npgsql" => DatabaseProvider.PostgreSql,
+            _ => throw new InvalidOperationException($"Database:Provider must be Sqlite or PostgreSql (was '{Configuration.OptionText.Printable(text)}')."),
+        };
+    }
+
     /// <summary>How long a statement waits for a lock another connection holds (a backup, a second writer), by default.</summary>
     public const int DefaultBusyTimeoutSeconds = 10;
 
@@ -81,24 +118,80 @@ public static class DatabaseSetup
     public static IServiceCollection AddCostConsoleData(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<DatabaseStatus>();
-        services.AddDbContextFactory<CostConsoleDbContext>((sp, options) =>
+        // Read by the rest of the app (Hangfire's storage): a bad value reads as SQLite there, and the database itself
+        // refuses to open with the setting named (the options below), which /readyz and the sign-in page report.
+        services.AddSingleton(_ =>
         {
-            options.UseSqlite(ConnectionString(configuration), sqlite => sqlite.MigrationsAssembly(typeof(CostConsoleDbContext).Assembly.GetName().Name).CommandTimeout(BusyTimeoutSeconds(configuration)));
+            try
+            {
+                return new DatabaseProviderChoice(Provider(configuration));
+            }
+            catch (InvalidOperationException)
+            {
+                return new DatabaseProviderChoice(DatabaseProvider.Sqlite);
+            }
+        });
+        services.AddDbContextFactory<CostConsoleDbContext, ProviderDbContextFactory>((sp, options) =>
+        {
+            var assembly = typeof(CostConsoleDbContext).Assembly.GetName().Name;
+            if (Provider(configuration) == DatabaseProvider.PostgreSql)
+            {
+                options.UseNpgsql(PostgreSqlConnectionString(configuration), npgsql => npgsql.MigrationsAssembly(assembly).CommandTimeout(BusyTimeoutSeconds(configuration)));
+                return;
+            }
+
+            options.UseSqlite(ConnectionString(configuration), sqlite => sqlite.MigrationsAssembly(assembly).CommandTimeout(BusyTimeoutSeconds(configuration)));
             MaxSizeMegabytes(configuration); // refused at start, like the busy timeout, when it is not a size
             options.AddInterceptors(new SqlitePragmaInterceptor(BusyTimeoutSeconds(configuration) * 1000, configuration));
         });
         return services;
     }
 
-    /// <summary>Whether a failure is the database being locked (SQLITE_BUSY, SQLITE_LOCKED) or full (SQLITE_FULL): worth a retry later, not a crash.</summary>
+    /// <summary>
+    /// Whether a failure is the database being locked (SQLITE_BUSY, SQLITE_LOCKED; PostgreSQL's lock or statement
+    /// timeout, a deadlock or a serialization failure), full (SQLITE_FULL, PostgreSQL's disk_full) or, for PostgreSQL,
+    /// out of reach for a moment (a transient connection failure): worth a retry later, not a crash.
+    /// </summary>
     public static bool IsBusyOrFull(Exception ex)
     {
         for (var e = (Exception?)ex; e is not null; e = e.InnerException)
         {
             if (e is SqliteException { SqliteErrorCode: 5 or 6 or 13 }) return true;
+            if (e is PostgresException { SqlState: "55P03" or "57014" or "40P01" or "40001" or "53100" or "53200" or "53300" or "57P01" or "57P03" }) return true;
+            if (e is NpgsqlException { IsTransient: true }) return true;
         }
 
         return false;
+    }
+
+    /// <summary>Whether an exception is the database's own (either provider): reported and retried, never a crash.</summary>
+    public static bool IsDatabaseFault(Exception ex) => ex is SqliteException or NpgsqlException or InvalidOperationException or IOException or UnauthorizedAccessException;
+
+    /// <summary>The configured PostgreSQL connection string, checked: it names a host and a database.</summary>
+    public static string PostgreSqlConnectionString(IConfiguration configuration)
+    {
+        var raw = configuration.GetConnectionString("CostConsole");
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            throw new InvalidOperationException("ConnectionStrings:CostConsole is required with Database:Provider PostgreSql (for example \"Host=db;Database=costconsole;Username=costconsole;Password=…\", the password from the environment).");
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(raw);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"ConnectionStrings:CostConsole is not a valid PostgreSQL connection string: {ex.Message}", ex);
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.Host) || string.IsNullOrWhiteSpace(builder.Database))
+        {
+            throw new InvalidOperationException("ConnectionStrings:CostConsole must name a Host and a Database with Database:Provider PostgreSql.");
+        }
+
+        return builder.ConnectionString;
     }
 
     /// <summary>The configured connection string, with the folder of the database file created if needed.</summary>
@@ -138,6 +231,12 @@ public static class DatabaseSetup
     {
         var factory = services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (!db.Database.IsSqlite())
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+
         var file = FileOf(db.Database.GetConnectionString());
         var created = file is not null && !File.Exists(file);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -182,7 +281,7 @@ public static class DatabaseSetup
             await MigrateAsync(app.Services);
             status.MarkReady();
         }
-        catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (IsDatabaseFault(ex))
         {
             var problem = Describe(ex);
             status.MarkBroken(problem);
@@ -200,6 +299,12 @@ public static class DatabaseSetup
         SqliteException { SqliteErrorCode: 8 } => "the database file is read-only (SQLITE_READONLY). Give the app's user write access to the file and its folder.",
         SqliteException { SqliteErrorCode: 14 } => "the database file cannot be opened (SQLITE_CANTOPEN). Check the path in ConnectionStrings:CostConsole and the folder's permissions.",
         SqliteException sqlite => $"SQLite error {sqlite.SqliteErrorCode}: {sqlite.Message}",
+        PostgresException { SqlState: "53100" } => "the PostgreSQL database's disk is full (disk_full). Free space; nothing was half-written, and it is retried.",
+        PostgresException { SqlState: "55P03" or "57014" or "40P01" or "40001" } pg => $"the PostgreSQL database is busy ({pg.SqlState}: {pg.MessageText}). It is retried.",
+        PostgresException { SqlState: "28P01" or "28000" } => "PostgreSQL refused the credentials in ConnectionStrings:CostConsole (invalid_password). Check the user and the password.",
+        PostgresException { SqlState: "3D000" } pg => $"the PostgreSQL database does not exist ({pg.MessageText}). Create it, or fix Database in ConnectionStrings:CostConsole.",
+        PostgresException pg => $"PostgreSQL error {pg.SqlState}: {pg.MessageText}",
+        NpgsqlException npgsql => $"PostgreSQL cannot be reached ({npgsql.Message}). Check Host and Port in ConnectionStrings:CostConsole; it is retried.",
         _ => ex.Message,
     };
 }

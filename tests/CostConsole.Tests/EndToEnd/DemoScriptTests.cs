@@ -93,7 +93,21 @@ public sealed partial class DemoScriptTests : IAsyncLifetime
                 await interrupt.WaitForExitAsync();
             }
 
-            await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            try
+            {
+                await demo.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            }
+            catch (TimeoutException)
+            {
+                // Say which of its processes would not stop, and what the app logged last, before cleaning up.
+                var pids = Path.Combine(_state.FullName, "pids");
+                var alive = File.Exists(pids) ? File.ReadAllLines(pids).Where(p => p.Length > 0 && Directory.Exists($"/proc/{p}")).Select(p => $"{p} {ReadCommandLine(p)}").ToList() : [];
+                var appLog = Path.Combine(_state.FullName, "costconsole.log");
+                var tail = File.Exists(appLog) ? string.Join('\n', File.ReadLines(appLog).TakeLast(40)) : "(no app log)";
+                demo.Kill(entireProcessTree: true);
+                foreach (var pid in alive.Select(a => a.Split(' ')[0])) Process.Start("kill", ["-9", pid])?.WaitForExit();
+                throw new TimeoutException($"the demo did not stop within a minute of Ctrl+C; still running: {string.Join("; ", alive)}\ndemo output:\n{log.Text}\napp log:\n{tail}");
+            }
         }
 
         Assert.Contains("Stopped.", log.Text);

@@ -6,6 +6,7 @@ using CostConsole.Features.Budgets;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Teams;
+using CostConsole.Data;
 using CostConsole.Tests.Shared;
 using CostConsole.Workload;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,10 +16,16 @@ namespace CostConsole.Tests.Integration;
 /// <summary>
 /// Budgets over the generated history: who may set them, what bad input does (nothing), and a runaway spike that
 /// drives a team to "at risk" and then "over", its threshold crossings recorded once at the hour the ground truth says.
+/// Runs on each database provider (SQLite and a real PostgreSQL).
 /// </summary>
-[Collection(PrometheusCollection.Name)]
-public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
+public abstract class BudgetTests(HistoryFixture fixture, DatabaseProvider database) : IAsyncLifetime
 {
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnSqlite(HistoryFixture fixture) : BudgetTests(fixture, DatabaseProvider.Sqlite);
+
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnPostgreSql(HistoryFixture fixture) : BudgetTests(fixture, DatabaseProvider.PostgreSql);
+
     /// <summary>On the hour, so every window is closed hours of the ledger (no live part read from Prometheus).</summary>
     private readonly SettableTimeProvider _clock = new(HistoryFixture.Start.AddHours(31));
     private AppFactory _app = null!;
@@ -31,7 +38,7 @@ public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
             ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
             ["Ledger:ChunkHours"] = "24",
             ["Budgets:ConfirmAboveUsd"] = "50000",
-        }, time: _clock);
+        }, time: _clock, database: database);
         await _app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
         await using var scope = _app.Services.CreateAsyncScope();
         var teams = scope.ServiceProvider.GetRequiredService<TeamAdministration>();
@@ -134,7 +141,7 @@ public sealed class BudgetTests(HistoryFixture fixture) : IAsyncLifetime
             ["Smtp:Host"] = "127.0.0.1",
             ["Smtp:Port"] = smtp.SmtpPort.ToString(CultureInfo.InvariantCulture),
             ["Smtp:Security"] = "None",
-        }, time: new SettableTimeProvider(HistoryFixture.End));
+        }, time: new SettableTimeProvider(HistoryFixture.End), database: database);
         await app.Services.GetRequiredService<LedgerIngestor>().SyncAsync(HistoryFixture.End);
         var team = _teams.Keys.MaxBy(t => HourlyCost(t).Values.Sum())!;
         var spent = HourlyCost(team).Values.Sum();

@@ -17,16 +17,21 @@ namespace CostConsole.Tests.Integration;
 /// <summary>
 /// The ledger against the generator's ground truth, on three days of history with restarts, replaced pods, new
 /// series, the long tail and a spike: exact to the token, and costs exact to the cent with a price change inside the
-/// window. Also reports what summed increase() says about the same data.
+/// window. Also reports what summed increase() says about the same data. Runs on each database provider.
 /// </summary>
-[Collection(PrometheusCollection.Name)]
-public sealed class LedgerAccuracyTests(HistoryFixture fixture, ITestOutputHelper output)
+public abstract class LedgerAccuracyTests(HistoryFixture fixture, ITestOutputHelper output, DatabaseProvider database)
 {
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnSqlite(HistoryFixture fixture, ITestOutputHelper output) : LedgerAccuracyTests(fixture, output, DatabaseProvider.Sqlite);
+
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnPostgreSql(HistoryFixture fixture, ITestOutputHelper output) : LedgerAccuracyTests(fixture, output, DatabaseProvider.PostgreSql);
+
     private AppFactory App() => new(fixture.Prometheus.BaseUrl, new Dictionary<string, string?>
     {
         ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
         ["Ledger:ChunkHours"] = "24",
-    });
+    }, database: database);
 
     private static Family FamilyOf(TokenType type) => type switch
     {

@@ -7,6 +7,7 @@ using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Pricing;
 using CostConsole.Features.Spend;
+using CostConsole.Data;
 using CostConsole.Tests.Shared;
 using CostConsole.Workload;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,10 +17,16 @@ namespace CostConsole.Tests.Integration;
 /// <summary>
 /// The price editor over a real SQLite file and a ledger filled from the real Prometheus: the impact preview against
 /// the ground truth, saving, the audit trail, optimistic concurrency, retirements, imports and bad input through the API.
+/// Runs on each database provider (SQLite and a real PostgreSQL).
 /// </summary>
-[Collection(PrometheusCollection.Name)]
-public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
+public abstract class PriceEditingTests(HistoryFixture fixture, DatabaseProvider database) : IAsyncLifetime
 {
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnSqlite(HistoryFixture fixture) : PriceEditingTests(fixture, DatabaseProvider.Sqlite);
+
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnPostgreSql(HistoryFixture fixture) : PriceEditingTests(fixture, DatabaseProvider.PostgreSql);
+
     private const string Mini = "gpt-4o-mini";
     /// <summary>"Now" early next month, so last month holds the whole generated history.</summary>
     private static readonly DateTimeOffset Now = new(2026, 12, 5, 10, 0, 0, TimeSpan.Zero);
@@ -34,7 +41,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         {
             ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
             ["Ledger:ChunkHours"] = "24",
-        }, time: new ShiftedTimeProvider(Now));
+        }, time: new ShiftedTimeProvider(Now), database: database);
         await fixture.Ledger.CopyIntoAsync(_app);
     }
 
@@ -289,7 +296,7 @@ public sealed class PriceEditingTests(HistoryFixture fixture) : IAsyncLifetime
         var client = await _app.SignedInAsync(Roles.Finance);
         var csv = await client.GetStringAsync("/api/v1/prices/export");
 
-        using var fresh = new AppFactory(fixture.Prometheus.BaseUrl);
+        using var fresh = new AppFactory(fixture.Prometheus.BaseUrl, database: database);
         var admin = await fresh.SignedInAsync(Roles.Admin);
         // The fresh database has the starter entries already; import only what it lacks.
         var starter = (await fresh.Services.GetRequiredService<PriceEditor>().ListAsync()).Select(p => p.Entry).ToHashSet();

@@ -3,16 +3,25 @@ using System.Net;
 using System.Text.Json;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Ledger;
+using CostConsole.Data;
 using CostConsole.Tests.Shared;
 using CostConsole.Workload;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CostConsole.Tests.Integration;
 
-/// <summary>The spend API over HTTP: its JSON and CSV against the ground truth, and every bad input refused with a reason.</summary>
-[Collection(PrometheusCollection.Name)]
-public sealed class SpendApiTests(HistoryFixture fixture) : IAsyncLifetime
+/// <summary>
+/// The spend API over HTTP: its JSON and CSV against the ground truth, and every bad input refused with a reason.
+/// Runs on each database provider (SQLite and a real PostgreSQL).
+/// </summary>
+public abstract class SpendApiTests(HistoryFixture fixture, DatabaseProvider database) : IAsyncLifetime
 {
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnSqlite(HistoryFixture fixture) : SpendApiTests(fixture, DatabaseProvider.Sqlite);
+
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnPostgreSql(HistoryFixture fixture) : SpendApiTests(fixture, DatabaseProvider.PostgreSql);
+
     private AppFactory _app = null!;
     private HttpClient _client = null!;
 
@@ -27,7 +36,7 @@ public sealed class SpendApiTests(HistoryFixture fixture) : IAsyncLifetime
             ["Ledger:BackfillFrom"] = HistoryFixture.Start.ToString("O", CultureInfo.InvariantCulture),
             ["Ledger:ChunkHours"] = "24",
             ["Ledger:MaxQueryDays"] = "31",
-        });
+        }, database: database);
         await fixture.Ledger.CopyIntoAsync(_app);
         _client = await _app.SignedInAsync(Roles.Finance);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using CostConsole.Data;
 using CostConsole.Features.Identity;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -20,14 +21,18 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
 
     private readonly TimeProvider? _time;
 
-    public AppFactory(string prometheusUrl, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public AppFactory(string prometheusUrl, IDictionary<string, string?>? settings = null, TimeProvider? time = null, DatabaseProvider database = DatabaseProvider.Sqlite)
     {
         _time = time;
+        Database = database;
         Folder = Directory.CreateTempSubdirectory("costconsole-app-");
         DatabasePath = Path.Combine(Folder.FullName, "costconsole.db");
+        // On PostgreSQL, a database of its own on the run's server (dropped on dispose).
+        PostgreSqlConnection = database == DatabaseProvider.PostgreSql ? PostgreSqlServer.Shared.CreateDatabase() : null;
         _settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:CostConsole"] = $"Data Source={DatabasePath}",
+            ["Database:Provider"] = database.ToString(),
+            ["ConnectionStrings:CostConsole"] = PostgreSqlConnection ?? $"Data Source={DatabasePath}",
             ["Prometheus:BaseUrl"] = prometheusUrl,
             ["Prometheus:TimeoutSeconds"] = "5",
             // Tests drive ingestion themselves; the background loop would race them.
@@ -44,7 +49,14 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
     }
 
     public DirectoryInfo Folder { get; }
+
+    /// <summary>The SQLite file (unused on PostgreSQL).</summary>
     public string DatabasePath { get; }
+
+    public DatabaseProvider Database { get; }
+
+    /// <summary>The app's PostgreSQL database, or null on SQLite.</summary>
+    public string? PostgreSqlConnection { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -122,6 +134,11 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (PostgreSqlConnection is not null)
+            {
+                PostgreSqlServer.Shared.DropDatabase(PostgreSqlConnection);
+            }
+
             try
             {
                 Folder.Delete(recursive: true);

@@ -1,5 +1,7 @@
 using System.Globalization;
+using CostConsole.Data;
 using CostConsole.Features.Ledger;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +28,28 @@ public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, Dat
         // The app has started and migrated its database.
         var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
         Assert.Null(await ingestor.ThroughAsync());
+        if (app.Database == DatabaseProvider.PostgreSql)
+        {
+            // Through the app's own copier (db copy), which moves rows between providers as stored.
+            var factories = (Source: source.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>(), Target: app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>());
+            await using var from = await factories.Source.CreateDbContextAsync();
+            await using var into = await factories.Target.CreateDbContextAsync();
+            var copied = await DatabaseCopy.CopyAsync(from, into, Tables);
+            Assert.All(copied, c => Assert.True(c.Matches, $"{c.Table}: {c.SourceRows} rows, {c.TargetRows} copied"));
+        }
+        else
+        {
+            await CopySqliteAsync(app, source);
+        }
+
+        // Nothing is left to read: this records the ledger's extent as a finished sync would, and drops the caches.
+        Assert.Equal(0, await ingestor.SyncAsync(end));
+        Assert.Equal(end, await ingestor.ThroughAsync());
+        app.Services.GetRequiredService<CostDataVersion>().Bump();
+    }
+
+    private static async Task CopySqliteAsync(AppFactory app, AppFactory source)
+    {
         // The app's own database, wherever its settings put it.
         var target = new SqliteConnectionStringBuilder(app.Services.GetRequiredService<IConfiguration>().GetConnectionString("CostConsole")) { Pooling = false };
         await using (var connection = new SqliteConnection(target.ConnectionString))
@@ -38,11 +62,6 @@ public sealed class FilledLedger(string prometheusUrl, DateTimeOffset start, Dat
             command.Parameters.AddWithValue("$source", new SqliteConnectionStringBuilder(source.Services.GetRequiredService<IConfiguration>().GetConnectionString("CostConsole")).DataSource);
             await command.ExecuteNonQueryAsync();
         }
-
-        // Nothing is left to read: this records the ledger's extent as a finished sync would, and drops the caches.
-        Assert.Equal(0, await ingestor.SyncAsync(end));
-        Assert.Equal(end, await ingestor.ThroughAsync());
-        app.Services.GetRequiredService<CostDataVersion>().Bump();
     }
 
     private async Task<AppFactory> SourceAsync()

@@ -15,9 +15,16 @@ public sealed class DigestOptions
 {
     public const string Section = "Digests";
 
-    public DigestStorage Storage { get; set; } = DigestStorage.InMemory;
+    /// <summary>
+    /// Where Hangfire keeps its jobs. Unset, it follows the database: PostgreSql (Hangfire's own schema in CostConsole's
+    /// database, so several replicas share one queue) when Database:Provider is PostgreSql, else InMemory.
+    /// </summary>
+    public DigestStorage? Storage { get; set; }
 
-    /// <summary>The connection string of a persistent storage; set it through the environment (Digests__StorageConnection).</summary>
+    /// <summary>
+    /// The connection string of a persistent storage; set it through the environment (Digests__StorageConnection).
+    /// Unset with Database:Provider PostgreSql, ConnectionStrings:CostConsole serves.
+    /// </summary>
     public string? StorageConnection { get; set; }
 
     /// <summary>Whether this process runs Hangfire's worker (the jobs); the schedule is registered either way.</summary>
@@ -34,12 +41,13 @@ public sealed class DigestOptions
             .Select(s => TimeSpan.FromSeconds(int.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)))];
 }
 
-internal sealed class ValidateDigestOptions : IValidateOptions<DigestOptions>
+internal sealed class ValidateDigestOptions(IConfiguration configuration) : IValidateOptions<DigestOptions>
 {
     public ValidateOptionsResult Validate(string? name, DigestOptions options)
     {
         List<string> failures = [];
-        if (options.Storage != DigestStorage.InMemory && string.IsNullOrWhiteSpace(options.StorageConnection))
+        var onPostgreSql = configuration["Database:Provider"] is { } provider && !provider.Trim().Equals("sqlite", StringComparison.OrdinalIgnoreCase) && provider.Trim().Length > 0;
+        if (options.Storage == DigestStorage.PostgreSql && string.IsNullOrWhiteSpace(options.StorageConnection) && !onPostgreSql)
         {
             failures.Add($"Digests:Storage is {options.Storage} but Digests:StorageConnection is empty; set it through the environment (Digests__StorageConnection).");
         }

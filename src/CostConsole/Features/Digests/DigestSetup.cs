@@ -23,11 +23,14 @@ public static class DigestSetup
             // Hangfire's own settings (serializer, log provider) are applied when its configuration is first resolved.
             provider.GetRequiredService<IGlobalConfiguration>();
             var options = provider.GetRequiredService<IOptions<DigestOptions>>().Value;
-            return options.Storage switch
-            {
-                DigestStorage.PostgreSql => new PostgreSqlStorage(new NpgsqlConnectionFactory(options.StorageConnection!, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true }),
-                _ => new InMemoryStorage(),
-            };
+            var database = provider.GetRequiredService<CostConsole.Data.DatabaseProviderChoice>().Provider;
+            var storage = options.Storage ?? (database == CostConsole.Data.DatabaseProvider.PostgreSql ? DigestStorage.PostgreSql : DigestStorage.InMemory);
+            if (storage == DigestStorage.InMemory) return new InMemoryStorage();
+            // Unset, the connection is CostConsole's own database; Hangfire keeps its tables in its "hangfire" schema there.
+            var connection = string.IsNullOrWhiteSpace(options.StorageConnection)
+                ? CostConsole.Data.DatabaseSetup.PostgreSqlConnectionString(provider.GetRequiredService<IConfiguration>())
+                : options.StorageConnection;
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connection, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true });
         });
         services.AddHangfire((provider, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()

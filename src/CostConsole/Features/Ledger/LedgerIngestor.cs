@@ -521,10 +521,10 @@ public sealed class LedgerIngestor(
             await db.LedgerMonths.Where(m => m.MonthUnix == month).ExecuteDeleteAsync(cancellationToken);
             await db.LedgerRollups.Where(r => r.MonthUnix == month).ExecuteDeleteAsync(cancellationToken);
             await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO LedgerMonths (MonthUnix, SetId, TokenType, Tokens)
-                SELECT {month}, SetId, TokenType, SUM(Tokens)
-                FROM LedgerDays WHERE DayUnix >= {month} AND DayUnix < {through}
-                GROUP BY SetId, TokenType
+                INSERT INTO "LedgerMonths" ("MonthUnix", "SetId", "TokenType", "Tokens")
+                SELECT {month}, "SetId", "TokenType", SUM("Tokens")
+                FROM "LedgerDays" WHERE "DayUnix" >= {month} AND "DayUnix" < {through}
+                GROUP BY "SetId", "TokenType"
                 """, cancellationToken);
             db.LedgerRollups.Add(new LedgerRollup { MonthUnix = month, ThroughDayUnix = through });
             await db.SaveChangesAsync(cancellationToken);
@@ -605,10 +605,10 @@ public sealed class LedgerIngestor(
         await db.LedgerRollups.Where(r => r.MonthUnix >= firstMonth && r.MonthUnix <= lastMonth).ExecuteDeleteAsync(cancellationToken);
         await db.LedgerDays.Where(d => d.DayUnix >= firstDay && d.DayUnix <= lastDay).ExecuteDeleteAsync(cancellationToken);
         await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO LedgerDays (DayUnix, SetId, TokenType, Tokens)
-            SELECT HourUnix - HourUnix % 86400, SetId, TokenType, SUM(Tokens)
-            FROM LedgerTokens WHERE HourUnix >= {firstDay} AND HourUnix < {lastDay + 86400}
-            GROUP BY HourUnix - HourUnix % 86400, SetId, TokenType
+            INSERT INTO "LedgerDays" ("DayUnix", "SetId", "TokenType", "Tokens")
+            SELECT "HourUnix" - "HourUnix" % 86400, "SetId", "TokenType", SUM("Tokens")
+            FROM "LedgerTokens" WHERE "HourUnix" >= {firstDay} AND "HourUnix" < {lastDay + 86400}
+            GROUP BY "HourUnix" - "HourUnix" % 86400, "SetId", "TokenType"
             """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         dataVersion.Bump();

@@ -324,8 +324,10 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         // A stamped read of more than one hour or day is summed by the database: one row per set and type per span
         // (the caller stamps it with one hour).
         summed |= stamp is not null && table != Table.Months && toUnix - fromUnix > (table == Table.Days ? Day : 3600);
-        var (time, tokens) = summed ? ($"MIN({timeColumn})", "SUM(Tokens)") : (timeColumn, "Tokens");
-        var sql = new System.Text.StringBuilder($"SELECT {time}, SetId, TokenType, {tokens} FROM {name} WHERE {timeColumn} >= $from AND {timeColumn} < $to");
+        // Identifiers are quoted and parameters named with @: the same statement on SQLite and PostgreSQL (where a sum
+        // of bigints is numeric, hence the cast).
+        var (time, tokens) = summed ? ($"MIN(\"{timeColumn}\")", "CAST(SUM(\"Tokens\") AS BIGINT)") : ($"\"{timeColumn}\"", "\"Tokens\"");
+        var sql = new System.Text.StringBuilder($"SELECT {time}, \"SetId\", \"TokenType\", {tokens} FROM \"{name}\" WHERE \"{timeColumn}\" >= @from AND \"{timeColumn}\" < @to");
         void Parameter(string parameterName, object value)
         {
             var parameter = command.CreateParameter();
@@ -340,13 +342,13 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         void In(string column, IReadOnlyList<string> values)
         {
             if (values.Count == 0) return;
-            var names = values.Select((v, i) => $"${column}{i}").ToList();
-            conditions.Add($"{column} IN ({string.Join(",", names)})");
+            var names = values.Select((v, i) => $"@{column}{i}").ToList();
+            conditions.Add($"\"{column}\" IN ({string.Join(",", names)})");
             for (var i = 0; i < values.Count; i++) Parameter(names[i], values[i]);
         }
 
-        Parameter("$from", fromUnix);
-        Parameter("$to", toUnix);
+        Parameter("@from", fromUnix);
+        Parameter("@to", toUnix);
         In("Feature", request.FilterOf(SpendDimension.Feature));
         In("Model", request.FilterOf(SpendDimension.Model));
         In("Provider", request.FilterOf(SpendDimension.Provider));
@@ -355,12 +357,12 @@ public sealed class LedgerReader(IDbContextFactory<CostConsoleDbContext> dbFacto
         In("Variant", request.FilterOf(SpendDimension.Variant));
         if (conditions.Count > 0)
         {
-            sql.Append($" AND SetId IN (SELECT Id FROM LedgerSets WHERE {string.Join(" AND ", conditions)})");
+            sql.Append($" AND \"SetId\" IN (SELECT \"Id\" FROM \"LedgerSets\" WHERE {string.Join(" AND ", conditions)})");
         }
 
         if (summed)
         {
-            sql.Append(" GROUP BY SetId, TokenType");
+            sql.Append(" GROUP BY \"SetId\", \"TokenType\"");
         }
 
         command.CommandText = sql.ToString();
