@@ -178,6 +178,9 @@ namespace CostConsole.Migrations.PostgreSql
                     b.Property<long?>("NotifiedUtc")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("NotifyClaimedUtc")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("NotifyError")
                         .HasColumnType("text");
 
@@ -1047,6 +1050,25 @@ namespace CostConsole.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("Teams");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

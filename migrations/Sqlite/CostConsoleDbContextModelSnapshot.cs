@@ -164,6 +164,9 @@ namespace CostConsole.Migrations
                     b.Property<long?>("NotifiedUtc")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("NotifyClaimedUtc")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("NotifyError")
                         .HasColumnType("TEXT");
 
@@ -1011,6 +1014,23 @@ namespace CostConsole.Migrations
                         .IsUnique();
 
                     b.ToTable("Teams");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -17,8 +17,11 @@ namespace CostConsole.Data;
 /// CostConsole's data on SQLite (the default), and the model both providers share; the migrations of
 /// <c>migrations/Sqlite</c> belong to this type, PostgreSQL's to <see cref="PostgreSqlCostConsoleDbContext"/>.
 /// </summary>
-public class CostConsoleDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options)
+public class CostConsoleDbContext(DbContextOptions options) : IdentityDbContext<AppUser>(options), Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
+    /// <summary>The keys that protect cookies and antiforgery tokens, shared by every replica on PostgreSQL (SQLite keeps them in a folder).</summary>
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
+
     /// <summary>The collation team names are compared and kept unique in: case-insensitive on both providers.</summary>
     protected virtual string CaseInsensitive => "NOCASE";
 

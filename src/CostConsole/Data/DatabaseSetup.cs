@@ -131,6 +131,9 @@ public static class DatabaseSetup
                 return new DatabaseProviderChoice(DatabaseProvider.Sqlite);
             }
         });
+        services.AddSingleton<ReplicaIdentity>();
+        services.AddSingleton<ChangeSignal>();
+        services.AddHostedService(provider => provider.GetRequiredService<ChangeSignal>());
         services.AddDbContextFactory<CostConsoleDbContext, ProviderDbContextFactory>((sp, options) =>
         {
             var assembly = typeof(CostConsoleDbContext).Assembly.GetName().Name;

@@ -39,8 +39,10 @@ public sealed partial class DemoScriptTests : IAsyncLifetime
     public async Task The_demo_comes_up_serves_a_styled_overview_and_leaves_nothing_running_when_stopped()
     {
         var log = new StringWriterLog();
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = ProductProcess.RepositoryRoot };
-        info.ArgumentList.Add(".ci/demo.sh");
+        // Through env --default-signal=INT: a test run started in the background of a non-interactive shell inherits SIGINT
+        // ignored, and bash cannot trap a signal ignored on entry; a user's terminal never starts it that way.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = ProductProcess.RepositoryRoot };
+        foreach (var argument in (string[])["--default-signal=INT", "bash", ".ci/demo.sh"]) info.ArgumentList.Add(argument);
         info.Environment["DEMO_DAYS"] = "2";
         info.Environment["DEMO_STATE"] = _state.FullName;
         using var demo = new Process { StartInfo = info };

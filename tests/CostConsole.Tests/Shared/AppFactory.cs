@@ -46,6 +46,12 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
         {
             _settings[key] = value;
         }
+
+        // A test may point the app at a PostgreSQL database of its own making (several replicas on one database).
+        if (string.Equals(_settings["Database:Provider"], "PostgreSql", StringComparison.OrdinalIgnoreCase))
+        {
+            Database = DatabaseProvider.PostgreSql;
+        }
     }
 
     public DirectoryInfo Folder { get; }

@@ -145,6 +145,13 @@ public sealed class ProductProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the app at once (SIGKILL: no shutdown, no cleanup), as a crashed node would stop.</summary>
+    public async Task KillAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill(_process);

@@ -72,4 +72,10 @@ public sealed class BudgetCrossing
 
     /// <summary>Why the managers will not be told (a permanent SMTP refusal, no manager); no more attempts then.</summary>
     public string? NotifyError { get; set; }
+
+    /// <summary>
+    /// When a replica claimed the mail (set before sending, in one conditional update, so of several replicas exactly one
+    /// sends it); a claim older than <see cref="ThresholdNotifier.ClaimLifetime"/> without a result is taken again.
+    /// </summary>
+    public DateTimeOffset? NotifyClaimedUtc { get; set; }
 }

@@ -13,6 +13,9 @@ namespace CostConsole.Features.Budgets;
 /// </summary>
 public sealed class ThresholdNotifier(IDbContextFactory<CostConsoleDbContext> dbFactory, MailSender mail, TimeProvider time, ILogger<ThresholdNotifier> logger)
 {
+    /// <summary>How long a claimed mail waits for its sender (a replica that died mid-send) before another takes it.</summary>
+    public static readonly TimeSpan ClaimLifetime = TimeSpan.FromMinutes(10);
+
     public async Task<int> NotifyPendingAsync(string? baseUrl = null, CancellationToken cancellationToken = default)
     {
         if (!mail.Configured)
@@ -25,6 +28,20 @@ public sealed class ThresholdNotifier(IDbContextFactory<CostConsoleDbContext> db
         var sent = 0;
         foreach (var crossing in pending.OrderBy(c => c.CrossedUtc))
         {
+            // Claimed before the mail goes: of several replicas looking at the same crossing, one update matches.
+            var now = time.GetUtcNow();
+            var stale = now - ClaimLifetime;
+            var claimed = await db.BudgetCrossings
+                .Where(c => c.Id == crossing.Id && c.NotifiedUtc == null && c.NotifyError == null && (c.NotifyClaimedUtc == null || c.NotifyClaimedUtc < stale))
+                .ExecuteUpdateAsync(c => c.SetProperty(x => x.NotifyClaimedUtc, now), cancellationToken);
+            if (claimed == 0)
+            {
+                db.Entry(crossing).State = EntityState.Detached;
+                continue;
+            }
+
+            crossing.NotifyClaimedUtc = now;
+
             var team = await db.Teams.AsNoTracking().Include(t => t.Managers).SingleAsync(t => t.Id == crossing.TeamId, cancellationToken);
             var recipients = team.Managers.Where(m => !string.IsNullOrEmpty(m.Email)).Select(m => MailboxAddress.Parse(m.Email!)).ToList();
             if (recipients.Count == 0)
@@ -44,6 +61,8 @@ public sealed class ThresholdNotifier(IDbContextFactory<CostConsoleDbContext> db
                     crossing.NotifyError = result.Reply;
                     break;
                 default:
+                    // Free for the next attempt, here or on another replica.
+                    crossing.NotifyClaimedUtc = null;
                     logger.LogWarning("Threshold mail for {Team} will be tried again: {Reply}", team.Name, result.Reply);
                     break;
             }

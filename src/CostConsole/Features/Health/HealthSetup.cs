@@ -50,14 +50,22 @@ internal sealed class PrometheusHealthCheck(PrometheusClient client) : IHealthCh
 }
 
 /// <summary>Degraded, not down, while ingestion fails: pages still serve what the ledger holds, and it retries.</summary>
-internal sealed class LedgerHealthCheck(Ledger.LedgerStatus status) : IHealthCheck
+internal sealed class LedgerHealthCheck(Ledger.LedgerStatus status, Ledger.LedgerLease lease) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(status.State == Ledger.LedgerState.Failing
-            ? HealthCheckResult.Degraded($"Ledger: ingestion is failing and retries: {status.LastError}")
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        // Which replica holds the ledger lease (with several replicas on PostgreSQL, exactly one writes).
+        var writer = status.WritesHere ? lease.Replica : await lease.HolderAsync(cancellationToken);
+        var leaseText = writer is null ? $"no replica holds the ledger lease right now (this is {lease.Replica})"
+            : writer == lease.Replica ? $"this replica ({lease.Replica}) holds the ledger lease"
+            : $"replica {writer} holds the ledger lease; this one ({lease.Replica}) stands by";
+        var data = new Dictionary<string, object> { ["replica"] = lease.Replica, ["ledgerWriter"] = writer ?? "" };
+        return status.State == Ledger.LedgerState.Failing
+            ? HealthCheckResult.Degraded($"Ledger: ingestion is failing and retries: {status.LastError}; {leaseText}", data: data)
             : status.FoldedValues.Count > 0
-            ? HealthCheckResult.Degraded($"Ledger: {string.Join(", ", status.FoldedValues.Select(f => $"the {f.Key} dimension is full ({f.Value} more values counted under (other))"))}; drop the label at the source or with metric_relabel_configs")
-            : HealthCheckResult.Healthy(status.Through is { } through ? $"Ledger: exact through {through:yyyy-MM-ddTHH:mm}Z" : "Ledger: nothing ingested yet"));
+            ? HealthCheckResult.Degraded($"Ledger: {string.Join(", ", status.FoldedValues.Select(f => $"the {f.Key} dimension is full ({f.Value} more values counted under (other))"))}; drop the label at the source or with metric_relabel_configs; {leaseText}", data: data)
+            : HealthCheckResult.Healthy((status.Through is { } through ? $"Ledger: exact through {through:yyyy-MM-ddTHH:mm}Z" : "Ledger: nothing ingested yet") + "; " + leaseText, data);
+    }
 }
 
 public static class HealthSetup
@@ -93,6 +101,8 @@ public static class HealthSetup
             {
                 status = report.Status.ToString(),
                 checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+                replica = report.Entries.TryGetValue("ledger", out var ledger) && ledger.Data.TryGetValue("replica", out var replica) ? replica : null,
+                ledgerWriter = ledger.Data?.TryGetValue("ledgerWriter", out var writer) == true && writer is string { Length: > 0 } ? writer : null,
             }
             : new { status = report.Status.ToString() };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));

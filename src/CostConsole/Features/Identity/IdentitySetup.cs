@@ -102,9 +102,15 @@ public static class IdentitySetup
         // Sign-in cookies survive restarts only if the keys that protect them do: keep them beside the database.
         // Configured lazily: settings added by hosts and tests arrive after registration.
         services.AddDataProtection().SetApplicationName("CostConsole");
-        services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory>((keys, settings, loggers) =>
+        services.AddOptions<KeyManagementOptions>().Configure<IConfiguration, ILoggerFactory, IServiceProvider>((keys, settings, loggers, provider) =>
         {
-            keys.XmlRepository = new FileSystemXmlRepository(PrivateFolder(KeysFolder(settings)), loggers);
+            // On PostgreSQL the keys live in the database, so a cookie one replica issues is read by every other (unless
+            // DataProtection:KeysFolder names a shared folder); SQLite's single app keeps them in a folder.
+            // A database that could not be opened at start cannot hold them: the folder serves, so the sign-in page can say why.
+            keys.XmlRepository = provider.GetRequiredService<Data.DatabaseProviderChoice>().Provider == Data.DatabaseProvider.PostgreSql
+                && provider.GetRequiredService<Data.DatabaseStatus>().Ready && string.IsNullOrWhiteSpace(settings["DataProtection:KeysFolder"])
+                ? new Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.EntityFrameworkCoreXmlRepository<Data.CostConsoleDbContext>(provider, loggers)
+                : new FileSystemXmlRepository(PrivateFolder(KeysFolder(settings)), loggers);
             // At rest the keys are encrypted with a certificate when one is configured (DataProtection:CertificatePath).
             if (settings["DataProtection:CertificatePath"] is { Length: > 0 } certificate)
             {

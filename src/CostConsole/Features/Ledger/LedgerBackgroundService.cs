@@ -12,6 +12,7 @@ namespace CostConsole.Features.Ledger;
 public sealed class LedgerBackgroundService(
     IServiceProvider services,
     LedgerStatus status,
+    LedgerLease lease,
     DatabaseStatus database,
     IOptions<LedgerOptions> options,
     TimeProvider time,
@@ -36,11 +37,22 @@ public sealed class LedgerBackgroundService(
             try
             {
                 status.Known(await ingestor.ThroughAsync(stoppingToken));
-                await ingestor.SyncAsync(time.GetUtcNow(), cancellationToken: stoppingToken);
+                // One writer across replicas: the others stand by, read what it writes, and take over if it goes.
+                if (await lease.HoldAsync(stoppingToken))
+                {
+                    status.Writer(lease.Replica, writing: true);
+                    await ingestor.SyncAsync(time.GetUtcNow(), cancellationToken: stoppingToken);
+                }
+                else
+                {
+                    status.Writer(await lease.HolderAsync(stoppingToken), writing: false);
+                }
+
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                await lease.ReleaseAsync();
                 return;
             }
             catch (Exception ex)

@@ -11,6 +11,7 @@ public static class LedgerSetup
         // The one change signal: the ledger and pricing bump it, the spend views key on it.
         services.AddSingleton<CostDataVersion>();
         services.AddSingleton<LedgerStatus>();
+        services.AddSingleton<LedgerLease>();
         services.AddSingleton<DimensionSets>();
         services.AddSingleton<LedgerIngestor>();
         services.AddSingleton<LedgerReader>();

@@ -60,6 +60,13 @@ public sealed class LedgerStatus
 
     public void Known(DateTimeOffset? through) => Update(() => Through = through);
 
+    /// <summary>The replica writing the ledger (null: none holds the lease right now), and whether it is this one.</summary>
+    public string? WriterReplica { get; private set; }
+
+    public bool WritesHere { get; private set; } = true;
+
+    public void Writer(string? replica, bool writing) => Update(() => (WriterReplica, WritesHere) = (replica, writing));
+
     public void Corrected(DateTimeOffset hour, long tokens, DateTimeOffset at) => Update(() => LastCorrection = (hour, tokens, at));
 
     /// <summary>Per dimension, how many distinct values the last reads counted under "(other)" because the dimension was full.</summary>
