@@ -6,6 +6,9 @@
 #          of 60 s scrapes: ingestion samples/s and peak memory, database bytes per series-day, pages and API.
 # history: the workload simulation, ~5,000 active series (BENCH_PODS_PER_TEAM=52) over BENCH_DAYS=30 days.
 # year:    a year of ledger at 5,000 dimension sets written straight into the database: page and API times.
+# postgres: SQLite and PostgreSQL side by side in one run: the year suite's pages and API on each (the PostgreSQL
+#          database filled by `db copy` from the SQLite one), then BENCH_PG_DAYS=30 days at ~5,000 series
+#          (BENCH_PG_FEATURES=28 in the wide generator) ingested by `ledger sync` into each. Not in the default set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/prerequisites.sh
@@ -216,6 +219,76 @@ suite_year() {
     stop_app
   done
   stop
+}
+
+start_postgres() { # a throwaway cluster from Debian's packages (run by the postgres user when root); sets pg_url
+  local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  pg_dir=$(mktemp -d /tmp/costconsole-bench-pg-XXXXXX); chmod 755 "$pg_dir"
+  pg_port=$(free_port 55432)
+  as=(); if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$pg_dir"; as=(runuser -u postgres --); fi
+  "${as[@]}" "$bin/initdb" -D "$pg_dir/data" -A trust -U costconsole -E UTF8 --locale=C.UTF-8 >/dev/null
+  # Durable, as a deployment runs it (fsync on); a memory budget like SQLite's page cache plus the OS cache.
+  "${as[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_connections=200" start >/dev/null
+  pg_ctl_stop=("${as[@]}" "$bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop)
+  pg_url="Host=127.0.0.1;Port=$pg_port;Username=costconsole;Database=costconsole"
+}
+stop_postgres() { "${pg_ctl_stop[@]}" >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+year_pages() { # label; the app's database settings are in the environment
+  local from_year to_day
+  from_year="$(date -u -d "$end - 365 days" +%Y-%m-%d)"; to_day="$(date -u -d "$end - 1 day" +%Y-%m-%d)"
+  for mode in fresh shared; do
+    if [ "$mode" = fresh ]; then start_app Spend__ViewCacheSeconds=0 Spend__LiveViewCacheSeconds=0; else start_app; fi
+    sign_in
+    echo "  $1, views computed $mode: overview $(median_page "/?tz=UTC"); explorer this month $(median_page "/explore?range=this-month&tz=UTC&by=feature");" \
+      "explorer 12 months $(median_page "/explore?range=custom&from=$from_year&to=$to_day&tz=UTC&by=feature,model");" \
+      "API 12 months top 100 $(median_api "http://127.0.0.1:$app_port/api/v1/spend?from=${from_year}T00:00:00Z&to=${to_day}T00:00:00Z&groupBy=feature,model&limit=100") ms"
+    stop_app
+  done
+}
+
+suite_postgres() {
+  state="$root/postgres"
+  rm -rf "$state"; mkdir -p "$state/history" "$state/data"
+  end="$(date -u +%Y-%m-%dT%H:00:00Z)"
+  start_postgres
+  trap 'stop; stop_postgres' EXIT
+  echo "== postgres: SQLite and PostgreSQL ($("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/postgres" --version | awk '{print $3}')) side by side"
+  echo "-- a year of ledger at ${BENCH_YEAR_SETS:-5000} dimension sets"
+  export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db" Prometheus__BaseUrl="http://127.0.0.1:9" Database__Provider=Sqlite
+  dotnet "$bench" year --database "$state/costconsole.db" --sets "${BENCH_YEAR_SETS:-5000}" --days 365 --hourly-days 35 --end "$end"
+  export Ledger__Enabled=false Ledger__RereadHours=0
+  dotnet "$app" ledger sync --until "$end" 2>/dev/null | tail -n 1
+  make_users
+  local t0; t0=$(date +%s.%N)
+  dotnet "$app" db copy --to "$pg_url" 2>/dev/null | tail -n 1
+  echo "  db copy into PostgreSQL: $(echo "$(date +%s.%N) - $t0" | bc) s (whole command)"
+  year_pages SQLite
+  export Database__Provider=PostgreSql ConnectionStrings__CostConsole="$pg_url"
+  year_pages PostgreSQL
+
+  local days="${BENCH_PG_DAYS:-30}" features="${BENCH_PG_FEATURES:-28}" from
+  from="$(date -u -d "$(date -u +%Y-%m-%dT00:00:00Z) - 1 day - $days days" +%Y-%m-%dT%H:00:00Z)"
+  local until; until="$(date -u -d "$from + $days days" +%Y-%m-%dT%H:00:00Z)"
+  echo "-- ingestion: 5 pods x 4 models x $features features x 3 users x 3 counters, $days days to $until"
+  dotnet "$workload" wide --out "$state/history" --days "$days" --end "$until" --pods 5 --models 4 --features "$features" --users 3 | tail -n 1
+  backfill "$state/history" "$state/data"
+  start_prometheus "$state/data"
+  export Prometheus__BaseUrl="http://127.0.0.1:$port" Ledger__BackfillFrom="$from" Ledger__ChunkHours="${BENCH_CHUNK_HOURS:-6}"
+  "${as[@]}" "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql" -h 127.0.0.1 -p "$pg_port" -U costconsole -d costconsole -qc "CREATE DATABASE ingest" >/dev/null
+  for provider in Sqlite PostgreSql; do
+    if [ "$provider" = Sqlite ]; then
+      export Database__Provider=Sqlite ConnectionStrings__CostConsole="Data Source=$state/ingest.db"
+    else
+      export Database__Provider=PostgreSql ConnectionStrings__CostConsole="Host=127.0.0.1;Port=$pg_port;Username=costconsole;Database=ingest"
+    fi
+    dotnet "$app" migrate >/dev/null
+    echo -n "  $provider: "
+    ledger_sync "$days" "$until"
+  done
+  stop
+  stop_postgres
+  trap stop EXIT
 }
 
 mkdir -p "$root"

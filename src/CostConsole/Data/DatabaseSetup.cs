@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CostConsole.Data;
@@ -131,6 +132,8 @@ public static class DatabaseSetup
                 return new DatabaseProviderChoice(DatabaseProvider.Sqlite);
             }
         });
+        services.AddOptions<ReplicaOptions>().Bind(configuration.GetSection(ReplicaOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReplicaOptions>, ValidateReplicaOptions>();
         services.AddSingleton<ReplicaIdentity>();
         services.AddSingleton<ChangeSignal>();
         services.AddHostedService(provider => provider.GetRequiredService<ChangeSignal>());

@@ -73,11 +73,17 @@ public sealed class DigestCollection : ICollectionFixture<DigestHistoryFixture>
 /// <summary>
 /// Daily digests through a real SMTP server (maildev on loopback) over generated history: the figures against the
 /// ground truth, at most once per day under double runs and restarts, 4xx retried until accepted, 5xx recorded and
-/// left alone, the catch-up after downtime, and every bad subscription refused with nothing stored.
+/// left alone, the catch-up after downtime, and every bad subscription refused with nothing stored. Runs on each
+/// database provider (SQLite and a real PostgreSQL).
 /// </summary>
-[Collection(DigestCollection.Name)]
-public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
+public abstract class DigestTests(DigestHistoryFixture fixture, DatabaseProvider database) : IAsyncLifetime
 {
+    [Collection(DigestCollection.Name)]
+    public sealed class OnSqlite(DigestHistoryFixture fixture) : DigestTests(fixture, DatabaseProvider.Sqlite);
+
+    [Collection(DigestCollection.Name)]
+    public sealed class OnPostgreSql(DigestHistoryFixture fixture) : DigestTests(fixture, DatabaseProvider.PostgreSql);
+
     /// <summary>08:01 UTC on the 9th: the 08:00 digest of the 9th is due and reports the 8th, a week after the 1st.</summary>
     private static readonly DateTimeOffset Now = DigestHistoryFixture.Now;
     private static readonly DateOnly Date = new(2026, 11, 9);
@@ -87,7 +93,7 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _mail.DisposeAsync();
 
-    private AppFactory App(int smtpPort, IDictionary<string, string?>? extra = null, TimeProvider? time = null, string? database = null)
+    private AppFactory App(int smtpPort, IDictionary<string, string?>? extra = null, TimeProvider? time = null, SharedDatabase? shared = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -99,9 +105,9 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
             ["Smtp:From"] = "CostConsole <digests@costconsole.test>",
             ["Budgets:PublicUrl"] = "https://costconsole.example.test",
         };
-        if (database is not null) settings["ConnectionStrings:CostConsole"] = $"Data Source={database}";
+        foreach (var (key, value) in shared?.Settings ?? new Dictionary<string, string?>()) settings[key] = value;
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) settings[key] = value;
-        return new AppFactory(fixture.Prometheus.BaseUrl, settings, time ?? new SettableTimeProvider(Now));
+        return new AppFactory(fixture.Prometheus.BaseUrl, settings, time ?? new SettableTimeProvider(Now), shared is null ? database : DatabaseProvider.Sqlite);
     }
 
     /// <summary>The shared ledger was ingested at <see cref="Now"/>; an app whose clock is elsewhere ingests its own hours.</summary>
@@ -145,16 +151,20 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         return (id, email, client, teamId);
     }
 
-    /// <summary>A database file that outlives one app instance, for restarts; removed with the test.</summary>
-    private sealed class SharedDatabase : IDisposable
+    /// <summary>A database that outlives one app instance, for restarts (a file, or a PostgreSQL database); removed with the test.</summary>
+    private sealed class SharedDatabase(DatabaseProvider provider) : IDisposable
     {
         private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("costconsole-digest-db-");
+        private readonly string? _postgres = provider == DatabaseProvider.PostgreSql ? PostgreSqlServer.Shared.CreateDatabase() : null;
 
-        public string Path => System.IO.Path.Combine(_folder.FullName, "costconsole.db");
+        public IReadOnlyDictionary<string, string?> Settings => _postgres is null
+            ? new Dictionary<string, string?> { ["ConnectionStrings:CostConsole"] = $"Data Source={System.IO.Path.Combine(_folder.FullName, "costconsole.db")}" }
+            : new Dictionary<string, string?> { ["Database:Provider"] = "PostgreSql", ["ConnectionStrings:CostConsole"] = _postgres };
 
         public void Dispose()
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (_postgres is not null) PostgreSqlServer.Shared.DropDatabase(_postgres);
             _folder.Delete(recursive: true);
         }
     }
@@ -305,12 +315,11 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task A_restart_after_missed_days_sends_exactly_one_catch_up_digest_and_the_jobs_come_back()
     {
-        using var shared = new SharedDatabase();
-        var database = shared.Path;
+        using var shared = new SharedDatabase(database);
         int id;
         // Subscribed on the 5th, before that day's 08:00; then the app is down until 10:00 on the 9th.
         var clock = new SettableTimeProvider(Now.AddDays(-4).AddHours(-3));
-        using (var first = App(_mail.SmtpPort, time: clock, database: database))
+        using (var first = App(_mail.SmtpPort, time: clock, shared: shared))
         {
             id = (await SubscribedManagerAsync(first, TopTeam(), zone: "Europe/Berlin")).Subscription;
             // The ledger keeps filling while the app "is down" for digests (the hours are closed by the 9th).
@@ -319,7 +328,7 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
         }
 
         var later = new SettableTimeProvider(Now.AddHours(2));
-        using (var second = App(_mail.SmtpPort, time: later, database: database))
+        using (var second = App(_mail.SmtpPort, time: later, shared: shared))
         {
             _ = second.Server;
             await WaitForAsync(async () => (await DeliveriesAsync(second)) is [{ Status: not DeliveryStatus.Sending }], "the catch-up digest");
@@ -329,7 +338,7 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
             Assert.Equal(("0 8 * * *", "Europe/Berlin"), (job.Cron, job.TimeZone));
         }
 
-        using (var third = App(_mail.SmtpPort, time: later, database: database))
+        using (var third = App(_mail.SmtpPort, time: later, shared: shared))
         {
             _ = third.Server;
             // The start-up work (jobs registered, interrupted sends recovered, missed digests caught up) has finished.
@@ -345,16 +354,15 @@ public sealed class DigestTests(DigestHistoryFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task With_prometheus_down_the_digest_keeps_the_ledgers_figures_and_says_alert_states_are_unknown()
     {
-        using var shared = new SharedDatabase();
-        var database = shared.Path;
+        using var shared = new SharedDatabase(database);
         var team = TopTeam();
         int id;
-        using (var up = App(_mail.SmtpPort, database: database))
+        using (var up = App(_mail.SmtpPort, shared: shared))
         {
             id = (await SubscribedManagerAsync(up, team)).Subscription;
         }
 
-        using var down = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Prometheus:BaseUrl"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}" }, database: database);
+        using var down = App(_mail.SmtpPort, new Dictionary<string, string?> { ["Prometheus:BaseUrl"] = $"http://127.0.0.1:{PrometheusServer.FreePort()}" }, shared: shared);
         var outcome = await down.Services.GetRequiredService<DigestDeliveries>().RunScheduledAsync(id, null, "schedule");
 
         Assert.True(outcome.Sent, outcome.Message);

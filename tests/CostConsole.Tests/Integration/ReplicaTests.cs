@@ -136,12 +136,36 @@ public sealed class ReplicaTests(HistoryFixture fixture, ITestOutputHelper outpu
             output.WriteLine($"B showed the new price {clockStart.ElapsedMilliseconds} ms after A saved it");
             Assert.True(b.Services.GetRequiredService<ChangeSignal>().Received > 0);
 
+            // Lockout is in the database: failures on A lock the account on B too (the rate limiter counts per replica).
+            var locked = await a.CreateUserAsync(Roles.Finance);
+            var limits = a.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CostConsole.Configuration.SecurityOptions>>().Value;
+            for (var i = 0; i < limits.MaxFailedSignIns; i++)
+            {
+                await AppFactory.SignInAsync(i % 2 == 0 ? a.Anonymous() : b.Anonymous(), locked, "not the password");
+            }
+
+            await using (var scope = b.Services.CreateAsyncScope())
+            {
+                var user = await scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<AppUser>>().FindByEmailAsync(locked);
+                Assert.True(user!.LockoutEnd > clock.GetUtcNow(), "the account is locked after the failures spread over both replicas");
+            }
+
+            using (var refused = await AppFactory.SignInAsync(b.Anonymous(), locked, AppFactory.Password))
+            {
+                Assert.NotEqual("/", refused.Headers.Location?.OriginalString);
+            }
+
             // One replica holds the ledger, and each says which.
             var holders = await Task.WhenAll(a.Services.GetRequiredService<LedgerLease>().HoldAsync(), b.Services.GetRequiredService<LedgerLease>().HoldAsync());
             Assert.Single(holders, held => held);
             var writer = holders[0] ? "replica-a" : "replica-b";
             Assert.Equal(writer, await a.Services.GetRequiredService<LedgerLease>().HolderAsync());
             Assert.Equal(writer, await b.Services.GetRequiredService<LedgerLease>().HolderAsync());
+            var engineer = await b.SignedInAsync(Roles.Engineer);
+            var ready = await engineer.GetFromJsonAsync<JsonElement>("/readyz");
+            Assert.Equal(("replica-b", writer), (ready.GetProperty("replica").GetString(), ready.GetProperty("ledgerWriter").GetString()));
+            Assert.Contains(writer == "replica-b" ? "this replica (replica-b) holds the ledger lease" : "replica replica-a holds the ledger lease; this one (replica-b) stands by",
+                ready.GetProperty("checks").GetProperty("ledger").GetProperty("description").GetString());
         }
         finally
         {

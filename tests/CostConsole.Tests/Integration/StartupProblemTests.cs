@@ -110,6 +110,7 @@ public sealed class StartupProblemTests
     [InlineData("Security:LockoutMinutes", "99999", "Security:LockoutMinutes must be between 1 and 10080, a week (was 99999).")]
     [InlineData("DataProtection:KeysFolder", "/etc/hostname", "DataProtection:KeysFolder '/etc/hostname' is a file, not a folder.")]
     [InlineData("Display:TimeZone", "", "Display:TimeZone '' is not a known time zone")]
+    [InlineData("Replica:Name", "replica one", "Replica:Name 'replica one' must be 1–60 letters, digits, '-', '_' or '.'.")]
     [InlineData("Display:Currency", "EURO", "Display:Currency 'EURO' is not an ISO 4217 currency code such as USD or EUR.")]
     [InlineData("Prometheus:Auth:Username", "alice", "Prometheus:Auth:Username needs exactly one of Prometheus:Auth:Password and Prometheus:Auth:PasswordFile.")]
     [InlineData("Prometheus:Auth:Password", "s3cret-value", "Prometheus:Auth:Password or PasswordFile is set but Prometheus:Auth:Username is not.")]

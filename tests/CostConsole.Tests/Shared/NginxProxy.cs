@@ -25,7 +25,18 @@ public sealed class NginxProxy : IAsyncDisposable
     public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <param name="rules">nginx directives inside <c>location /</c>, before the <c>proxy_pass</c> to <paramref name="upstream"/>.</param>
-    public static async Task<NginxProxy> StartAsync(string upstream, string rules)
+    public static Task<NginxProxy> StartAsync(string upstream, string rules) => StartWithAsync(port => $$"""
+        server {
+            listen 127.0.0.1:{{port}};
+            location / {
+                {{rules}}
+                proxy_pass {{upstream}};
+            }
+        }
+        """);
+
+    /// <summary>nginx with the given <c>http</c>-level configuration (upstreams, maps, servers), which listens on the port it is handed.</summary>
+    public static async Task<NginxProxy> StartWithAsync(Func<int, string> http)
     {
         var binary = File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : PrometheusServer.FindBinary("nginx");
         var folder = Directory.CreateTempSubdirectory("costconsole-nginx-");
@@ -45,13 +56,7 @@ public sealed class NginxProxy : IAsyncDisposable
                 fastcgi_temp_path {{temp}};
                 uwsgi_temp_path {{temp}};
                 scgi_temp_path {{temp}};
-                server {
-                    listen 127.0.0.1:{{port}};
-                    location / {
-                        {{rules}}
-                        proxy_pass {{upstream}};
-                    }
-                }
+            {{http(port)}}
             }
             """);
         var log = new StringWriterLog();

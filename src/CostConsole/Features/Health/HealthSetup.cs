@@ -55,7 +55,7 @@ internal sealed class LedgerHealthCheck(Ledger.LedgerStatus status, Ledger.Ledge
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         // Which replica holds the ledger lease (with several replicas on PostgreSQL, exactly one writes).
-        var writer = status.WritesHere ? lease.Replica : await lease.HolderAsync(cancellationToken);
+        var writer = await lease.HolderAsync(cancellationToken);
         var leaseText = writer is null ? $"no replica holds the ledger lease right now (this is {lease.Replica})"
             : writer == lease.Replica ? $"this replica ({lease.Replica}) holds the ledger lease"
             : $"replica {writer} holds the ledger lease; this one ({lease.Replica}) stands by";
