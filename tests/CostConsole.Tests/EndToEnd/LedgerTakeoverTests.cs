@@ -18,15 +18,6 @@ namespace CostConsole.Tests.EndToEnd;
 [Collection(PrometheusCollection.Name)]
 public sealed class LedgerTakeoverTests(HistoryFixture fixture, ITestOutputHelper output)
 {
-    private static Family FamilyOf(TokenType type) => type switch
-    {
-        TokenType.Input => Family.InputTokens,
-        TokenType.Output => Family.OutputTokens,
-        TokenType.CachedInput => Family.CachedInputTokens,
-        TokenType.Requests => Family.Requests,
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
-
     [Fact]
     public async Task Killing_the_ledger_writer_mid_backfill_hands_the_ledger_to_the_other_replica_exact_to_the_token()
     {
@@ -66,9 +57,7 @@ public sealed class LedgerTakeoverTests(HistoryFixture fixture, ITestOutputHelpe
             await using var db = new PostgreSqlCostConsoleDbContext(options);
             var from = HistoryFixture.Start.ToUnixTimeSeconds();
             var to = HistoryFixture.End.ToUnixTimeSeconds();
-            var ledger = (await db.LedgerRows().Where(r => r.HourUnix >= from && r.HourUnix < to).ToListAsync())
-                .GroupBy(e => new TruthKey(DateTimeOffset.FromUnixTimeSeconds(e.HourUnix), e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
-                .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+            var ledger = (await db.LedgerRows().Where(r => r.HourUnix >= from && r.HourUnix < to).ToListAsync()).ByTruthKey();
             var truth = fixture.History.GroundTruth.Where(t => t.Key.TokenType != Family.GatewayCost).ToDictionary(t => t.Key, t => t.Value);
             Assert.Equal(truth.Count, ledger.Count);
             foreach (var (key, tokens) in truth)

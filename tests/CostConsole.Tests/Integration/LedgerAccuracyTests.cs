@@ -33,15 +33,6 @@ public abstract class LedgerAccuracyTests(HistoryFixture fixture, ITestOutputHel
         ["Ledger:ChunkHours"] = "24",
     }, database: database);
 
-    private static Family FamilyOf(TokenType type) => type switch
-    {
-        TokenType.Input => Family.InputTokens,
-        TokenType.Output => Family.OutputTokens,
-        TokenType.CachedInput => Family.CachedInputTokens,
-        TokenType.Requests => Family.Requests,
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
-
     [Fact]
     public async Task Ledger_equals_ground_truth_for_every_hour_model_feature_team_and_type()
     {
@@ -53,9 +44,7 @@ public abstract class LedgerAccuracyTests(HistoryFixture fixture, ITestOutputHel
         Assert.Equal(72, hours);
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
         // Requests are split by outcome in the ledger; the ground truth counts them per hour, model, feature and team.
-        var ledger = (await db.LedgerRows().ToListAsync())
-            .GroupBy(e => new TruthKey(DateTimeOffset.FromUnixTimeSeconds(e.HourUnix), e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
-            .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+        var ledger = (await db.LedgerRows().ToListAsync()).ByTruthKey();
         var truth = fixture.History.GroundTruth;
         Assert.Equal(truth.Count, ledger.Count);
         foreach (var (key, tokens) in truth)

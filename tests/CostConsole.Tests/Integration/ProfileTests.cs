@@ -53,16 +53,6 @@ public sealed class ProfileTests
         return (prometheus.History!, await db.LedgerRows().ToListAsync(), app, prometheus);
     }
 
-    private static Family FamilyOf(TokenType type) => type switch
-    {
-        TokenType.Input => Family.InputTokens,
-        TokenType.Output => Family.OutputTokens,
-        TokenType.CachedInput => Family.CachedInputTokens,
-        TokenType.CacheWrite => Family.CacheWriteTokens,
-        TokenType.GatewayCost => Family.GatewayCost,
-        _ => Family.Requests,
-    };
-
     public static TheoryData<string> Shapes => ["otel-seed", "otel-genai-histogram", "bifrost", "litellm"];
 
     [Theory]
@@ -85,7 +75,7 @@ public sealed class ProfileTests
             .ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
         var actual = ledger
             .Where(e => e.TokenType != TokenType.GatewayCost)
-            .GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
+            .GroupBy(e => (e.HourUnix, e.Model, e.Feature, e.Team, LedgerRowQueries.FamilyOf(e.TokenType)))
             .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
 
         Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
@@ -168,7 +158,7 @@ public sealed class ProfileTests
         var expected = history.GroundTruth
             .GroupBy(t => (t.Key.Hour.ToUnixTimeSeconds(), t.Key.Model, t.Key.Feature, t.Key.TokenType))
             .ToDictionary(g => g.Key, g => g.Sum(t => t.Value));
-        var actual = ledger.GroupBy(e => (e.HourUnix, e.Model, e.Feature, FamilyOf(e.TokenType))).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
+        var actual = ledger.GroupBy(e => (e.HourUnix, e.Model, e.Feature, LedgerRowQueries.FamilyOf(e.TokenType))).ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
         Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
     }
 

@@ -1,5 +1,6 @@
 using CostConsole.Data;
 using CostConsole.Features.Ledger;
+using CostConsole.Workload;
 
 namespace CostConsole.Tests.Shared;
 
@@ -27,4 +28,24 @@ public static class LedgerRowQueries
             HourUnix = e.HourUnix, Model = s.Model, Provider = s.Provider, Feature = s.Feature, Team = s.Team, Operation = s.Operation, Outcome = s.Outcome,
             Extra = s.Extra, TokenType = e.TokenType, Tokens = e.Tokens,
         });
+
+    /// <summary>The generator's family of a ledger token type.</summary>
+    public static Family FamilyOf(TokenType type) => type switch
+    {
+        TokenType.Input => Family.InputTokens,
+        TokenType.Output => Family.OutputTokens,
+        TokenType.CachedInput => Family.CachedInputTokens,
+        TokenType.CacheWrite => Family.CacheWriteTokens,
+        TokenType.GatewayCost => Family.GatewayCost,
+        TokenType.Requests => Family.Requests,
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    /// <summary>
+    /// Rows summed the way the ground truth counts them: per hour, model, feature, team and family (the ledger splits
+    /// requests by outcome, the truth does not).
+    /// </summary>
+    public static Dictionary<TruthKey, long> ByTruthKey(this IEnumerable<LedgerRow> rows) => rows
+        .GroupBy(e => new TruthKey(DateTimeOffset.FromUnixTimeSeconds(e.HourUnix), e.Model, e.Feature, e.Team, FamilyOf(e.TokenType)))
+        .ToDictionary(g => g.Key, g => g.Sum(e => e.Tokens));
 }
