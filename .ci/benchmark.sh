@@ -261,7 +261,7 @@ suite_postgres() {
   dotnet "$app" ledger sync --until "$end" 2>/dev/null | tail -n 1
   make_users
   local t0; t0=$(date +%s.%N)
-  dotnet "$app" db copy --to "$pg_url" 2>/dev/null | tail -n 1
+  dotnet "$app" db copy --to "$pg_url" 2>"$state/copy.err" | tail -n 1 || { tail -n 5 "$state/copy.err"; exit 1; }
   echo "  db copy into PostgreSQL: $(echo "$(date +%s.%N) - $t0" | bc) s (whole command)"
   year_pages SQLite
   export Database__Provider=PostgreSql ConnectionStrings__CostConsole="$pg_url"

@@ -234,6 +234,8 @@ public static class CommandLine
         {
             await using var app = await MigratedAppAsync(builder);
             problems = await app.Services.GetRequiredService<PriceStore>().ImportAsync(entries, $"cli:{Environment.UserName}");
+            // Running replicas drop their views priced before the import.
+            if (problems.Count == 0) await app.Services.GetRequiredService<ChangeSignal>().AnnounceAsync();
         }
 
         if (problems.Count > 0)
@@ -307,11 +309,21 @@ public static class CommandLine
         }
 
         await using var app = await MigratedAppAsync(builder);
+        // One writer: on a database that replicas share, the command writes only when none of them holds the ledger.
+        var lease = app.Services.GetRequiredService<LedgerLease>();
+        if (!await lease.HoldAsync())
+        {
+            await error.WriteLineAsync($"error: replica {await lease.HolderAsync() ?? "(another)"} writes the ledger now; it catches up on its own. Nothing was ingested.");
+            return 1;
+        }
+
         var ingestor = app.Services.GetRequiredService<LedgerIngestor>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var progress = new Progress<(int Done, int Total)>(p => output.WriteLine($"  {p.Done}/{p.Total} hours ({100.0 * p.Done / p.Total:0}%), {clock.Elapsed.TotalSeconds:0.0} s"));
         var hours = await ingestor.SyncAsync(until, progress);
         var seconds = clock.Elapsed.TotalSeconds;
+        await lease.ReleaseAsync();
+        if (hours > 0) await app.Services.GetRequiredService<ChangeSignal>().AnnounceAsync();
         await output.WriteLineAsync($"Ledger synced: {hours} hours ingested in {seconds:0.0} s from {ingestor.LastSyncSamples} raw samples ({ingestor.LastSyncSamples / Math.Max(seconds, 0.001):0} samples/s); exact through {await ingestor.ThroughAsync():yyyy-MM-ddTHH:mm}Z; peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:0} MB.");
         return 0;
     }

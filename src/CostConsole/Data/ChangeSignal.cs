@@ -44,19 +44,30 @@ public sealed class ChangeSignal(DatabaseProviderChoice database, DatabaseStatus
     {
         await foreach (var _ in _outbox.Reader.ReadAllAsync(stoppingToken))
         {
-            try
-            {
-                await using var connection = new NpgsqlConnection(DatabaseSetup.PostgreSqlConnectionString(configuration));
-                await connection.OpenAsync(stoppingToken);
-                await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @replica)", connection);
-                notify.Parameters.AddWithValue("channel", Channel);
-                notify.Parameters.AddWithValue("replica", replica.Name);
-                await notify.ExecuteNonQueryAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
-            {
-                logger.LogWarning("The change signal could not be sent to the other replicas: {Error}", ex.Message);
-            }
+            await AnnounceAsync(stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// Tells the other replicas now. The commands (<c>prices import</c>, <c>ledger sync</c>) call it before they exit,
+    /// since they run no background services; nothing happens on SQLite. A failure is logged, never thrown: the others'
+    /// views then expire on their own (Spend:ViewCacheSeconds).
+    /// </summary>
+    public async Task AnnounceAsync(CancellationToken cancellationToken = default)
+    {
+        if (database.Provider != DatabaseProvider.PostgreSql) return;
+        try
+        {
+            await using var connection = new NpgsqlConnection(DatabaseSetup.PostgreSqlConnectionString(configuration));
+            await connection.OpenAsync(cancellationToken);
+            await using var notify = new NpgsqlCommand("SELECT pg_notify(@channel, @replica)", connection);
+            notify.Parameters.AddWithValue("channel", Channel);
+            notify.Parameters.AddWithValue("replica", replica.Name);
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            logger.LogWarning("The change signal could not be sent to the other replicas: {Error}", ex.Message);
         }
     }
 

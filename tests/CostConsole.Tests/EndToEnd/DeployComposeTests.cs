@@ -104,6 +104,42 @@ public sealed partial class DeployComposeTests(HistoryFixture fixture) : IAsyncL
 
             Assert.Single(writers.Distinct());
             Assert.Contains(writers[0], replicas.Keys);
+
+            // Across the two processes: a cookie from one signs in on the other, and a price imported on one reaches the
+            // other's next view (its cached answer dropped by the change signal) once the ledger is caught up.
+            using (var first = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(one.BaseUrl) })
+            using (var second = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(two.BaseUrl) })
+            {
+                var signIn = await AppFactory.SignInAsync(first, email, AppFactory.Password);
+                second.DefaultRequestHeaders.Add("Cookie", string.Join("; ", signIn.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0])));
+                using var budgets = await second.GetAsync("/budgets");
+                Assert.Equal(HttpStatusCode.OK, budgets.StatusCode);
+            }
+
+            var (made, token, _) = await ProductProcess.RunCommandAsync(dll, Environment("costconsole-1"), "tokens", "create", "--name", "compose-engineer", "--role", "Engineer");
+            Assert.Equal(0, made);
+            token = token.Trim();
+            var hour = DateTimeOffset.UtcNow.AddHours(-1);
+            hour = new DateTimeOffset(hour.Year, hour.Month, hour.Day, hour.Hour, 0, 0, TimeSpan.Zero);
+            await ProductProcess.WaitForLedgerAsync(two.BaseUrl, token, hour, TimeSpan.FromMinutes(3));
+            HttpClient Api(ProductProcess replica)
+            {
+                var client = new HttpClient { BaseAddress = new Uri(replica.BaseUrl) };
+                client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+                return client;
+            }
+
+            var query = $"/api/v1/spend?from={HistoryFixture.Start:yyyy-MM-ddTHH:mm:ssZ}&to={HistoryFixture.End:yyyy-MM-ddTHH:mm:ssZ}&model=gpt-4o-mini";
+            async Task<decimal> CostOnTwoAsync() => (await Api(two).GetFromJsonAsync<JsonElement>(query)).GetProperty("totals").GetProperty("costUsd").GetDecimal();
+            var before = await CostOnTwoAsync();
+            Assert.True(before > 0);
+            using (var imported = await Api(one).PostAsync("/api/v1/prices/import?format=csv&dryRun=false&onlySeen=false",
+                new StringContent("model,effective_from_utc,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,cache_write_usd_per_mtok\ngpt-4o-mini,2026-11-01T00:00:00Z,0.30,1.20,,\n", System.Text.Encoding.UTF8, "text/csv")))
+            {
+                Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+            }
+
+            await WaitUntil.ValueAsync(CostOnTwoAsync, cost => Math.Abs(cost - before * 2) < 0.00001m, TimeSpan.FromSeconds(10), "the other process to price with the imported entry");
         }
         finally
         {

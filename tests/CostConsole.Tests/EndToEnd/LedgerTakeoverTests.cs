@@ -68,6 +68,11 @@ public sealed class LedgerTakeoverTests(HistoryFixture fixture, ITestOutputHelpe
 
             // Every hour of the history once.
             Assert.Equal(72, await db.LedgerHours.CountAsync(h => h.HourUnix >= from && h.HourUnix < to));
+
+            // An operator's `ledger sync` on the shared database does not write beside the replica that holds the lease.
+            var (code, _, error) = await ProductProcess.RunCommandAsync(dll, Settings("operator"), "ledger", "sync");
+            Assert.Equal(1, code);
+            Assert.Contains("replica replica-b writes the ledger now; it catches up on its own. Nothing was ingested.", error);
         }
         finally
         {
