@@ -117,7 +117,8 @@ internal static class YearOfLedger
                 WITH RECURSIVE h(v) AS (SELECT $from UNION ALL SELECT v + 3600 FROM h WHERE v + 3600 <= $to)
                 INSERT INTO LedgerHours (HourUnix, IngestedUtc, Series, Samples, Profile, AmbiguousSeries, CorrectedTokens) SELECT v, $now, $sets, 0, 'otel-seed', 0, 0 FROM h
                 """;
-            hours.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            // As the app stores every time: the binary form of its DateTimeOffset converter.
+            hours.Parameters.AddWithValue("$now", (long)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(DateTimeOffset.UtcNow)!);
             hours.Parameters.AddWithValue("$sets", sets);
             hours.Parameters.AddWithValue("$from", endDay - days * 86400L);
             hours.Parameters.AddWithValue("$to", endUnix - 3600);

@@ -40,7 +40,7 @@ public sealed class LedgerBackgroundService(
                 // One writer across replicas: the others stand by, read what it writes, and take over if it goes.
                 if (await lease.HoldAsync(stoppingToken))
                 {
-                    status.Writer(lease.Replica, writing: true);
+                    if (lease.Shared) status.Writer(lease.Replica, writing: true);
                     await ingestor.SyncAsync(time.GetUtcNow(), cancellationToken: stoppingToken);
                 }
                 else

@@ -24,6 +24,9 @@ public sealed class LedgerLease(DatabaseProviderChoice database, IConfiguration 
 
     public string Replica => replica.Name;
 
+    /// <summary>Whether replicas can share the database (PostgreSQL); on SQLite this app is always the writer.</summary>
+    public bool Shared => database.Provider == DatabaseProvider.PostgreSql;
+
     /// <summary>Whether this replica holds the lease now (taking it when it is free).</summary>
     public async Task<bool> HoldAsync(CancellationToken cancellationToken = default)
     {
