@@ -12,13 +12,14 @@ results="artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-# No Prometheus or PostgreSQL server started by the tests may outlive them, whatever happens (each is found by its
+# No Prometheus, PostgreSQL or identity provider started by the tests may outlive them, whatever happens (each is found by its
 # temporary folder in its command line).
-cleanup() { pkill -f 'costconsole-prom-' 2>/dev/null || true; pkill -f 'postgres -D /tmp/costconsole-pg-' 2>/dev/null || true; }
+cleanup() { pkill -f 'costconsole-prom-' 2>/dev/null || true; pkill -f 'postgres -D /tmp/costconsole-pg-' 2>/dev/null || true; pkill -f 'costconsole-idp-' 2>/dev/null || true; }
 trap cleanup EXIT
 
-# The browser libraries and maildev (the loopback SMTP server of the mail tests) come from package-lock.json.
-[ -x node_modules/.bin/maildev ] && [ -f node_modules/apexcharts/dist/apexcharts.min.js ] || npm ci --no-audit --no-fund
+# The browser libraries, maildev (the loopback SMTP server of the mail tests) and oidc-provider (the OpenID provider of
+# the sign-in tests) come from package-lock.json.
+[ -x node_modules/.bin/maildev ] && [ -f node_modules/apexcharts/dist/apexcharts.min.js ] && [ -f node_modules/oidc-provider/package.json ] || npm ci --no-audit --no-fund
 dotnet build CostConsole.sln -c Release -v quiet -nologo
 status=0
 dotnet test CostConsole.sln -c Release --no-build --logger "trx;LogFileName=results.trx" --results-directory "$results" || status=$?

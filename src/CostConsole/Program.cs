@@ -7,6 +7,7 @@ using CostConsole.Features.Digests;
 using CostConsole.Features.Health;
 using CostConsole.Features.Hosting;
 using CostConsole.Features.Identity;
+using CostConsole.Features.Identity.Oidc;
 using CostConsole.Features.Ledger;
 using CostConsole.Features.Mail;
 using CostConsole.Features.Pricing;
@@ -79,6 +80,7 @@ if (StartupSettings.Problems(app.Services) is { Count: > 0 } problems)
 
 await app.MigrateAtStartupAsync();
 await app.SeedIdentityAsync();
+app.UseCostConsoleProviderSignIn();
 
 // Forwarded headers (from configured proxies only), HSTS and the security headers come first.
 app.UseCostConsoleHosting();
@@ -112,6 +114,7 @@ app.UseCrossSiteWriteGuard();
 app.MapStaticAssets().AllowAnonymous();
 app.MapCostConsoleHealth();
 app.MapAccountEndpoints();
+app.MapProviderSignIn();
 app.MapSpendApi();
 app.MapSpendExports();
 app.MapReconcileApi();

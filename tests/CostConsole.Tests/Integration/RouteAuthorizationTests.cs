@@ -40,6 +40,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         ["/api/v1/reconcile/mappings"] = ("/api/v1/reconcile/mappings", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/api/v1/reconcile/mappings/unmapped"] = ("/api/v1/reconcile/mappings/unmapped?from=2026-11-01&to=2026-11-02", [Roles.Finance, Roles.Engineer, Roles.Admin]),
         ["/account/login"] = ("/account/login", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
+        ["/account/no-access"] = ("/account/no-access", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/status/{Code:int}"] = ("/status/403", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/not-found"] = ("/not-found", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
         ["/healthz"] = ("/healthz", [Anonymous, Roles.Finance, Roles.Engineer, Roles.Manager, Roles.Admin]),
@@ -94,7 +95,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
     };
 
     /// <summary>Endpoints that are not pages to GET: form posts and the framework's own.</summary>
-    private static readonly HashSet<string> NotPages = ["/account/login (POST)", "/account/logout (POST)"];
+    private static readonly HashSet<string> NotPages = ["/account/login (POST)", "/account/logout (POST)", "/account/oidc (POST)"];
 
     [Fact]
     public void Every_page_component_has_an_access_rule()
@@ -135,7 +136,26 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
     {
         using var app = new AppFactory(fixture.Prometheus.BaseUrl);
         var client = principal == Anonymous ? app.Anonymous() : await app.SignedInAsync(principal);
+        await AssertRouteTableAsync(client, principal);
+    }
 
+    /// <summary>The same table for users signed in through the company's identity provider, their role from a group.</summary>
+    [Theory]
+    [MemberData(nameof(TokenRoles))]
+    public async Task Each_route_answers_the_same_for_users_signed_in_through_the_identity_provider(string role)
+    {
+        var user = new ProviderUser("pat", "pat@corp.example", "Pat", "pw-pat", [TestIdentityProvider.GroupFor(role)]);
+        await using var provider = await TestIdentityProvider.StartAsync([user], ["http://localhost"]);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, provider.Settings());
+        var client = app.Anonymous();
+        client.DefaultRequestHeaders.Add("Origin", "http://localhost");
+        using var landed = await provider.SignInAsync(client, user.Email!, user.Password);
+        Assert.Equal("/", landed.Headers.Location?.OriginalString);
+        await AssertRouteTableAsync(client, role);
+    }
+
+    private static async Task AssertRouteTableAsync(HttpClient client, string principal)
+    {
         foreach (var (route, (probe, allowed)) in Access)
         {
             using var response = await client.GetAsync(probe);

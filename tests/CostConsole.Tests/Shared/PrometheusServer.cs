@@ -315,11 +315,12 @@ public sealed class PrometheusServer : IAsyncDisposable
     {
         lock (Running)
         {
-            foreach (var process in Running.Where(p => !p.HasExited))
+            foreach (var process in Running)
             {
                 try
                 {
-                    process.Kill(entireProcessTree: true);
+                    // A process already stopped and disposed by its owner answers InvalidOperationException here.
+                    if (!process.HasExited) process.Kill(entireProcessTree: true);
                 }
                 catch (InvalidOperationException)
                 {

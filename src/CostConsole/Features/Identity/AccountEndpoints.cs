@@ -1,6 +1,7 @@
 using CostConsole.Data;
 using CostConsole.Features.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -19,6 +20,7 @@ public static class AccountEndpoints
             [FromForm] string? returnUrl,
             SignInManager<AppUser> signIn,
             SignInProtection protection,
+            Oidc.LocalAccounts local,
             DatabaseStatus database,
             ILoggerFactory loggers) =>
         {
@@ -27,6 +29,11 @@ public static class AccountEndpoints
             if (!database.Ready)
             {
                 return Results.LocalRedirect(Back("unavailable"));
+            }
+
+            if (!await local.AllowedAsync(context.RequestAborted))
+            {
+                return Results.LocalRedirect(Back("local-off"));
             }
 
             if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
@@ -81,8 +88,12 @@ public static class AccountEndpoints
                 return Results.BadRequest("The sign-out form has expired; reload the page and sign out again.");
             }
 
+            // Signed in through the provider: its session ends too (RP-initiated logout), where it offers that.
+            var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+            var idToken = session.Properties?.GetTokenValue("id_token");
             await signIn.SignOutAsync();
-            return Results.LocalRedirect(IdentitySetup.LoginPath);
+            return await Oidc.OidcSetup.ProviderSignOutAsync(context, idToken, $"{IdentitySetup.LoginPath}?signedOut=provider")
+                ?? Results.LocalRedirect($"{IdentitySetup.LoginPath}?signedOut={(idToken is null ? "local" : "here")}");
         });
 
         return endpoints;

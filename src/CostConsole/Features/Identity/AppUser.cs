@@ -25,6 +25,12 @@ public sealed class AppUser : IdentityUser
     /// <summary>The currency (ISO 4217) this user chose to see money in; null: Display:Currency.</summary>
     public string? DisplayCurrency { get; set; }
 
+    /// <summary>
+    /// True while the role (and, for a Manager, the teams) come from the identity provider's groups, applied at each
+    /// sign-in through it; an Admin cannot change them by hand then. False: given here (or no role yet).
+    /// </summary>
+    public bool RoleFromProvider { get; set; }
+
     public AppUser SignedIn(DateTimeOffset at)
     {
         LastSignInUtc = at;

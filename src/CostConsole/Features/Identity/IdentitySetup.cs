@@ -134,6 +134,7 @@ public static class IdentitySetup
         services.AddOptions<SecurityStampValidatorOptions>().Configure<IOptions<Configuration.SecurityOptions>>((stamp, security) =>
             stamp.ValidationInterval = TimeSpan.FromSeconds(security.Value.RevalidateSeconds));
         SignInProtection.AddSignInProtection(services);
+        Oidc.OidcSetup.AddCostConsoleProviderSignIn(services, configuration);
         services.AddOptions<BootstrapOptions>().Bind(configuration.GetSection(BootstrapOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BootstrapOptions>, ValidateBootstrapOptions>();
         services.AddScoped<UserAdministration>();

@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace CostConsole.Features.Identity;
 
 public sealed record UserSummary(string Id, string Email, string Role, IReadOnlyList<string> Teams, bool LockedOut, DateTimeOffset? LockoutEnd, DateTimeOffset CreatedUtc,
-    bool Enabled = true, DateTimeOffset? DisabledUtc = null, string? DisabledBy = null, DateTimeOffset? LastSignInUtc = null);
+    bool Enabled = true, DateTimeOffset? DisabledUtc = null, string? DisabledBy = null, DateTimeOffset? LastSignInUtc = null,
+    bool RoleFromProvider = false, bool SignsInWithProvider = false);
 
 /// <summary>The outcome of an administrative change: done, or the reasons it was refused (nothing was changed then).</summary>
 public sealed record AdminResult(bool Succeeded, IReadOnlyList<string> Errors)
@@ -109,6 +110,11 @@ public sealed class UserAdministration(
             return AdminResult.Fail("That user no longer exists.");
         }
 
+        if (user.RoleFromProvider)
+        {
+            return AdminResult.Fail($"The role of {user.Email} comes from their groups at the identity provider: change their groups there (it applies at their next sign-in).");
+        }
+
         var current = await users.GetRolesAsync(user);
         if (userId == actingUserId && current.Contains(Roles.Admin) && canonicalRole != Roles.Admin)
         {
@@ -179,6 +185,7 @@ public sealed class UserAdministration(
         var roleByUser = await (from ur in db.UserRoles
                                 join r in db.Roles on ur.RoleId equals r.Id
                                 select new { ur.UserId, r.Name }).ToListAsync(cancellationToken);
+        var linked = (await db.UserLogins.Where(l => l.LoginProvider == Oidc.ProviderSignIn.LoginProvider).Select(l => l.UserId).ToListAsync(cancellationToken)).ToHashSet();
         var now = time.GetUtcNow();
         return [.. rows
             .OrderBy(u => u.Email, StringComparer.OrdinalIgnoreCase)
@@ -193,7 +200,9 @@ public sealed class UserAdministration(
                 u.Enabled,
                 u.DisabledUtc,
                 u.DisabledBy,
-                u.LastSignInUtc))];
+                u.LastSignInUtc,
+                u.RoleFromProvider,
+                linked.Contains(u.Id)))];
     }
 
     public async Task<bool> AnyAdminAsync()

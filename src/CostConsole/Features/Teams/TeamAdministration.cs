@@ -85,6 +85,11 @@ public sealed class TeamAdministration(IDbContextFactory<CostConsoleDbContext> d
             return AdminResult.Fail($"No user has the email '{email}'.");
         }
 
+        if (user.RoleFromProvider)
+        {
+            return AdminResult.Fail($"The teams {user.Email} manages come from their groups at the identity provider: change their groups there.");
+        }
+
         var isManager = await (from ur in db.UserRoles
                                join r in db.Roles on ur.RoleId equals r.Id
                                where ur.UserId == user.Id && r.Name == Roles.Manager
@@ -112,6 +117,11 @@ public sealed class TeamAdministration(IDbContextFactory<CostConsoleDbContext> d
         if (team is null || manager is null)
         {
             return AdminResult.Fail("That manager or team no longer exists.");
+        }
+
+        if (manager.RoleFromProvider)
+        {
+            return AdminResult.Fail($"The teams {manager.Email} manages come from their groups at the identity provider: change their groups there.");
         }
 
         team.Managers.Remove(manager);
