@@ -76,6 +76,23 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     }
 
     [Fact]
+    public async Task The_client_secret_can_come_from_a_file_as_a_mounted_secret_does()
+    {
+        var gus = User("gus", Roles.Engineer);
+        await using var idp = await TestIdentityProvider.StartAsync([gus], [App]);
+        var secretFile = Path.Combine(Directory.CreateTempSubdirectory("costconsole-secret-").FullName, "client-secret");
+        await File.WriteAllTextAsync(secretFile, TestIdentityProvider.ClientSecret + "\n");
+        var settings = idp.Settings(secret: "");
+        settings["Authentication:Oidc:ClientSecretFile"] = secretFile;
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings);
+
+        using var landed = await idp.SignInAsync(Browser(app), gus.Email!, gus.Password);
+
+        Assert.Equal("/", landed.Headers.Location?.OriginalString);
+        Assert.Equal([Roles.Engineer], (await StoredAsync(app, gus.Email!)).Roles);
+    }
+
+    [Fact]
     public async Task A_team_managers_group_makes_a_manager_of_that_team_and_groups_for_unknown_teams_grant_nothing()
     {
         var mona = new ProviderUser("mona", "mona@corp.example", "Mona", "pw-mona", ["costconsole-team-SEARCH-managers", "costconsole-team-nope-managers"]);

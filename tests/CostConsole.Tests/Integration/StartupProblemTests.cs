@@ -120,6 +120,12 @@ public sealed class StartupProblemTests
     [InlineData("Prometheus:Tls:CertFile", "/etc/hostname", "Prometheus:Tls:CertFile and Prometheus:Tls:KeyFile go together")]
     [InlineData("Prometheus:Tls:InsecureSkipVerify", "true", "Prometheus:Tls is set but Prometheus:BaseUrl")]
     [InlineData("Prometheus:Tls:CaFile", "/etc/hostname", "Prometheus:Tls:CaFile '/etc/hostname' holds no PEM certificate")]
+    [InlineData("Authentication:Oidc:Authority", "login.example.com", "Authentication:Oidc:Authority 'login.example.com' is not an http(s) URL without query")]
+    [InlineData("Authentication:Oidc:Authority", "http://login.example.com/realms/acme", "Authentication:Oidc:Authority 'http://login.example.com/realms/acme' must use https")]
+    [InlineData("Authentication:Oidc:Authority", "https://login.example.com/realms/acme", "Authentication:Oidc:ClientId is required when Authentication:Oidc:Authority is set")]
+    [InlineData("Authentication:Oidc:RoleClaims:costconsole-bosses", "Boss", "Authentication:Oidc:RoleClaims:costconsole-bosses is 'Boss', not a role; use one of Finance, Engineer, Manager, Admin.")]
+    [InlineData("Authentication:Oidc:TeamManagerClaims", "costconsole-managers", "Authentication:Oidc:TeamManagerClaims 'costconsole-managers' must contain {team} exactly once")]
+    [InlineData("Authentication:LocalAccounts", "nope", "Failed to convert configuration value 'nope' at 'Authentication:LocalAccounts'")]
     public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
     {
         using var app = new AppFactory(NoPrometheus, new Dictionary<string, string?> { [key] = value });

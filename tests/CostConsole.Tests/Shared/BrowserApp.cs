@@ -19,11 +19,12 @@ public sealed class BrowserApp : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public static async Task<BrowserApp> StartAsync(string prometheusUrl, TimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    /// <param name="port">The loopback port to listen on, when something must know it first (an identity provider's redirect URIs).</param>
+    public static async Task<BrowserApp> StartAsync(string prometheusUrl, TimeProvider? time = null, IDictionary<string, string?>? settings = null, int? port = null)
     {
-        var port = PrometheusServer.FreePort();
+        port ??= PrometheusServer.FreePort();
         var app = new AppFactory(prometheusUrl, settings, time);
-        app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
+        app.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port.Value));
         app.StartServer();
         var started = new BrowserApp(app, $"http://127.0.0.1:{port}");
         await started._browser.InitializeAsync();
@@ -44,6 +45,9 @@ public sealed class BrowserApp : IAsyncDisposable
         await page.ClickAsync("[data-testid='sign-in']");
         return page;
     }
+
+    /// <summary>A new tab of the same browser (one cookie jar for the app and the identity provider, as a person has).</summary>
+    public Task<IPage> NewPageAsync() => _browser.Browser.NewPageAsync();
 
     public async ValueTask DisposeAsync()
     {

@@ -23,9 +23,13 @@ public static class SecurityHeaders
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/hangfire") || context.Request.Path.StartsWithSegments(ApiDocumentation.ReferencePath)
+            var policy = context.Request.Path.StartsWithSegments("/hangfire") || context.Request.Path.StartsWithSegments(ApiDocumentation.ReferencePath)
                 ? DashboardContentSecurityPolicy
                 : ContentSecurityPolicy;
+            // The sign-in and sign-out forms redirect to the identity provider: form-action also names its origins.
+            headers.ContentSecurityPolicy = context.RequestServices.GetService<Identity.Oidc.ProviderFormTargets>()?.Sources is { Length: > 0 } provider
+                ? policy.Replace("form-action 'self'", $"form-action 'self' {provider}", StringComparison.Ordinal)
+                : policy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "same-origin";
             headers.XFrameOptions = "DENY";

@@ -73,12 +73,13 @@ internal sealed class ValidateOidcOptions : IValidateOptions<OidcOptions>
 {
     public ValidateOptionsResult Validate(string? name, OidcOptions options)
     {
+        // The mapping is checked whether or not a provider is set, so a mistake shows before the day it is switched on.
+        List<string> failures = [.. MappingFailures(options)];
         if (!options.Enabled)
         {
-            return ValidateOptionsResult.Success;
+            return OptionText.Result(failures);
         }
 
-        List<string> failures = [];
         if (!Uri.TryCreate(options.Authority!.Trim(), UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http") || !string.IsNullOrEmpty(authority.Query) || !string.IsNullOrEmpty(authority.Fragment))
         {
             failures.Add($"Authentication:Oidc:Authority '{OptionText.Printable(options.Authority)}' is not an http(s) URL without query (the provider's issuer, e.g. https://login.example.com/realms/acme).");
@@ -137,29 +138,27 @@ internal sealed class ValidateOidcOptions : IValidateOptions<OidcOptions>
             failures.Add("Authentication:Oidc:DisplayName must be 1 to 100 characters without control characters.");
         }
 
+        return OptionText.Result(failures);
+    }
+
+    private static IEnumerable<string> MappingFailures(OidcOptions options)
+    {
         foreach (var (group, role) in options.RoleClaims)
         {
             if (Roles.Normalize(role) is null)
             {
-                failures.Add($"Authentication:Oidc:RoleClaims:{OptionText.Printable(group)} is '{OptionText.Printable(role)}', not a role; use one of {string.Join(", ", Roles.All)}.");
+                yield return $"Authentication:Oidc:RoleClaims:{OptionText.Printable(group)} is '{OptionText.Printable(role)}', not a role; use one of {string.Join(", ", Roles.All)}.";
             }
         }
 
-        if (!string.IsNullOrWhiteSpace(options.TeamManagerClaims))
+        if (!string.IsNullOrWhiteSpace(options.TeamManagerClaims) && options.TeamManagerClaims.Trim().Split("{team}").Length - 1 != 1)
         {
-            var pattern = options.TeamManagerClaims.Trim();
-            var places = pattern.Split("{team}").Length - 1;
-            if (places != 1)
-            {
-                failures.Add($"Authentication:Oidc:TeamManagerClaims '{OptionText.Printable(pattern)}' must contain {{team}} exactly once (for example costconsole-team-{{team}}-managers).");
-            }
+            yield return $"Authentication:Oidc:TeamManagerClaims '{OptionText.Printable(options.TeamManagerClaims.Trim())}' must contain {{team}} exactly once (for example costconsole-team-{{team}}-managers).";
         }
 
         if (options.AccessContact is { Length: > 200 } || options.AccessContact?.Any(char.IsControl) == true)
         {
-            failures.Add("Authentication:Oidc:AccessContact must be at most 200 characters without control characters.");
+            yield return "Authentication:Oidc:AccessContact must be at most 200 characters without control characters.";
         }
-
-        return OptionText.Result(failures);
     }
 }

@@ -27,9 +27,10 @@ public static class OidcSetup
     {
         services.AddOptions<OidcOptions>().Bind(configuration.GetSection(OidcOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OidcOptions>, ValidateOidcOptions>();
-        services.AddOptions<LocalAccountOptions>().Bind(configuration.GetSection(LocalAccountOptions.Section));
+        services.AddOptions<LocalAccountOptions>().Bind(configuration.GetSection(LocalAccountOptions.Section)).ValidateOnStart();
         services.AddScoped<ProviderSignIn>();
         services.AddScoped<LocalAccounts>();
+        services.AddSingleton<ProviderFormTargets>();
 
         // Registered always, configured when settings are read (hosts and tests add them late); removed at start when off.
         services.AddAuthentication().AddOpenIdConnect(Scheme, "Identity provider", _ => { });
@@ -132,7 +133,7 @@ public static class OidcSetup
     public static IEndpointRouteBuilder MapProviderSignIn(this IEndpointRouteBuilder endpoints)
     {
         // A form post (with the antiforgery token the sign-in page renders), so no other site can start a sign-in.
-        endpoints.MapPost(StartPath, async (HttpContext context, [FromForm] string? returnUrl, IOptions<OidcOptions> settings, IOptionsMonitor<OpenIdConnectOptions> handlers, DatabaseStatus database, ILoggerFactory loggers) =>
+        endpoints.MapPost(StartPath, async (HttpContext context, [FromForm] string? returnUrl, IOptions<OidcOptions> settings, IOptionsMonitor<OpenIdConnectOptions> handlers, ProviderFormTargets targets, DatabaseStatus database, ILoggerFactory loggers) =>
         {
             var target = AccountEndpoints.SafeReturnUrl(returnUrl);
             string Back(string error) => $"{IdentitySetup.LoginPath}?error={error}&returnUrl={Uri.EscapeDataString(target)}";
@@ -147,7 +148,7 @@ public static class OidcSetup
             }
 
             var logger = loggers.CreateLogger("CostConsole.Oidc");
-            if (await CheckProviderAsync(handlers.Get(Scheme), settings.Value, logger, context.RequestAborted) is { } problem)
+            if (await CheckProviderAsync(handlers.Get(Scheme), settings.Value, logger, context.RequestAborted, targets) is { } problem)
             {
                 return Results.LocalRedirect(Back(problem));
             }
@@ -173,7 +174,7 @@ public static class OidcSetup
     /// Reads the provider's discovery document before sending anyone there, and holds it to OpenID Connect Discovery
     /// 1.0 §4.3: the issuer it states must be the one configured. Null when all is well, else a failure code.
     /// </summary>
-    public static async Task<string?> CheckProviderAsync(OpenIdConnectOptions handler, OidcOptions settings, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<string?> CheckProviderAsync(OpenIdConnectOptions handler, OidcOptions settings, ILogger logger, CancellationToken cancellationToken, ProviderFormTargets? targets = null)
     {
         OpenIdConnectConfiguration configuration;
         try
@@ -186,6 +187,7 @@ public static class OidcSetup
             return ProviderFailure.Unreachable;
         }
 
+        targets?.Learn(configuration);
         if (!SameIssuer(configuration.Issuer, settings.Authority!))
         {
             logger.LogWarning("The provider says its issuer is {Issuer}, but Authentication:Oidc:Authority is {Authority}", LogText.Safe(configuration.Issuer), LogText.Safe(settings.Authority));
@@ -217,6 +219,7 @@ public static class OidcSetup
         try
         {
             var configuration = await handler.ConfigurationManager!.GetConfigurationAsync(context.RequestAborted);
+            context.RequestServices.GetRequiredService<ProviderFormTargets>().Learn(configuration);
             if (string.IsNullOrEmpty(configuration.EndSessionEndpoint))
             {
                 return null; // Google, for one, has none: the provider's session is the user's own to end.
@@ -231,6 +234,47 @@ public static class OidcSetup
 
         context.Items[IdTokenItem] = idToken;
         return Results.SignOut(new AuthenticationProperties { RedirectUri = redirect }, [Scheme]);
+    }
+}
+
+/// <summary>
+/// The origins the sign-in and sign-out forms may lead to (CSP form-action; browsers hold redirects after a form post
+/// to it): the Authority's, and those of the authorization and end-session endpoints once the discovery document has
+/// been read (with most providers, the same origin).
+/// </summary>
+public sealed class ProviderFormTargets
+{
+    private readonly HashSet<string> _origins = [];
+    private volatile string _sources;
+
+    public ProviderFormTargets(IOptions<OidcOptions> options)
+    {
+        if (options.Value.Enabled && Uri.TryCreate(options.Value.Authority!.Trim(), UriKind.Absolute, out var authority))
+        {
+            _origins.Add(authority.GetLeftPart(UriPartial.Authority));
+        }
+
+        _sources = string.Join(' ', _origins);
+    }
+
+    /// <summary>Space-separated origins for form-action; empty when sign-in through a provider is off.</summary>
+    public string Sources => _sources;
+
+    public void Learn(OpenIdConnectConfiguration configuration)
+    {
+        lock (_origins)
+        {
+            foreach (var endpoint in new[] { configuration.AuthorizationEndpoint, configuration.EndSessionEndpoint })
+            {
+                // Only http(s) origins without anything a header could be broken with.
+                if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.IsWellFormedOriginalString())
+                {
+                    _origins.Add(uri.GetLeftPart(UriPartial.Authority));
+                }
+            }
+
+            _sources = string.Join(' ', _origins);
+        }
     }
 }
 
