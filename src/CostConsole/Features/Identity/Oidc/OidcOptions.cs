@@ -23,8 +23,10 @@ public sealed class OidcOptions
     /// <summary>A file holding the client secret (a mounted Kubernetes or Docker secret); wins over ClientSecret.</summary>
     public string? ClientSecretFile { get; set; }
 
-    /// <summary>Scopes asked for; openid is always one.</summary>
-    public string[] Scopes { get; set; } = ["openid", "profile", "email"];
+    /// <summary>Scopes asked for, separated by spaces as OAuth writes them; openid is always one.</summary>
+    public string Scopes { get; set; } = "openid profile email";
+
+    public IReadOnlyList<string> ScopeList => (Scopes ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The sign-in button says "Sign in with {DisplayName}".</summary>
     public string DisplayName { get; set; } = "your company account";
@@ -120,9 +122,9 @@ internal sealed class ValidateOidcOptions : IValidateOptions<OidcOptions>
             failures.Add("Authentication:Oidc:ClientSecret (or ClientSecretFile) is required: set it through the environment (Authentication__Oidc__ClientSecret).");
         }
 
-        if (options.Scopes.Any(s => string.IsNullOrWhiteSpace(s) || s.Any(c => c <= ' ' || c is '"' or '\\' || c > '~')))
+        if (options.ScopeList.Any(s => s.Any(c => c < ' ' || c is '"' or '\\' || c > '~')))
         {
-            failures.Add("Authentication:Oidc:Scopes must be scope tokens (printable ASCII without spaces, quotes or backslashes).");
+            failures.Add($"Authentication:Oidc:Scopes '{OptionText.Printable(options.Scopes)}' must be scope names separated by spaces (printable ASCII without quotes or backslashes).");
         }
 
         foreach (var claim in new[] { ("GroupsClaim", options.GroupsClaim), ("EmailClaim", options.EmailClaim) })

@@ -62,7 +62,7 @@ public static class OidcSetup
         handler.ResponseMode = OpenIdConnectResponseMode.Query;
         handler.UsePkce = true;
         handler.Scope.Clear();
-        foreach (var scope in settings.Scopes.Prepend("openid").Distinct(StringComparer.Ordinal))
+        foreach (var scope in settings.ScopeList.Prepend("openid").Distinct(StringComparer.Ordinal))
         {
             handler.Scope.Add(scope);
         }
