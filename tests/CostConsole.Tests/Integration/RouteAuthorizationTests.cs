@@ -152,6 +152,7 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
         using var landed = await provider.SignInAsync(client, user.Email!, user.Password);
         Assert.Equal("/", landed.Headers.Location?.OriginalString);
         await AssertRouteTableAsync(client, role);
+        await AssertWriteTableAsync(client, role);
     }
 
     private static async Task AssertRouteTableAsync(HttpClient client, string principal)
@@ -188,6 +189,11 @@ public sealed class RouteAuthorizationTests(HistoryFixture fixture)
     {
         using var app = new AppFactory(fixture.Prometheus.BaseUrl);
         var client = principal == Anonymous ? app.Anonymous() : await app.SignedInAsync(principal);
+        await AssertWriteTableAsync(client, principal);
+    }
+
+    private static async Task AssertWriteTableAsync(HttpClient client, string principal)
+    {
         var before = await client.GetStringAsync("/api/v1/prices").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
 
         // Past authorisation a write meets validation (400) and a probe for one missing subscription 404; never a change.
