@@ -57,12 +57,13 @@ dotnet "$workload" history --out "$state/history" --days "$days" --pods-per-team
 ls "$state"/history/*.om | xargs -P 2 -I{} promtool tsdb create-blocks-from openmetrics -q --max-block-duration=1104h {} "$state/prometheus/data"
 rm -f "$state"/history/*.om
 
-[ -x node_modules/.bin/maildev ] || npm ci --no-audit --no-fund
+[ -x node_modules/.bin/maildev ] && [ -f node_modules/oidc-provider/package.json ] || npm ci --no-audit --no-fund
 workload_port=$(free_port 9464)
 smtp_port=$(free_port 1025)
 mail_port=$(free_port 1080)
 prometheus_port=$(free_port 9090)
 app_port=$(free_port 5080)
+idp_port=$(free_port 5556)
 
 echo "==> Starting live traffic on :$workload_port and Prometheus on :$prometheus_port"
 dotnet "$workload" serve --port "$workload_port" >"$state/workload.log" 2>&1 &
@@ -86,6 +87,46 @@ echo "==> Starting maildev (SMTP on :$smtp_port, read mail at :$mail_port)"
 node_modules/.bin/maildev --smtp "$smtp_port" --web "$mail_port" --ip 127.0.0.1 --web-ip 127.0.0.1 >"$state/maildev.log" 2>&1 &
 started $!
 wait_for "http://127.0.0.1:$mail_port/email" maildev "$state/maildev.log"
+
+# A company identity provider to try single sign-on with: the OpenID provider the tests run (npm oidc-provider), its
+# directory a JSON file of demo people whose groups map to CostConsole's roles (and one whose groups map to none).
+echo "==> Starting a demo identity provider (OpenID Connect) on :$idp_port"
+sso_users=()
+idp_people='['
+for person in "ana Finance costconsole-finance" "ben Engineer costconsole-engineers" "cleo Manager costconsole-team-search-managers" "dev Admin costconsole-admins" "eve (none) all-staff"; do
+  read -r name role group <<<"$person"
+  password="sso-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12)"
+  idp_people+="{\"id\":\"$name\",\"email\":\"$name@sso.demo.test\",\"name\":\"${name^} Demo\",\"password\":\"$password\",\"groups\":[\"$group\",\"all-staff\"]},"
+  sso_users+=("$(printf '%-9s %-20s %-20s %s' "$role" "$name@sso.demo.test" "$password" "$group")")
+done
+echo "${idp_people%,}]" >"$state/idp-users.json"
+idp_secret="$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+cat >"$state/idp-clients.json" <<JSON
+[{"client_id":"costconsole","client_secret":"$idp_secret","redirect_uris":["http://127.0.0.1:$app_port/signin-oidc"],"post_logout_redirect_uris":["http://127.0.0.1:$app_port/signout-callback-oidc"]}]
+JSON
+node tests/CostConsole.Tests/Shared/IdentityProvider/provider.mjs --port "$idp_port" --issuer "http://localhost:$idp_port" \
+  --users "$state/idp-users.json" --clients "$state/idp-clients.json" >"$state/idp.log" 2>&1 &
+started $!
+wait_for "http://127.0.0.1:$idp_port/.well-known/openid-configuration" "the identity provider" "$state/idp.log"
+
+# The provider's settings in the published app's appsettings.Production.json (read in the Production environment,
+# as a file mounted beside the binary would be): group names with '-' cannot be exported from a shell.
+cat >"$state/app/appsettings.Production.json" <<JSON
+{
+  "Authentication": {
+    "Oidc": {
+      "Authority": "http://localhost:$idp_port",
+      "ClientId": "costconsole",
+      "ClientSecret": "$idp_secret",
+      "DisplayName": "Demo SSO",
+      "Scopes": "openid profile email groups",
+      "RoleClaims": { "costconsole-finance": "Finance", "costconsole-engineers": "Engineer", "costconsole-admins": "Admin" },
+      "TeamManagerClaims": "costconsole-team-{team}-managers",
+      "AccessContact": "admin@demo.test"
+    }
+  }
+}
+JSON
 
 export ConnectionStrings__CostConsole="Data Source=$state/costconsole.db"
 export Smtp__Host=127.0.0.1 Smtp__Port="$smtp_port" Smtp__Security=None
@@ -199,6 +240,11 @@ CostConsole demo is up in $(( $(date +%s) - began )) s.
 
   Role      Email                Password
 $(printf '  %s\n' "${users[@]}")
+
+  Single sign-on: "Sign in with Demo SSO" on the sign-in page, at the demo identity provider
+  (http://localhost:$idp_port, people in $state/idp-users.json: edit their groups, sign in again):
+  Role      Email                Password             Group
+$(printf '  %s\n' "${sso_users[@]}")
 
 Press Ctrl+C to stop every process the demo started.
 INFO

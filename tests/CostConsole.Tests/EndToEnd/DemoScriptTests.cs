@@ -35,6 +35,9 @@ public sealed partial class DemoScriptTests : IAsyncLifetime
     [GeneratedRegex(@"^\s+Finance\s+(\S+@\S+)\s+(\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex FinanceUser();
 
+    [GeneratedRegex(@"^\s+Engineer\s+(\S+@sso\.demo\.test)\s+(\S+)\s+\S+\s*$", RegexOptions.Multiline)]
+    private static partial Regex SingleSignOnEngineer();
+
     [Fact]
     public async Task The_demo_comes_up_serves_a_styled_overview_and_leaves_nothing_running_when_stopped()
     {
@@ -85,6 +88,20 @@ public sealed partial class DemoScriptTests : IAsyncLifetime
             await ProductChecks.AssertStyledAndLiveAsync(page);
             await page.WaitForSelectorAsync("[data-testid='overview-chart'] .apexcharts-svg", new() { Timeout = 60_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "demo-finance-overview-1280x800.png") });
+
+            // Single sign-on through the demo's identity provider: the person's group makes them an Engineer.
+            var sso = SingleSignOnEngineer().Match(printed);
+            Assert.True(sso.Success, $"the demo did not print its single sign-on people: {printed}");
+            await _browser.Browser.ClearCookiesAsync();
+            var ssoPage = await _browser.Browser.NewPageAsync();
+            await ssoPage.GotoAsync(url + "/account/login");
+            await ssoPage.ClickAsync("[data-testid='sign-in-provider']");
+            await ssoPage.FillAsync("#login", sso.Groups[1].Value);
+            await ssoPage.FillAsync("#password", sso.Groups[2].Value);
+            await ssoPage.ClickAsync("#submit");
+            await ssoPage.WaitForURLAsync(url + "/");
+            Assert.Equal("Engineer", (await ssoPage.InnerTextAsync("[data-testid='signed-in-role']")).Trim());
+            Assert.Equal(sso.Groups[1].Value, (await ssoPage.InnerTextAsync("[data-testid='signed-in-user']")).Trim());
         }
         finally
         {
@@ -115,7 +132,7 @@ public sealed partial class DemoScriptTests : IAsyncLifetime
         Assert.Contains("Stopped.", log.Text);
         // Every background process it recorded is gone, and no process is left that runs from its state folder.
         var started = (await File.ReadAllLinesAsync(Path.Combine(_state.FullName, "pids"))).Where(l => l.Length > 0).ToList();
-        Assert.Equal(4, started.Count);
+        Assert.Equal(5, started.Count);
         Assert.All(started, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} outlived the demo"));
         var leftovers = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(p => p!.All(char.IsAsciiDigit))
             .Select(p => (Pid: p!, Command: ReadCommandLine(p!))).Where(p => p.Command.Contains(_state.FullName, StringComparison.Ordinal)).ToList();
