@@ -95,10 +95,7 @@ public sealed partial class DemoScriptTests : IAsyncLifetime
             await _browser.Browser.ClearCookiesAsync();
             var ssoPage = await _browser.Browser.NewPageAsync();
             await ssoPage.GotoAsync(url + "/account/login");
-            await ssoPage.ClickAsync("[data-testid='sign-in-provider']");
-            await ssoPage.FillAsync("#login", sso.Groups[1].Value);
-            await ssoPage.FillAsync("#password", sso.Groups[2].Value);
-            await ssoPage.ClickAsync("#submit");
+            await ProductChecks.SignInThroughProviderAsync(ssoPage, sso.Groups[1].Value, sso.Groups[2].Value);
             await ssoPage.WaitForURLAsync(url + "/");
             Assert.Equal("Engineer", (await ssoPage.InnerTextAsync("[data-testid='signed-in-role']")).Trim());
             Assert.Equal(sso.Groups[1].Value, (await ssoPage.InnerTextAsync("[data-testid='signed-in-user']")).Trim());

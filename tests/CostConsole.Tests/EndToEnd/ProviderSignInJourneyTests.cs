@@ -41,11 +41,7 @@ public sealed class ProviderSignInJourneyTests(HistoryFixture prometheus) : IAsy
     {
         await page.GotoAsync(_app.BaseUrl + path);
         await page.WaitForURLAsync(new Regex("/account/login"));
-        await page.ClickAsync("[data-testid='sign-in-provider']");
-        await page.WaitForURLAsync(new Regex($"^{Regex.Escape(_provider.Issuer)}/interaction/"));
-        await page.FillAsync("#login", user.Email!);
-        await page.FillAsync("#password", user.Password);
-        await page.ClickAsync("#submit");
+        await ProductChecks.SignInThroughProviderAsync(page, user.Email!, user.Password);
         await page.WaitForURLAsync(new Regex($"^{Regex.Escape(_app.BaseUrl)}/"));
     }
 

@@ -25,6 +25,15 @@ public static class ProductChecks
         return page;
     }
 
+    /// <summary>On the app's sign-in page: the provider's button, then the provider's own login form (the test provider's fields).</summary>
+    public static async Task SignInThroughProviderAsync(IPage page, string login, string password)
+    {
+        await page.ClickAsync("[data-testid='sign-in-provider']");
+        await page.FillAsync("#login", login);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#submit");
+    }
+
     /// <summary>MudBlazor's stylesheet and the app's are applied, Blazor's script is loaded and its circuit connected, the chart library is there.</summary>
     public static async Task AssertStyledAndLiveAsync(IPage page)
     {
