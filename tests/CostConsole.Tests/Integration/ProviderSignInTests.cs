@@ -158,6 +158,42 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     }
 
     [Fact]
+    public async Task A_provider_session_ends_after_SessionHours_and_the_next_sign_in_reads_the_groups_afresh()
+    {
+        var hal = User("hal", Roles.Engineer);
+        await using var idp = await TestIdentityProvider.StartAsync([hal], [App]);
+        var settings = idp.Settings();
+        settings["Authentication:Oidc:SessionHours"] = "2";
+        var clock = new SettableTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, clock);
+        var client = Browser(app);
+        await idp.SignInAsync(client, hal.Email!, hal.Password);
+        var local = Browser(app);
+        using (var signedIn = await AppFactory.SignInAsync(local, await app.CreateUserAsync(Roles.Finance), AppFactory.Password))
+        {
+            Assert.Equal("/", signedIn.Headers.Location?.OriginalString);
+        }
+
+        // Within the limit, and past the stamp check's interval, the session holds (the stamp check renews the cookie).
+        clock.Now += TimeSpan.FromMinutes(90);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/sources")).StatusCode);
+        await idp.SetUsersAsync([hal with { Groups = [TestIdentityProvider.GroupFor(Roles.Finance)] }]);
+
+        // Past it, the provider session ends (a password session does not), and the provider is asked again.
+        clock.Now += TimeSpan.FromMinutes(40);
+        using (var ended = await client.GetAsync("/exports"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, ended.StatusCode);
+            Assert.StartsWith("/account/login", ended.Headers.Location?.OriginalString);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await local.GetAsync("/exports")).StatusCode);
+        await idp.SignInAsync(client, hal.Email!, hal.Password);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/budgets")).StatusCode);
+        Assert.Equal([Roles.Finance], (await StoredAsync(app, hal.Email!)).Roles);
+    }
+
+    [Fact]
     public async Task A_user_disabled_in_CostConsole_stays_disabled_whatever_the_provider_says()
     {
         var carol = User("carol", Roles.Admin);

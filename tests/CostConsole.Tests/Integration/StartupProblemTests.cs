@@ -125,6 +125,7 @@ public sealed class StartupProblemTests
     [InlineData("Authentication:Oidc:Authority", "https://login.example.com/realms/acme", "Authentication:Oidc:ClientId is required when Authentication:Oidc:Authority is set")]
     [InlineData("Authentication:Oidc:RoleClaims:costconsole-bosses", "Boss", "Authentication:Oidc:RoleClaims:costconsole-bosses is 'Boss', not a role; use one of Finance, Engineer, Manager, Admin.")]
     [InlineData("Authentication:Oidc:TeamManagerClaims", "costconsole-managers", "Authentication:Oidc:TeamManagerClaims 'costconsole-managers' must contain {team} exactly once")]
+    [InlineData("Authentication:Oidc:SessionHours", "0", "Authentication:Oidc:SessionHours must be between 1 and 720 (was 0).")]
     [InlineData("Authentication:LocalAccounts", "nope", "Failed to convert configuration value 'nope' at 'Authentication:LocalAccounts'")]
     public void Invalid_settings_stop_the_start_with_the_key_named(string key, string value, string message)
     {

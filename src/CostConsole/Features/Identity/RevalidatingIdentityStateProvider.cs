@@ -19,6 +19,11 @@ internal sealed class RevalidatingIdentityStateProvider(
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
+        if (Oidc.ProviderSession.IsOver(authenticationState.User, scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow(), scope.ServiceProvider.GetRequiredService<IOptions<Oidc.OidcOptions>>().Value))
+        {
+            return false;
+        }
+
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var user = await users.GetUserAsync(authenticationState.User);
         if (user is null || !user.Enabled)

@@ -46,6 +46,12 @@ public sealed class OidcOptions
     /// <summary>Whom a signed-in user without a role should ask (shown on the no-access page): a name, a mail address, a channel.</summary>
     public string? AccessContact { get; set; }
 
+    /// <summary>
+    /// The longest a session begun at the provider lasts (hours): then the provider is asked again (usually without a
+    /// password, its own session being open) and the groups are read afresh, so a role follows them at least this often.
+    /// </summary>
+    public int SessionHours { get; set; } = 8;
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 
     /// <summary>The secret: the file's contents when ClientSecretFile is set, else ClientSecret.</summary>
@@ -156,6 +162,11 @@ internal sealed class ValidateOidcOptions : IValidateOptions<OidcOptions>
         if (!string.IsNullOrWhiteSpace(options.TeamManagerClaims) && options.TeamManagerClaims.Trim().Split("{team}").Length - 1 != 1)
         {
             yield return $"Authentication:Oidc:TeamManagerClaims '{OptionText.Printable(options.TeamManagerClaims.Trim())}' must contain {{team}} exactly once (for example costconsole-team-{{team}}-managers).";
+        }
+
+        if (options.SessionHours is < 1 or > 720)
+        {
+            yield return $"Authentication:Oidc:SessionHours must be between 1 and 720 (was {options.SessionHours}).";
         }
 
         if (options.AccessContact is { Length: > 200 } || options.AccessContact?.Any(char.IsControl) == true)

@@ -31,6 +31,7 @@ public static class OidcSetup
         services.AddScoped<ProviderSignIn>();
         services.AddScoped<LocalAccounts>();
         services.AddSingleton<ProviderFormTargets>();
+        services.AddProviderSessionLimit();
 
         // Registered always, configured when settings are read (hosts and tests add them late); removed at start when off.
         services.AddAuthentication().AddOpenIdConnect(Scheme, "Identity provider", _ => { });

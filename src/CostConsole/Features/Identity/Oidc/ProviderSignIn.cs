@@ -130,7 +130,7 @@ public sealed class ProviderSignIn(
         }
 
         await users.UpdateAsync(user.SignedIn(time.GetUtcNow()));
-        await signIn.SignInAsync(user, properties, Method);
+        await signIn.SignInWithClaimsAsync(user, properties, [new Claim("amr", Method), ProviderSession.Began(time.GetUtcNow())]);
         logger.LogInformation("Signed in {Email} through the provider", LogText.Safe(email));
         return new(user, null, email, groups);
     }
