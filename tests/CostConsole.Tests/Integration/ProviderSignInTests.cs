@@ -1,4 +1,5 @@
 using System.Net;
+using CostConsole.Data;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Identity.Oidc;
 using CostConsole.Features.Teams;
@@ -11,11 +12,17 @@ namespace CostConsole.Tests.Integration;
 /// <summary>
 /// Sign-in through a real OpenID provider (oidc-provider on loopback, <see cref="TestIdentityProvider"/>): accounts
 /// made just in time, roles and managed teams from groups at every sign-in, disabled users staying out, local
-/// accounts switched off only once an Admin came through the provider, and each bad setting named on the sign-in page.
+/// accounts switched off only once an Admin came through the provider, and each bad setting named on the sign-in page;
+/// on SQLite and on PostgreSQL.
 /// </summary>
-[Collection(PrometheusCollection.Name)]
-public sealed class ProviderSignInTests(HistoryFixture fixture)
+public abstract class ProviderSignInTests(HistoryFixture fixture, DatabaseProvider database)
 {
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnSqlite(HistoryFixture fixture) : ProviderSignInTests(fixture, DatabaseProvider.Sqlite);
+
+    [Collection(PrometheusCollection.Name)]
+    public sealed class OnPostgreSql(HistoryFixture fixture) : ProviderSignInTests(fixture, DatabaseProvider.PostgreSql);
+
     private const string App = "http://localhost";
 
     private static ProviderUser User(string id, string role, params string[] moreGroups) =>
@@ -46,7 +53,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     {
         var alice = User("alice", Roles.Finance, "some-other-group");
         await using var idp = await TestIdentityProvider.StartAsync([alice], [App]);
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings());
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings(), database: database);
         var client = Browser(app);
 
         using var landed = await idp.SignInAsync(client, alice.Email!, alice.Password, "/budgets");
@@ -84,7 +91,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
         await File.WriteAllTextAsync(secretFile, TestIdentityProvider.ClientSecret + "\n");
         var settings = idp.Settings(secret: "");
         settings["Authentication:Oidc:ClientSecretFile"] = secretFile;
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, database: database);
 
         using var landed = await idp.SignInAsync(Browser(app), gus.Email!, gus.Password);
 
@@ -97,7 +104,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     {
         var mona = new ProviderUser("mona", "mona@corp.example", "Mona", "pw-mona", ["costconsole-team-SEARCH-managers", "costconsole-team-nope-managers"]);
         await using var idp = await TestIdentityProvider.StartAsync([mona], [App]);
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings());
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings(), database: database);
         await using (var scope = app.Services.CreateAsyncScope())
         {
             var setup = scope.ServiceProvider.GetRequiredService<TeamAdministration>();
@@ -132,7 +139,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
         await using var idp = await TestIdentityProvider.StartAsync([bob], [App]);
         var settings = idp.Settings();
         settings["Security:RevalidateSeconds"] = "5";
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, database: database);
         var first = Browser(app);
         await idp.SignInAsync(first, bob.Email!, bob.Password);
         Assert.Equal(HttpStatusCode.OK, (await first.GetAsync("/sources")).StatusCode);
@@ -165,7 +172,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
         var settings = idp.Settings();
         settings["Authentication:Oidc:SessionHours"] = "2";
         var clock = new SettableTimeProvider(DateTimeOffset.UtcNow);
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, clock);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, clock, database: database);
         var client = Browser(app);
         await idp.SignInAsync(client, hal.Email!, hal.Password);
         var local = Browser(app);
@@ -198,7 +205,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     {
         var carol = User("carol", Roles.Admin);
         await using var idp = await TestIdentityProvider.StartAsync([carol], [App]);
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings());
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings(), database: database);
         await idp.SignInAsync(Browser(app), carol.Email!, carol.Password);
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -222,7 +229,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
         await using var idp = await TestIdentityProvider.StartAsync([root], [App]);
         var settings = idp.Settings();
         settings["Authentication:LocalAccounts"] = "false";
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, database: database);
         var local = await app.CreateUserAsync(Roles.Finance);
 
         // No Admin has come through the provider yet: turning local accounts off would lock everyone out.
@@ -248,7 +255,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     {
         var dana = User("dana", Roles.Engineer);
         await using var idp = await TestIdentityProvider.StartAsync([dana], [App]);
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings());
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings(), database: database);
         await app.CreateUserAsync(Roles.Finance, dana.Email);
         var users = await UserCountAsync(app);
 
@@ -279,7 +286,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
             "unknown signing key" => (idp.Settings(), ProviderFailure.SigningKey, "Authentication:Oidc:Authority"),
             _ => (idp.Settings(), ProviderFailure.NoEmail, "Authentication:Oidc:Scopes"),
         };
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, database: database);
         var local = await app.CreateUserAsync(Roles.Finance);
         var users = await UserCountAsync(app);
         var client = Browser(app);
@@ -303,7 +310,7 @@ public sealed class ProviderSignInTests(HistoryFixture fixture)
     {
         var fay = User("fay", Roles.Finance);
         await using var idp = await TestIdentityProvider.StartAsync([fay], [App]);
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings());
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings(), database: database);
         var client = Browser(app);
         await idp.SignInAsync(client, fay.Email!, fay.Password);
         var page = await client.GetStringAsync("/exports");
