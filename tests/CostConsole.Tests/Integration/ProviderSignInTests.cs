@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using CostConsole.Data;
 using CostConsole.Features.Identity;
 using CostConsole.Features.Identity.Oidc;
@@ -303,6 +304,13 @@ public abstract class ProviderSignInTests(HistoryFixture fixture, DatabaseProvid
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
         using var signedIn = await AppFactory.SignInAsync(Browser(app), local, AppFactory.Password);
         Assert.Equal("/", signedIn.Headers.Location?.OriginalString);
+
+        // An operator reads the same on /readyz: the provider degrades readiness (it never fails it) when it cannot be read.
+        var ready = await (await app.SignedInAsync(Roles.Admin)).GetFromJsonAsync<System.Text.Json.JsonElement>("/readyz");
+        var check = ready.GetProperty("checks").GetProperty("identity-provider");
+        var unreadable = code is ProviderFailure.Unreachable or ProviderFailure.IssuerMismatch;
+        Assert.Equal(unreadable ? "Degraded" : "Healthy", check.GetProperty("status").GetString());
+        Assert.Contains(unreadable ? "Authentication:Oidc:Authority" : "answers", check.GetProperty("description").GetString());
     }
 
     [Fact]

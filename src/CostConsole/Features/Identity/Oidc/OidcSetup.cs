@@ -32,6 +32,7 @@ public static class OidcSetup
         services.AddScoped<LocalAccounts>();
         services.AddSingleton<ProviderFormTargets>();
         services.AddProviderSessionLimit();
+        services.AddHealthChecks().AddCheck<IdentityProviderHealthCheck>("identity-provider", tags: ["ready"]);
 
         // Registered always, configured when settings are read (hosts and tests add them late); removed at start when off.
         services.AddAuthentication().AddOpenIdConnect(Scheme, "Identity provider", _ => { });
