@@ -172,4 +172,66 @@ public sealed class ReplicaTests(HistoryFixture fixture, ITestOutputHelper outpu
             PostgreSqlServer.Shared.DropDatabase(database);
         }
     }
+
+    /// <summary>
+    /// Without sticky sessions, the provider's answer may reach another replica than the one that sent the browser
+    /// there: the correlation and nonce cookies and the state are protected with the keys both read from the database.
+    /// </summary>
+    [Fact]
+    public async Task A_sign_in_through_the_provider_begun_on_one_replica_completes_on_the_other()
+    {
+        var user = new ProviderUser("rita", "rita@corp.example", "Rita", "pw-rita", [TestIdentityProvider.GroupFor(Roles.Engineer)]);
+        await using var provider = await TestIdentityProvider.StartAsync([user], ["http://localhost"]);
+        var database = PostgreSqlServer.Shared.CreateDatabase();
+        try
+        {
+            AppFactory Node(string name)
+            {
+                var settings = provider.Settings();
+                settings["Database:Provider"] = "PostgreSql";
+                settings["ConnectionStrings:CostConsole"] = database;
+                settings["Replica:Name"] = name;
+                return new AppFactory(fixture.Prometheus.BaseUrl, settings);
+            }
+
+            using var a = Node("replica-a");
+            using var b = Node("replica-b");
+            // One browser (one cookie jar): the provider's callback goes to B, everything else to A.
+            var split = new SplitHandler(a.Server.CreateHandler(), b.Server.CreateHandler(), path => path.StartsWith("/signin-oidc", StringComparison.Ordinal));
+            using var browser = new HttpClient(new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler { InnerHandler = split })
+            {
+                BaseAddress = new Uri("http://localhost"),
+            };
+            browser.DefaultRequestHeaders.Add("Origin", "http://localhost");
+
+            using var landed = await provider.SignInAsync(browser, user.Email!, user.Password, "/sources");
+
+            Assert.Equal(HttpStatusCode.Redirect, landed.StatusCode);
+            Assert.Equal("/sources", landed.Headers.Location?.OriginalString);
+            Assert.Equal(1, split.SecondCount); // the provider's answer, on B
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/sources")).StatusCode); // on A, with B's cookie
+        }
+        finally
+        {
+            PostgreSqlServer.Shared.DropDatabase(database);
+        }
+    }
+
+    private sealed class SplitHandler(HttpMessageHandler first, HttpMessageHandler second, Func<string, bool> toSecond) : DelegatingHandler
+    {
+        private readonly HttpMessageInvoker _first = new(first), _second = new(second);
+
+        public int SecondCount { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (!toSecond(request.RequestUri!.AbsolutePath))
+            {
+                return _first.SendAsync(request, cancellationToken);
+            }
+
+            SecondCount++;
+            return _second.SendAsync(request, cancellationToken);
+        }
+    }
 }
