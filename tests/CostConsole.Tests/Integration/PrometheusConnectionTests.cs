@@ -211,22 +211,4 @@ public sealed class PrometheusConnectionTests(LockedPrometheusFixture locked) : 
         Assert.False(string.IsNullOrEmpty(build.Data.Version));
         Assert.DoesNotContain(_logged, line => line.Contains("token-1") || line.Contains("token-2"));
     }
-
-    private sealed class ListLogger(List<string> lines) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (lines) lines.Add(formatter(state, exception) + " " + exception);
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }

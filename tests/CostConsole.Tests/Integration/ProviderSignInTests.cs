@@ -7,6 +7,7 @@ using CostConsole.Features.Teams;
 using CostConsole.Tests.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CostConsole.Tests.Integration;
 
@@ -287,7 +288,8 @@ public abstract class ProviderSignInTests(HistoryFixture fixture, DatabaseProvid
             "unknown signing key" => (idp.Settings(), ProviderFailure.SigningKey, "Authentication:Oidc:Authority"),
             _ => (idp.Settings(), ProviderFailure.NoEmail, "Authentication:Oidc:Scopes"),
         };
-        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, database: database);
+        var logged = new List<string>();
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, settings, database: database) { Replace = services => services.AddSingleton<ILoggerProvider>(new ListLogger(logged)) };
         var local = await app.CreateUserAsync(Roles.Finance);
         var users = await UserCountAsync(app);
         var client = Browser(app);
@@ -304,6 +306,20 @@ public abstract class ProviderSignInTests(HistoryFixture fixture, DatabaseProvid
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode);
         using var signedIn = await AppFactory.SignInAsync(Browser(app), local, AppFactory.Password);
         Assert.Equal("/", signedIn.Headers.Location?.OriginalString);
+
+        // The log says what failed; no client secret, right or wrong, is ever in it.
+        lock (logged)
+        {
+            var why = code switch
+            {
+                ProviderFailure.Unreachable => "discovery document at",
+                ProviderFailure.IssuerMismatch => "says its issuer is",
+                ProviderFailure.NoEmail => "no usable email claim",
+                _ => $"({code})",
+            };
+            Assert.Contains(logged, line => line.Contains(why, StringComparison.Ordinal));
+            Assert.DoesNotContain(logged, line => line.Contains(TestIdentityProvider.ClientSecret, StringComparison.Ordinal) || line.Contains("not-the-secret", StringComparison.Ordinal));
+        }
 
         // An operator reads the same on /readyz: the provider degrades readiness (it never fails it) when it cannot be read.
         var ready = await (await app.SignedInAsync(Roles.Admin)).GetFromJsonAsync<System.Text.Json.JsonElement>("/readyz");

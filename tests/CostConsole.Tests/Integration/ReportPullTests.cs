@@ -152,22 +152,4 @@ public sealed class ReportPullTests
         Assert.Contains(logged, line => line.Contains("A provider report request answered InternalServerError", StringComparison.Ordinal));
         Assert.DoesNotContain(logged, line => line.Contains(FakeProviderApi.AnthropicKey, StringComparison.Ordinal) || line.Contains(FakeProviderApi.OpenAiKey, StringComparison.Ordinal));
     }
-
-    private sealed class ListLogger(List<string> lines) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (lines) lines.Add(formatter(state, exception) + " " + exception);
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }
