@@ -100,4 +100,24 @@ public sealed class TeamsPageTests : ComponentTestBase
         await using var db = await Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync();
         Assert.Equal(["Platform"], await db.Teams.Select(t => t.Name).ToListAsync());
     }
+
+    [Fact]
+    public async Task A_manager_from_the_identity_provider_is_marked_and_cannot_be_removed_here()
+    {
+        await using (var db = await Services.GetRequiredService<IDbContextFactory<CostConsoleDbContext>>().CreateDbContextAsync())
+        {
+            var fromProvider = new CostConsole.Features.Identity.AppUser { Id = "m-1", UserName = "max@corp.example", Email = "max@corp.example", RoleFromProvider = true };
+            var byHand = new CostConsole.Features.Identity.AppUser { Id = "m-2", UserName = "lou@corp.example", Email = "lou@corp.example" };
+            db.Users.AddRange(fromProvider, byHand);
+            db.Teams.Add(new Team { Name = "search", Managers = [fromProvider, byHand] });
+            await db.SaveChangesAsync();
+        }
+
+        var page = Render<TeamsPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("max@corp.example · from provider", page.Find("[data-testid='team-manager-from-provider']").TextContent));
+        var marked = page.Find("[data-testid='team-manager-from-provider']");
+        Assert.Empty(marked.QuerySelectorAll("button")); // no close button
+        Assert.Single(page.Find("[data-testid='team-manager']").QuerySelectorAll("button")); // the hand-given one has one
+    }
 }

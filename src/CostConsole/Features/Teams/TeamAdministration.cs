@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace CostConsole.Features.Teams;
 
-public sealed record TeamSummary(int Id, string Name, IReadOnlyList<string> ManagerEmails);
+/// <param name="ProviderManagers">Those of the managers whose team comes from their groups at the identity provider (not removable here).</param>
+public sealed record TeamSummary(int Id, string Name, IReadOnlyList<string> ManagerEmails, IReadOnlyList<string>? ProviderManagers = null);
 
 /// <summary>Teams and who manages them. Names are unique (case-insensitive) and plain text.</summary>
 public sealed class TeamAdministration(IDbContextFactory<CostConsoleDbContext> dbFactory, TimeProvider time, ILogger<TeamAdministration> logger)
@@ -15,7 +16,8 @@ public sealed class TeamAdministration(IDbContextFactory<CostConsoleDbContext> d
         var teams = await db.Teams.AsNoTracking().Include(t => t.Managers).ToListAsync(cancellationToken);
         return [.. teams
             .OrderBy(t => t.Name, StringComparer.OrdinalIgnoreCase)
-            .Select(t => new TeamSummary(t.Id, t.Name, [.. t.Managers.Select(m => m.Email ?? "").Order(StringComparer.OrdinalIgnoreCase)]))];
+            .Select(t => new TeamSummary(t.Id, t.Name, [.. t.Managers.Select(m => m.Email ?? "").Order(StringComparer.OrdinalIgnoreCase)],
+                [.. t.Managers.Where(m => m.RoleFromProvider).Select(m => m.Email ?? "")]))];
     }
 
     public static string? ValidateName(string? name)
