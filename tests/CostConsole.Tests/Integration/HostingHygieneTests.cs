@@ -36,8 +36,6 @@ public sealed partial class HostingHygieneTests(HistoryFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
     }
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 
     /// <summary>Signs in over a real port as a TLS-terminating proxy would pass it on, and returns the sign-in cookie's Set-Cookie and the page's HSTS header.</summary>
     private async Task<(string AuthCookie, string? Hsts)> SignInBehindProxyAsync(string? knownProxies)
@@ -63,7 +61,7 @@ public sealed partial class HostingHygieneTests(HistoryFixture fixture)
         using var form = await http.SendAsync(Proxied(HttpMethod.Get, "/account/login"));
         var hsts = form.Headers.TryGetValues("Strict-Transport-Security", out var values) ? values.Single() : null;
         var antiforgery = form.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).ToList();
-        var token = AntiforgeryField().Match(await form.Content.ReadAsStringAsync()).Groups[1].Value;
+        var token = AppFactory.AntiforgeryToken(await form.Content.ReadAsStringAsync());
         using var post = Proxied(HttpMethod.Post, "/account/login");
         post.Headers.Add("Cookie", string.Join("; ", antiforgery));
         post.Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["email"] = email, ["password"] = AppFactory.Password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token });

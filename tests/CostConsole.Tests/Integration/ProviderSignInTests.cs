@@ -338,7 +338,7 @@ public abstract class ProviderSignInTests(HistoryFixture fixture, DatabaseProvid
         var client = Browser(app);
         await idp.SignInAsync(client, fay.Email!, fay.Password);
         var page = await client.GetStringAsync("/exports");
-        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"").Groups[1].Value;
+        var token = AppFactory.AntiforgeryToken(page);
 
         using var signedOut = await client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
 

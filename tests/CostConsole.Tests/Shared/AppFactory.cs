@@ -120,7 +120,7 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
         }
 
         var page = await client.GetStringAsync("/account/login");
-        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        var token = AntiforgeryToken(page);
         Assert.False(string.IsNullOrEmpty(token), "the login page should carry an antiforgery token");
         return await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -130,6 +130,9 @@ public sealed partial class AppFactory : WebApplicationFactory<Program>
             ["__RequestVerificationToken"] = token,
         }));
     }
+
+    /// <summary>The antiforgery token a page's form carries (the first, when it has several forms).</summary>
+    public static string AntiforgeryToken(string page) => AntiforgeryField().Match(page).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();

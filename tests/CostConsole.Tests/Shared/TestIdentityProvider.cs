@@ -41,18 +41,13 @@ public sealed partial class TestIdentityProvider : IAsyncDisposable
     /// <param name="appBaseUrls">Where the app runs (its redirect and post-logout URIs are registered for each).</param>
     public static async Task<TestIdentityProvider> StartAsync(IEnumerable<ProviderUser> users, IEnumerable<string> appBaseUrls, bool publishWrongKeys = false)
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "package.json")))
-        {
-            root = root.Parent;
-        }
-
-        if (root is null || !Directory.Exists(Path.Combine(root.FullName, "node_modules", "oidc-provider")))
+        var root = ProductProcess.RepositoryRoot;
+        if (!Directory.Exists(Path.Combine(root, "node_modules", "oidc-provider")))
         {
             throw new FileNotFoundException("oidc-provider is not installed: run `npm ci` at the repository root (the test command does).");
         }
 
-        var script = Path.Combine(root.FullName, "tests", "CostConsole.Tests", "Shared", "IdentityProvider", "provider.mjs");
+        var script = Path.Combine(root, "tests", "CostConsole.Tests", "Shared", "IdentityProvider", "provider.mjs");
         var folder = Directory.CreateTempSubdirectory("costconsole-idp-");
         var bases = appBaseUrls.Select(b => b.TrimEnd('/')).ToList();
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "clients.json"), JsonSerializer.Serialize(new[]
@@ -137,7 +132,7 @@ public sealed partial class TestIdentityProvider : IAsyncDisposable
     public async Task<HttpResponseMessage> SignInAsync(HttpClient app, string login, string password, string returnUrl = "/")
     {
         var page = await app.GetStringAsync("/account/login");
-        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        var token = AppFactory.AntiforgeryToken(page);
         var start = await app.PostAsync("/account/oidc", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["returnUrl"] = returnUrl,
@@ -177,9 +172,6 @@ public sealed partial class TestIdentityProvider : IAsyncDisposable
 
         throw new InvalidOperationException("the provider kept redirecting");
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryField();
 
     [GeneratedRegex("<form method=\"post\" action=\"([^\"]+/login)\"")]
     private static partial Regex LoginForm();

@@ -11,8 +11,7 @@ namespace CostConsole.Features.Identity.Oidc;
 internal sealed class IdentityProviderHealthCheck(
     IOptions<OidcOptions> settings,
     IOptionsMonitor<OpenIdConnectOptions> handlers,
-    ProviderFormTargets targets,
-    ILogger<IdentityProviderHealthCheck> logger) : IHealthCheck
+    ProviderFormTargets targets) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -24,7 +23,8 @@ internal sealed class IdentityProviderHealthCheck(
         string? problem;
         try
         {
-            problem = await OidcSetup.CheckProviderAsync(handlers.Get(OidcSetup.Scheme), settings.Value, logger, cancellationToken, targets)
+            // Not logged here: probes come every few seconds, and the description already says what is wrong.
+            problem = await OidcSetup.CheckProviderAsync(handlers.Get(OidcSetup.Scheme), settings.Value, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken, targets)
                 .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
         }
         catch (TimeoutException)

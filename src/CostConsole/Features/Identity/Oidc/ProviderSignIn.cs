@@ -52,6 +52,7 @@ public sealed class ProviderSignIn(
         var groups = principal.FindAll(settings.GroupsClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
         var users = signIn.UserManager;
         var user = await users.FindByLoginAsync(LoginProvider, subject);
+        var linked = user is not null;
         if (user is null && await users.FindByEmailAsync(email) is { } byEmail)
         {
             // The same person, first time through the provider: link the account, unless it is already linked to
@@ -103,7 +104,7 @@ public sealed class ProviderSignIn(
             user.DisplayName = name;
         }
 
-        if ((await users.GetLoginsAsync(user)).All(l => l.LoginProvider != LoginProvider))
+        if (!linked)
         {
             await users.AddLoginAsync(user, new UserLoginInfo(LoginProvider, subject, settings.DisplayName));
         }
