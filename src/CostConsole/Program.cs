@@ -94,10 +94,12 @@ app.UseRequestBodyLimit();
 
 // Status pages first, so a 403 from authorization is rendered as a page that says so.
 app.UseStatusCodePagesWithReExecute("/status/{0}", createScopeForStatusCodePages: true);
-// The API and /metrics answer with their own status and body; a page re-executed for a POST would fail antiforgery.
+// The API and /metrics answer with their own status and body. A form post is not re-executed either: the re-executed
+// request would run antiforgery again on a form already found invalid (a forged post answered 500 instead of 400).
 app.Use((context, next) =>
 {
-    if (IdentitySetup.IsMachinePath(context.Request.Path) && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
+    if ((IdentitySetup.IsMachinePath(context.Request.Path) || !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
+        && context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>() is { } pages)
     {
         pages.Enabled = false;
     }

@@ -330,6 +330,25 @@ public abstract class ProviderSignInTests(HistoryFixture fixture, DatabaseProvid
     }
 
     [Fact]
+    public async Task A_sign_in_started_from_another_site_or_a_forged_no_access_link_leads_nowhere()
+    {
+        await using var idp = await TestIdentityProvider.StartAsync([User("ivy", Roles.Finance)], [App]);
+        using var app = new AppFactory(fixture.Prometheus.BaseUrl, idp.Settings(), database: database);
+        var client = Browser(app);
+
+        // Without the sign-in page's antiforgery token the form post is refused: no trip to the provider.
+        using var forged = await client.PostAsync("/account/oidc", new FormUrlEncodedContent(new Dictionary<string, string> { ["returnUrl"] = "/" }));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Null(forged.Headers.Location);
+
+        // The no-access page shows only what a ticket it protected says; anything else gets the general text.
+        var page = await client.GetStringAsync("/account/no-access?ticket=" + Uri.EscapeDataString("<script>alert(1)</script>"));
+        Assert.Contains("None of your groups at the identity provider gives a role in CostConsole.", page);
+        Assert.DoesNotContain("<script>alert(1)</script>", page);
+        Assert.DoesNotContain("no-access-who", page);
+    }
+
+    [Fact]
     public async Task Sign_out_ends_the_local_session_and_sends_the_browser_to_end_the_providers_with_its_id_token()
     {
         var fay = User("fay", Roles.Finance);
