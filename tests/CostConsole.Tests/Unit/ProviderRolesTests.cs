@@ -104,3 +104,61 @@ public sealed class ProviderRolesTests
 
     private sealed class AuthenticationFailureException(string message) : Exception(message);
 }
+
+/// <summary>Each bad provider setting is refused with a message naming it (the start then stops; nothing is written).</summary>
+public sealed class OidcOptionsValidationTests
+{
+    private static OidcOptions Valid() => new() { Authority = "https://login.example.com/realms/acme", ClientId = "costconsole", ClientSecret = "s3cret" };
+
+    [Fact]
+    public void A_complete_setting_and_an_absent_provider_pass() 
+    {
+        Assert.True(new ValidateOidcOptions().Validate(null, Valid()).Succeeded);
+        Assert.True(new ValidateOidcOptions().Validate(null, new OidcOptions()).Succeeded);
+    }
+
+    public static TheoryData<string, string> Bad => new()
+    {
+        { "no secret", "Authentication:Oidc:ClientSecret (or ClientSecretFile) is required" },
+        { "missing secret file", "Authentication:Oidc:ClientSecretFile '/nonexistent/oidc-secret' does not exist." },
+        { "empty secret file", "is empty." },
+        { "query in authority", "is not an http(s) URL without query" },
+        { "quote in scopes", "Authentication:Oidc:Scopes 'openid \"email' must be scope names separated by spaces" },
+        { "empty groups claim", "Authentication:Oidc:GroupsClaim must name a claim." },
+        { "control character in email claim", "Authentication:Oidc:EmailClaim must name a claim." },
+        { "long display name", "Authentication:Oidc:DisplayName must be 1 to 100 characters" },
+        { "line break in access contact", "Authentication:Oidc:AccessContact must be at most 200 characters without control characters." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bad))]
+    public void A_bad_setting_is_named(string setup, string message)
+    {
+        var options = Valid();
+        var emptyFile = Path.GetTempFileName();
+        try
+        {
+            switch (setup)
+            {
+                case "no secret": options.ClientSecret = null; break;
+                case "missing secret file": options.ClientSecretFile = "/nonexistent/oidc-secret"; break;
+                case "empty secret file": options.ClientSecretFile = emptyFile; break;
+                case "query in authority": options.Authority += "?tenant=1"; break;
+                case "quote in scopes": options.Scopes = "openid \"email"; break;
+                case "empty groups claim": options.GroupsClaim = " "; break;
+                case "control character in email claim": options.EmailClaim = "em\nail"; break;
+                case "long display name": options.DisplayName = new string('x', 101); break;
+                default: options.AccessContact = "ask\nroot"; break;
+            }
+
+            var result = new ValidateOidcOptions().Validate(null, options);
+
+            Assert.True(result.Failed);
+            Assert.Contains(result.Failures!, failure => failure.Contains(message, StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(emptyFile);
+        }
+    }
+}
