@@ -31,7 +31,13 @@ public sealed class OidcOptions
     /// <summary>The sign-in button says "Sign in with {DisplayName}".</summary>
     public string DisplayName { get; set; } = "your company account";
 
-    /// <summary>The claim whose values are the user's groups (Entra ID, Okta, Keycloak: "groups"; Entra app roles: "roles").</summary>
+    /// <summary>
+    /// The claim whose values are the user's groups. What providers put there (their references, read for this): Entra ID
+    /// the groups' object IDs, none past 200 groups in a JWT ("Configure group claims for applications", Microsoft Learn),
+    /// app roles in "roles"; Okta the group names its groups-claim filter lets through ("Customize tokens returned from Okta
+    /// with a groups claim"); Keycloak what its Group Membership mapper writes, "/name" with full group path on
+    /// (org.keycloak.protocol.oidc.mappers.GroupMembershipMapper, useFullPath); Google none.
+    /// </summary>
     public string GroupsClaim { get; set; } = "groups";
 
     /// <summary>The claim holding the user's email.</summary>
